@@ -1,0 +1,34 @@
+"""chainrule: neural networks on NumPy, built around backpropagation.
+
+    import chainrule as cr
+    x = cr.tensor([0.5], requires_grad=True)
+    y = cr.exp(x ** 2) ** 2
+    y.backward()
+    x.grad  # tensor([3.2974])
+"""
+from . import autograd, dtypes  # noqa: F401
+from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .creation import (  # noqa: F401
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel,
+    ones, ones_like, zeros, zeros_like,
+)
+from .dtypes import (  # noqa: F401
+    bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
+    int64, long, set_default_dtype, short, uint8,
+)
+from .ops import (  # noqa: F401
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clone, cos, div, eq, exp, flatten,
+    gather, ge, gt, le, log, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm,
+    mul, ne, neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub,
+    sum, tanh, transpose, unsqueeze, var, where,
+)
+from .random import (  # noqa: F401
+    Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,
+    randn_like, randperm,
+)
+from .tensor import Tensor, tensor  # noqa: F401
+
+clip = clamp
+concat = concatenate = cat
+detach = Tensor.detach
+__version__ = "0.1.0"

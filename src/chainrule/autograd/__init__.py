@@ -1,0 +1,5 @@
+"""The autodiff engine: graph nodes (Function), the backward walk, grad mode, gradient checking."""
+from .engine import backward, grad  # noqa: F401
+from .function import Function  # noqa: F401
+from .gradcheck import GradcheckError, gradcheck, numerical_grad  # noqa: F401
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401

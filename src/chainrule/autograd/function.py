@@ -1,0 +1,272 @@
+"""Graph nodes. Every op that records itself is a Function; the node object is also the op's `ctx`.
+
+An op's node remembers, per positional argument, where that argument's gradient must go
+(`_inputs`: the producing node, which of its outputs, and the shape and dtype to fit the
+gradient to) and whatever the op saved for its backward. It never holds its own outputs,
+so no reference cycle keeps a graph alive: a saved output is kept as its array and
+rebuilt as a Tensor when backward asks for it.
+
+Two flavours share this class:
+- `Function` (PyTorch's custom-function API): forward(ctx, *tensors) runs on Tensors under
+  no_grad and returns Tensors.
+- `Op` (every built-in op): forward(ctx, *arrays) runs on the arrays inside the tensors and
+  returns arrays. Both write backward(ctx, *grads) on Tensors, so a backward is itself
+  differentiable and `create_graph=True` gives higher derivatives.
+"""
+import weakref
+
+import numpy as np
+
+from ..errors import OutOfRangeError
+from ..tensor import Tensor, _wrap
+from .grad_mode import is_grad_enabled, no_grad
+
+
+class _SavedOutput:
+    """A saved output of the node itself: kept as its array to avoid a node -> output -> node cycle."""
+
+    __slots__ = ("index", "array")
+
+    def __init__(self, index, array):
+        self.index = index
+        self.array = array
+
+
+class Function:
+    """Base class of every graph node. Subclass it with static forward(ctx, ...) and backward(ctx, ...)."""
+
+    _inputs = ()
+    _saved = ()
+    _freed = False
+    needs_input_grad = ()
+    _hooks = None  # {output index: [hook, ...]} for tensors this node produced
+    _retained = None  # {output index: weakref to a tensor that called retain_grad()}
+
+    # ---- what forward and backward use -----------------------------------------------
+    def save_for_backward(self, *values):
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to read saved "
+                "tensors after they were freed). Pass retain_graph=True to the first backward() "
+                "if you need to backward through the graph again."
+            )
+        return tuple(self._unpack(value) for value in self._saved)
+
+    def _unpack(self, value):
+        if isinstance(value, _SavedOutput):
+            return _wrap(value.array, requires_grad=True, grad_fn=self, output_nr=value.index)
+        if isinstance(value, tuple):  # (tensor, version when saved)
+            tensor, version = value
+            if tensor._version != version:
+                raise RuntimeError(
+                    f"{self.name()}: one of the tensors it saved for backward (shape {tuple(tensor.shape)}) "
+                    f"was modified by an in-place operation (version {version} -> {tensor._version}). "
+                    "Make the change out of place (x = x + 1 instead of x += 1), or clone() it first."
+                )
+            return tensor
+        if isinstance(value, (np.ndarray, np.generic)):
+            return _wrap(np.asarray(value))  # a constant array
+        return value  # a number
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    _materialize_grads = True
+    _non_differentiable = ()
+
+    # ---- what users see of a node ----------------------------------------------------
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward"
+
+    @property
+    def next_functions(self):
+        return tuple((edge[0], edge[1]) for edge in self._inputs if edge is not None)
+
+    def register_hook(self, hook):
+        """hook(grad_inputs, grad_outputs) is not supported on nodes; register on the tensor instead."""
+        raise RuntimeError(f"{self.name()}: register hooks on tensors with Tensor.register_hook(fn)")
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # ---- forward, called by apply ------------------------------------------------------
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls.__new__(cls)
+        record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            outputs = cls.forward(ctx, *args)
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        outputs = tuple(_fresh_output(out, args) for out in outputs)
+        if record:
+            _connect(ctx, args, outputs, [out._data for out in outputs])
+        return outputs[0] if single else outputs
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads) to be differentiated")
+
+    def _release(self):
+        """Drop the saved values once backward ran (unless retain_graph)."""
+        if self._saved:
+            self._saved = ()
+            self._freed = True
+
+
+class Op(Function):
+    """A built-in op: forward works on arrays (fast, no Tensor in the way), backward on Tensors."""
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls.__new__(cls)
+        record = False
+        if is_grad_enabled():
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    record = True
+                    break
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        try:
+            raw = cls.forward(ctx, *arrays)
+        except (ValueError, TypeError, IndexError) as err:
+            raise _op_error(cls, args, err) from None
+        multiple = type(raw) is tuple
+        results = raw if multiple else (raw,)
+        if not all(type(r) is np.ndarray for r in results):
+            results = _arrays_of(ctx, results)
+        outputs = tuple(_wrap(r) for r in results)
+        if record:
+            _connect(ctx, args, outputs, [out._data for out in outputs], arrays)
+        return outputs if multiple else outputs[0]
+
+
+class AccumulateGrad:
+    """The node at a leaf that requires grad: gradients arriving here add up in `variable.grad`."""
+
+    _inputs = ()
+    _n_outputs = 1
+    _hooks = None
+    _retained = None
+    _saved = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def name():
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def accumulate(self, grad, create_graph):
+        leaf = self.variable
+        for hook in leaf._hooks or ():
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        if not create_graph:
+            grad = grad.detach()
+        if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
+            grad = _wrap(np.array(grad._data), requires_grad=grad.requires_grad, grad_fn=grad.grad_fn)
+        if leaf.grad is None:
+            leaf.grad = grad
+        else:
+            leaf.grad = leaf.grad + grad
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def accumulator(leaf):
+    """The leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive."""
+    node = leaf._accumulator() if leaf._accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+def edge_to(tensor):
+    """(node, output index) where the gradient of `tensor` must be sent, or (None, 0)."""
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn, tensor._output_nr
+    if tensor.requires_grad:
+        return accumulator(tensor), 0
+    return None, 0
+
+
+def _connect(ctx, args, outputs, out_arrays, in_arrays=None):
+    """Record ctx as the node that made `outputs` from `args`."""
+    ctx._inputs = tuple(
+        ((*edge_to(a), a.shape, a.dtype) if a.requires_grad else (None, 0, None, None))
+        if isinstance(a, Tensor)
+        else None
+        for a in args
+    )
+    ctx._n_outputs = len(outputs)
+    ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
+    if ctx._saved:
+        ctx._saved = tuple(_resolve_saved(v, args, in_arrays, out_arrays) for v in ctx._saved)
+    blocked = ctx._non_differentiable
+    for index, out in enumerate(outputs):
+        if out._data.dtype.kind == "f" and not any(out is b for b in blocked):
+            out.requires_grad = True
+            out.grad_fn = ctx
+            out._output_nr = index
+
+
+def _resolve_saved(value, args, in_arrays, out_arrays):
+    """A saved value becomes a reference to an input tensor, one of our outputs, or a constant."""
+    if value is None:
+        return None
+    for index, out in enumerate(out_arrays):
+        if value is out or (isinstance(value, Tensor) and value._data is out):
+            return _SavedOutput(index, out)
+    for index, arg in enumerate(args):
+        if isinstance(arg, Tensor) and (value is arg or (in_arrays is not None and value is in_arrays[index])):
+            return (arg, arg._version)
+    if isinstance(value, Tensor):
+        return (value, value._version)
+    return value
+
+
+def _fresh_output(out, args):
+    """Outputs of a custom Function must be new tensors; an input returned as-is is shallow-copied."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"Function.forward must return Tensors, got {type(out).__name__}")
+    if any(out is a for a in args) or out.grad_fn is not None or out.requires_grad:
+        return _wrap(out._data)
+    return out
+
+
+def _arrays_of(ctx, results):
+    """NumPy hands back scalars (np.float32) from 0-d results: make them arrays, also where saved."""
+    arrays = tuple(r if isinstance(r, np.ndarray) else np.asarray(r) for r in results)
+    if ctx._saved:
+        ctx._saved = tuple(
+            next((a for r, a in zip(results, arrays) if v is r), v) for v in ctx._saved
+        )
+    return arrays
+
+
+def _op_error(cls, args, err):
+    shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+    name = cls.__name__.lower()
+    kind = type(err) if isinstance(err, (ValueError, TypeError)) else OutOfRangeError
+    return kind(f"{name}: {err} (input shapes: {shapes})")

@@ -1,0 +1,42 @@
+"""dtypes: chainrule uses NumPy's dtype objects under PyTorch's names."""
+import numpy as np
+
+float16 = half = np.dtype(np.float16)
+float32 = float = np.dtype(np.float32)
+float64 = double = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = short = np.dtype(np.int16)
+int32 = int = np.dtype(np.int32)
+int64 = long = np.dtype(np.int64)
+bool = np.dtype(np.bool_)
+
+_default_float = float32
+
+
+def get_default_dtype():
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(dtype):
+    """Make Python floats become `dtype` (float32 or float64), as torch.set_default_dtype does."""
+    global _default_float
+    dtype = as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed, got {dtype}")
+    _default_float = dtype
+
+
+def as_dtype(dtype):
+    """Turn anything NumPy understands as a dtype (cr.float32, np.float64, 'int64') into a np.dtype."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype; use e.g. chainrule.float32 or chainrule.int64") from None
+
+
+def is_floating(dtype):
+    return dtype.kind == "f"

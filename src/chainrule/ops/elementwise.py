@@ -1,0 +1,471 @@
+"""Elementwise ops: each forward (on arrays) beside its backward (on Tensors).
+
+Gradients are returned at the broadcast shape; the engine sums them back to each input's
+shape (and casts them to its dtype) in one place, so no op here un-broadcasts.
+"""
+import numbers
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.function import Op
+from ..backend import array_module
+from ..tensor import Tensor, _wrap, tensor
+
+
+# ---- arithmetic -------------------------------------------------------------------------------
+class Add(Op):
+    def forward(ctx, a, b):
+        return a + b
+
+    def backward(ctx, gy):
+        return gy, gy
+
+
+class Sub(Op):
+    def forward(ctx, a, b):
+        return a - b
+
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (gy * b if need_a else None), (gy * a if need_b else None)
+
+
+class Div(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gy / b if need_a else None
+        gb = -gy * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Op):
+    def forward(ctx, a):
+        return -a
+
+    def backward(ctx, gy):
+        return -gy
+
+
+class Pow(Op):
+    """a ** b, with b a tensor or a Python number."""
+
+    def forward(ctx, a, b):
+        y = a**b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, gy):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, Tensor):  # d/da a^b = b a^(b-1), and 0 where b == 0 (PyTorch's convention)
+                ga = where(b._data == 0, 0.0, gy * b * a ** (b - 1))
+            else:
+                ga = gy * 0.0 if b == 0 else gy * b * a ** (b - 1)
+        if need_b:  # d/db a^b = a^b log a, and 0 where a == 0 and b >= 0
+            a_data = a._data if isinstance(a, Tensor) else a
+            gb = where((a_data == 0) & (b._data >= 0), 0.0, gy * y * log(a))
+        return ga, gb
+
+
+# ---- unary functions ------------------------------------------------------------------------
+class Exp(Op):
+    def forward(ctx, x):
+        y = array_module(x).exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y
+
+
+class Log(Op):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).log(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / x
+
+
+class Sqrt(Op):
+    def forward(ctx, x):
+        y = array_module(x).sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy / (2 * y)
+
+
+class Abs(Op):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).abs(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * _wrap(array_module(x._data).sign(x._data))
+
+
+class Sin(Op):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).sin(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * cos(x)
+
+
+class Cos(Op):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return array_module(x).cos(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy * sin(x)
+
+
+class Tanh(Op):
+    def forward(ctx, x):
+        y = array_module(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Op):
+    def forward(ctx, x):
+        # exp(-|x|) never overflows, and the two branches keep tiny results exact (no 1 - 1 cancellation)
+        xp = array_module(x)
+        e = xp.exp(-xp.abs(x))
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y * (1 - y)
+
+
+class Relu(Op):
+    def forward(ctx, x):
+        y = array_module(x).maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * _wrap(y._data > 0)
+
+
+# ---- two-input selections ---------------------------------------------------------------------
+class Maximum(Op):
+    """Where a == b the gradient is split evenly between them, as in PyTorch."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a).maximum(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return _split_by(gy, a._data > b._data, a._data == b._data)
+
+
+class Minimum(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return array_module(a).minimum(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        return _split_by(gy, a._data < b._data, a._data == b._data)
+
+
+def _split_by(gy, a_wins, tie):
+    weight_a = a_wins + 0.5 * tie
+    weight_a = weight_a.astype(gy.dtype, copy=False)
+    return gy * _wrap(weight_a), gy * _wrap(1 - weight_a)
+
+
+class Clamp(Op):
+    """Gradient passes where low <= x <= high (bounds included), as in PyTorch."""
+
+    def forward(ctx, x, low, high):
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return array_module(x).clip(x, low, high)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= x._data >= ctx.low
+        if ctx.high is not None:
+            inside &= x._data <= ctx.high
+        return gy * _wrap(inside), None, None
+
+
+class Where(Op):
+    def forward(ctx, condition, a, b):
+        ctx.condition = condition
+        return array_module(condition).where(condition, a, b)
+
+    def backward(ctx, gy):
+        need_a, need_b = ctx.needs_input_grad[1:]
+        zero = _wrap(np.zeros((), dtype=gy.dtype))
+        condition = _wrap(ctx.condition)
+        ga = where(condition, gy, zero) if need_a else None
+        gb = where(condition, zero, gy) if need_b else None
+        return None, ga, gb
+
+
+# ---- dtype and copies ---------------------------------------------------------------------------
+class Cast(Op):
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(ctx, gy):
+        return cast(gy, ctx.dtype), None
+
+
+class Clone(Op):
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, gy):
+        return gy
+
+
+# ---- the functions users call ---------------------------------------------------------------------
+def _operands(a, b, op):
+    """Bring a and b to what a binary op takes, with PyTorch's dtype rules.
+
+    Python numbers stay numbers (NumPy keeps the tensor's dtype for them, so float32 stays
+    float32); an integer tensor meeting a float becomes the float's dtype instead of float64.
+    """
+    if isinstance(b, np.generic):
+        b = b.item()
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a._data.dtype != b._data.dtype:
+            return _promote(a, b)
+        return a, b
+    if isinstance(a, Tensor):
+        return _with_number(a, b, op)
+    if isinstance(b, Tensor):
+        b, a = _with_number(b, a, op)
+        return a, b
+    raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+
+
+def _with_number(t, value, op):
+    if isinstance(value, numbers.Number) and not isinstance(value, complex):
+        if isinstance(value, float) and t._data.dtype.kind != "f":
+            t = cast(t, dtypes.get_default_dtype())
+        return t, value
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return _promote(t, tensor(value) if not isinstance(value, np.ndarray) else _wrap(value))
+    raise TypeError(f"{op}: unsupported operand types Tensor and {type(value).__name__}")
+
+
+def _promote(a, b):
+    """PyTorch's promotion: floats beat ints, wider beats narrower, and a 0-d tensor does not widen
+    a dimensioned tensor of the same kind (float32 tensor * float64 scalar tensor stays float32)."""
+    da, db = a._data.dtype, b._data.dtype
+    fa, fb = da.kind == "f", db.kind == "f"
+    if fa != fb:
+        return (a, cast(b, da)) if fa else (cast(a, db), b)
+    if (a.ndim == 0) != (b.ndim == 0):
+        return (cast(a, db), b) if a.ndim == 0 else (a, cast(b, da))
+    return a, b  # same kind: NumPy widens exactly as PyTorch does
+
+
+def add(a, b):
+    return Add.apply(*_operands(a, b, "add"))
+
+
+def sub(a, b):
+    return Sub.apply(*_operands(a, b, "sub"))
+
+
+def mul(a, b):
+    return Mul.apply(*_operands(a, b, "mul"))
+
+
+def div(a, b):
+    a, b = _operands(a, b, "div")
+    if not _is_float(a) and not _is_float(b):  # true division of integers gives the default float
+        a = cast(a, dtypes.get_default_dtype()) if isinstance(a, Tensor) else float(a)
+    return Div.apply(a, b)
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def pow(a, b):
+    a, b = _operands(a, b, "pow")
+    if not isinstance(a, Tensor):  # number ** tensor: the base becomes a constant array
+        a = _wrap(np.asarray(a, dtype=b.dtype if _is_float(b) else None))
+    if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad:
+        b = b.item()  # a constant exponent is a number: simpler backward, no dtype surprises
+    return Pow.apply(a, b)
+
+
+def _is_float(x):
+    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+
+
+def exp(x):
+    return Exp.apply(_float_input(x))
+
+
+def log(x):
+    return Log.apply(_float_input(x))
+
+
+def sqrt(x):
+    return Sqrt.apply(_float_input(x))
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def sin(x):
+    return Sin.apply(_float_input(x))
+
+
+def cos(x):
+    return Cos.apply(_float_input(x))
+
+
+def tanh(x):
+    return Tanh.apply(_float_input(x))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_float_input(x))
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def maximum(a, b):
+    return Maximum.apply(*_operands(a, b, "maximum"))
+
+
+def minimum(a, b):
+    return Minimum.apply(*_operands(a, b, "minimum"))
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: give at least one of min and max")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        result = x if min is None else maximum(x, min)
+        return result if max is None else minimum(result, max)
+    return Clamp.apply(x, min, max)
+
+
+def where(condition, a, b):
+    condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor(a)
+    a, b = _operands(a, b, "where")
+    return Where.apply(condition, a, b)
+
+
+def cast(x, dtype):
+    dtype = dtypes.as_dtype(dtype)
+    if x._data.dtype == dtype:
+        return x
+    return Cast.apply(x, dtype)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+def _float_input(x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
+    return x if x._data.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
+
+
+# ---- comparisons and logic: results are bool tensors outside the graph -----------------------------
+def _compare(a, b, ufunc, name):
+    a, b = _operands(a, b, name)
+    a_data = a._data if isinstance(a, Tensor) else a
+    b_data = b._data if isinstance(b, Tensor) else b
+    try:
+        return _wrap(np.asarray(ufunc(a_data, b_data)))
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
+
+
+def eq(a, b):
+    return _compare(a, b, np.equal, "eq")
+
+
+def ne(a, b):
+    return _compare(a, b, np.not_equal, "ne")
+
+
+def lt(a, b):
+    return _compare(a, b, np.less, "lt")
+
+
+def le(a, b):
+    return _compare(a, b, np.less_equal, "le")
+
+
+def gt(a, b):
+    return _compare(a, b, np.greater, "gt")
+
+
+def ge(a, b):
+    return _compare(a, b, np.greater_equal, "ge")
+
+
+def logical_not(x):
+    return _wrap(np.logical_not(x._data) if x.dtype == np.bool_ else np.invert(x._data))
+
+
+def logical_and(a, b):
+    return _compare(a, b, np.logical_and, "logical_and")
+
+
+def logical_or(a, b):
+    return _compare(a, b, np.logical_or, "logical_or")

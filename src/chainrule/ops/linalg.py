@@ -1,0 +1,67 @@
+"""matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast)."""
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .elementwise import _operands
+from .shape import squeeze, transpose, unsqueeze
+
+
+class MatMul(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot product: gy is a scalar
+            return (gy * b if need_a else None), (gy * a if need_b else None)
+        # Treat a vector as a one-row (a) or one-column (b) matrix, then undo that on its gradient.
+        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
+        b2 = unsqueeze(b, -1) if b.ndim == 1 else b
+        gy2 = unsqueeze(gy, -2) if a.ndim == 1 else gy
+        gy2 = unsqueeze(gy2, -1) if b.ndim == 1 else gy2
+        ga = gb = None
+        if need_a:
+            ga = gy2 @ transpose(b2, -1, -2)
+            ga = squeeze(ga, -2) if a.ndim == 1 else ga
+        if need_b:
+            gb = transpose(a2, -1, -2) @ gy2
+            gb = squeeze(gb, -1) if b.ndim == 1 else gb
+        return ga, gb  # batch dims that were broadcast are summed away by the engine
+
+
+def matmul(a, b):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        a, b = _as_tensors(a, b)
+    _check_matmul(a.shape, b.shape)
+    if a._data.dtype != b._data.dtype:
+        a, b = _operands(a, b, "matmul")
+    return MatMul.apply(a, b)
+
+
+def mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: both arguments must be 2-D matrices, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    return matmul(a, b)
+
+
+def _as_tensors(a, b):
+    from ..tensor import tensor
+
+    return (a if isinstance(a, Tensor) else tensor(a)), (b if isinstance(b, Tensor) else tensor(b))
+
+
+def _check_matmul(sa, sb):
+    if len(sa) == 0 or len(sb) == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {sa} and {sb}")
+    inner_a = sa[-1]
+    inner_b = sb[0] if len(sb) == 1 else sb[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} can't be multiplied: the last dim of the first ({inner_a}) "
+            f"must equal the {'only' if len(sb) == 1 else 'second-to-last'} dim of the second ({inner_b})"
+        )
+    batch_a, batch_b = sa[:-2], sb[:-2]
+    for x, y in zip(reversed(batch_a), reversed(batch_b)):
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"matmul: the batch dims of shapes {sa} and {sb} don't broadcast")

@@ -1,0 +1,198 @@
+"""Shape ops: they move or repeat values without changing them, so each backward moves the
+gradient back the opposite way (reshape <-> reshape, permute <-> inverse permute,
+broadcast_to <-> sum_to, cat <-> slicing)."""
+import numbers
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..errors import OutOfRangeError
+from ..tensor import Tensor
+
+
+class Reshape(Op):
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    def backward(ctx, gy):
+        return reshape(gy, ctx.shape), None
+
+
+class Permute(Op):
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    def backward(ctx, gy):
+        return permute(gy, tuple(np.argsort(ctx.axes))), None
+
+
+class BroadcastTo(Op):
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    def backward(ctx, gy):
+        return sum_to(gy, ctx.shape), None
+
+
+class SumTo(Op):
+    """Sum x down to `shape`: the adjoint of broadcasting, used by the engine on every gradient."""
+
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        return y.reshape(shape) if lead else y
+
+    def backward(ctx, gy):
+        return broadcast_to(gy, ctx.shape), None
+
+
+class Cat(Op):
+    def forward(ctx, axis, *xs):
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, gy):
+        from .index import getitem
+
+        grads, start = [None], 0
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            piece = (slice(None),) * ctx.axis + (slice(start, start + size),)
+            grads.append(getitem(gy, piece) if need else None)
+            start += size
+        return tuple(grads)
+
+
+# ---- the functions users call -------------------------------------------------------------------
+def normalize_dim(dim, ndim, op="op"):
+    """A dim in [-ndim, ndim) as a non-negative int (0-d tensors accept 0 and -1, like PyTorch)."""
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise OutOfRangeError(f"{op}: dim {dim} is out of range for a {ndim}-d tensor (expected [-{bound}, {bound - 1}])")
+    return dim % bound
+
+
+def shape_arg(args):
+    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3]) -> a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray, Tensor)):
+        args = args[0]
+    try:
+        return tuple(int(a) for a in args)
+    except (TypeError, ValueError):
+        raise TypeError(f"sizes must be ints, got {args!r}") from None
+
+
+def reshape(x, shape):
+    shape = shape_arg((shape,)) if not isinstance(shape, numbers.Integral) else (int(shape),)
+    if shape == x.shape:
+        return x if not x.requires_grad else Reshape.apply(x, shape)
+    return Reshape.apply(x, shape)
+
+
+def permute(x, dims):
+    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} dims of shape {tuple(x.shape)}")
+    return Permute.apply(x, axes)
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    axes = list(range(x.ndim))
+    a, b = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(x, tuple(axes))
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ValueError(f"expand: the shape {tuple(x.shape)} can't be broadcast to {shape}") from None
+    return BroadcastTo.apply(x, shape)
+
+
+def expand(x, sizes):
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims ({x.ndim})")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def sum_to(x, shape):
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"sum_to: a tensor of shape {tuple(x.shape)} can't be summed to shape {shape}")
+    return SumTo.apply(x, shape)
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    dims = {normalize_dim(d, x.ndim, "squeeze") for d in dims}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def unsqueeze(x, dim):
+    dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start = normalize_dim(start_dim, x.ndim, "flatten")
+    end = normalize_dim(end_dim, x.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    size = int(np.prod(x.shape[start : end + 1]))
+    return reshape(x, x.shape[:start] + (size,) + x.shape[end + 1 :])
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list(tensors, "cat")
+    axis = normalize_dim(dim, tensors[0].ndim, "cat")
+    first = tensors[0].shape
+    for t in tensors[1:]:
+        if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(t.shape, first)) if i != axis):
+            raise ValueError(f"cat: shapes {tuple(first)} and {tuple(t.shape)} differ outside dim {dim}")
+    if len({t.dtype for t in tensors}) > 1:
+        from .elementwise import cast
+
+        dtype = np.result_type(*[t.dtype for t in tensors])
+        tensors = [cast(t, dtype) for t in tensors]
+    return Cat.apply(axis, *tensors)
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list(tensors, "stack")
+    if len({t.shape for t in tensors}) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {[tuple(t.shape) for t in tensors]}")
+    dim = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected tensors, got {type(t).__name__}")
+    return list(tensors)

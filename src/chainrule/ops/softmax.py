@@ -1,0 +1,48 @@
+"""softmax and log_softmax along a dim, each one op so they stay exact at extreme logits."""
+from ..autograd.function import Op
+from ..backend import array_module
+from .elementwise import exp
+from .reduce import sum
+from .shape import normalize_dim
+
+
+class Softmax(Op):
+    def forward(ctx, x, axis):
+        xp = array_module(x)
+        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return y * (gy - sum(gy * y, ctx.axis, keepdim=True)), None
+
+
+class LogSoftmax(Op):
+    def forward(ctx, x, axis):
+        xp = array_module(x)
+        shifted = x - x.max(axis=axis, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.axis = axis
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy - exp(y) * sum(gy, ctx.axis, keepdim=True), None
+
+
+def softmax(x, dim):
+    return Softmax.apply(_float(x), normalize_dim(dim, x.ndim, "softmax"))
+
+
+def log_softmax(x, dim):
+    return LogSoftmax.apply(_float(x), normalize_dim(dim, x.ndim, "log_softmax"))
+
+
+def _float(x):
+    from .elementwise import _float_input
+
+    return _float_input(x)

@@ -1,0 +1,112 @@
+"""Random numbers: one global generator, seeded by manual_seed, as in PyTorch."""
+import numpy as np
+
+from . import dtypes
+from .ops.shape import shape_arg
+from .tensor import _check_device, _wrap
+
+_DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
+
+
+class Generator:
+    """A seeded source of random numbers (wraps NumPy's PCG64)."""
+
+    def __init__(self, device="cpu"):
+        self.manual_seed(_DEFAULT_SEED)
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self.rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self.rng.bit_generator.state
+
+    def set_state(self, state):
+        self.rng.bit_generator.state = state
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed):
+    """Seed the global generator: init, dropout, shuffling and randn become reproducible."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def _rng(generator):
+    return (generator or default_generator).rng
+
+
+def normal_array(shape, dtype, generator=None):
+    dtype = dtypes.as_dtype(dtype)
+    if dtype in (dtypes.float32, dtypes.float64):
+        return _rng(generator).standard_normal(shape, dtype=dtype)
+    return _rng(generator).standard_normal(shape).astype(dtype)
+
+
+def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None):
+    dtype = dtypes.as_dtype(dtype)
+    if dtype in (dtypes.float32, dtypes.float64):
+        values = _rng(generator).random(shape, dtype=dtype)
+    else:
+        values = _rng(generator).random(shape).astype(dtype)
+    if low != 0.0 or high != 1.0:
+        values = (values * (high - low) + low).astype(dtype, copy=False)
+    return values
+
+
+def _float_dtype(dtype):
+    dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"random floats need a floating-point dtype, got {dtype}")
+    return dtype
+
+
+def _make(array, requires_grad, device):
+    _check_device(device)
+    t = _wrap(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples of the given size (float32 unless dtype says otherwise)."""
+    return _make(normal_array(shape_arg(size), _float_dtype(dtype), generator), requires_grad, device)
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform samples in [0, 1)."""
+    return _make(uniform_array(shape_arg(size), _float_dtype(dtype), generator=generator), requires_grad, device)
+
+
+def randint(low, high=None, size=None, dtype=None, generator=None, device=None):
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint: give size, e.g. randint(0, 10, (3,))")
+    values = _rng(generator).integers(low, high, size=shape_arg((size,)))
+    return _make(values.astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
+
+
+def randperm(n, dtype=None, generator=None, device=None):
+    return _make(_rng(generator).permutation(int(n)).astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def normal(mean, std, size, generator=None, dtype=None, requires_grad=False):
+    values = normal_array(shape_arg((size,)), _float_dtype(dtype), generator) * std + mean
+    return _make(values.astype(_float_dtype(dtype), copy=False), requires_grad, None)

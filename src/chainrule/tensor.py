@@ -1,0 +1,699 @@
+"""Tensor: an array, its gradient, and the node that made it. Every computation is an op in `ops/`."""
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .autograd.grad_mode import is_grad_enabled
+from .errors import OutOfRangeError
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it and be differentiated.
+
+    `_data` holds the NumPy array; `.data` gives it back as a Tensor outside the graph, like PyTorch.
+    """
+
+    __slots__ = (
+        "_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_version",
+        "_hooks", "_accumulator", "__weakref__",
+    )
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, *args, dtype=None, requires_grad=False, device=None):
+        # The legacy constructor: cr.Tensor([1, 2]) is float, cr.Tensor(2, 3) is a 2x3 tensor of zeros.
+        _check_device(device)
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            array = _to_array(args[0], dtype or dtypes.get_default_dtype())
+        elif all(isinstance(a, numbers.Integral) for a in args):
+            array = np.zeros(args, dtype=dtype or dtypes.get_default_dtype())
+        else:
+            raise TypeError(f"Tensor(): expected data or integer sizes, got {args!r}")
+        _init(self, array, False, None, 0)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- attributes ---------------------------------------------------------------------
+    @property
+    def data(self):
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        array = value._data if isinstance(value, Tensor) else _to_array(value, None)
+        self._data = array
+        self._version += 1
+
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
+    is_leaf = property(lambda self: self.grad_fn is None)
+    device = property(lambda self: _cpu_device())
+    is_cuda = False
+    T = property(lambda self: _ops.permute(self, tuple(range(self.ndim))[::-1]))
+    mT = property(lambda self: _ops.transpose(self, -2, -1))
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    # ---- leaving the graph / the array ---------------------------------------------------
+    def numpy(self):
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, got shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def detach(self):
+        return _wrap(self._data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self):
+        return _ops.clone(self)
+
+    def contiguous(self):
+        return self
+
+    def to(self, *args, dtype=None, copy=False, **kwargs):
+        """to(dtype), to(device), to(device, dtype), to(other_tensor): only the CPU exists."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif _is_device(a):
+                _check_device(a)
+            else:
+                dtype = a
+        _check_device(kwargs.pop("device", None))
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        if dtype is None or dtypes.as_dtype(dtype) == self.dtype:
+            return self.clone() if copy else self
+        return _ops.cast(self, dtypes.as_dtype(dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"chainrule.{self.dtype}"
+        return self.to(dtype)
+
+    def cpu(self):
+        return self
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool)
+
+    # ---- autograd -----------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import engine
+
+        engine.backward((self,), (gradient,), retain_graph, create_graph, inputs)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False) works on leaves only; use detach() on a computed tensor")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            import weakref
+
+            node = self.grad_fn
+            if node._retained is None:
+                node._retained = {}
+            node._retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        node = self.grad_fn
+        return node is not None and node._retained is not None and self._output_nr in node._retained
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._hooks is None:
+                node._hooks = {}
+            hooks = node._hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    # ---- in place (no graph is recorded: under no_grad or on tensors outside the graph) ---
+    def _in_place(self, name, new_values):
+        if is_grad_enabled() and self.requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{name}: a leaf Variable that requires grad is being used in an in-place operation; "
+                    "wrap the update in `with chainrule.no_grad():`"
+                )
+            raise RuntimeError(
+                f"{name}: in-place ops are not recorded on tensors that require grad; "
+                "write it out of place (y = y + 1) instead"
+            )
+        if not self._data.flags.writeable:
+            self._data = np.array(self._data)
+        self._data[...] = new_values
+        self._version += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        other = _operand_array(other)
+        return self._in_place("add_", self._data + (other if alpha == 1 else alpha * other))
+
+    def sub_(self, other, alpha=1):
+        other = _operand_array(other)
+        return self._in_place("sub_", self._data - (other if alpha == 1 else alpha * other))
+
+    def mul_(self, other):
+        return self._in_place("mul_", self._data * _operand_array(other))
+
+    def div_(self, other):
+        return self._in_place("div_", self._data / _operand_array(other))
+
+    def zero_(self):
+        return self._in_place("zero_", 0)
+
+    def fill_(self, value):
+        return self._in_place("fill_", _operand_array(value))
+
+    def copy_(self, src):
+        return self._in_place("copy_", _operand_array(src))
+
+    def clamp_(self, min=None, max=None):
+        return self._in_place("clamp_", np.clip(self._data, min, max))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from . import random
+
+        values = random.normal_array(self.shape, self.dtype, generator) * std + mean
+        return self._in_place("normal_", values)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from . import random
+
+        return self._in_place("uniform_", random.uniform_array(self.shape, self.dtype, a, b, generator))
+
+    def __setitem__(self, key, value):
+        if is_grad_enabled() and self.requires_grad:
+            self._in_place("__setitem__", self._data)  # raises the right error
+        if not self._data.flags.writeable:
+            self._data = np.array(self._data)
+        self._data[_ops.index_key(key)] = _operand_array(value)
+        self._version += 1
+
+    def _in_place_or_new(self, name, op, other):
+        # `t += x`: in place on tensors outside the graph (a leaf under no_grad: same object);
+        # a tensor inside a recorded graph gets a new tensor bound to the name, as y = y + x.
+        if is_grad_enabled() and self.requires_grad and self.grad_fn is not None:
+            return op(self, other)
+        return self._in_place(name, op(self.detach(), other)._data)
+
+    def __iadd__(self, other):
+        return self._in_place_or_new("+=", _ops.add, other)
+
+    def __isub__(self, other):
+        return self._in_place_or_new("-=", _ops.sub, other)
+
+    def __imul__(self, other):
+        return self._in_place_or_new("*=", _ops.mul, other)
+
+    def __itruediv__(self, other):
+        return self._in_place_or_new("/=", _ops.div, other)
+
+    # ---- operators ----------------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+    # ---- Python protocols ---------------------------------------------------------------
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous; use .any() or .all()")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()))
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __repr__(self):
+        return _format(self)
+
+    def __format__(self, spec):
+        if self._data.size == 1 and spec:
+            return format(self.item(), spec)
+        return repr(self) if not spec else format(str(self), spec)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("chainrule tensors are not pickled; save state dicts with chainrule.save (safetensors)")
+
+    # ---- ops as methods: every one delegates to ops/ ---------------------------------------
+    def abs(self):
+        return _ops.abs(self)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def add(self, other, alpha=1):
+        return _ops.add(self, other if alpha == 1 else _ops.mul(other, alpha))
+
+    def sub(self, other, alpha=1):
+        return _ops.sub(self, other if alpha == 1 else _ops.mul(other, alpha))
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def mm(self, other):
+        return _ops.mm(self, other)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim):
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return _ops.log_softmax(self, dim)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, _ops.shape_arg(shape))
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
+            return self.to(shape[0])  # view(dtype)
+        return _ops.reshape(self, _ops.shape_arg(shape))
+
+    def view_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return _ops.reshape(self, other.shape)
+
+    def transpose(self, dim0, dim1):
+        return _ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}; use transpose(dim0, dim1)")
+        return _ops.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    def permute(self, *dims):
+        return _ops.permute(self, _ops.shape_arg(dims))
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, _ops.shape_arg(sizes))
+
+    def expand_as(self, other):
+        return _ops.expand(self, other.shape)
+
+    def gather(self, dim, index):
+        return _ops.gather(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return _ops.where(mask, _ops.full_like(self, value), self)
+
+    def eq(self, other):
+        return _ops.eq(self, other)
+
+    def ne(self, other):
+        return _ops.ne(self, other)
+
+    def lt(self, other):
+        return _ops.lt(self, other)
+
+    def le(self, other):
+        return _ops.le(self, other)
+
+    def gt(self, other):
+        return _ops.gt(self, other)
+
+    def ge(self, other):
+        return _ops.ge(self, other)
+
+    def any(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(self._data.any(axis=dim, keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(self._data.all(axis=dim, keepdims=keepdim)))
+
+    def sign(self):
+        return _wrap(np.sign(self._data))
+
+    def square(self):
+        return _ops.mul(self, self)
+
+    def zero_grad_(self):
+        self.grad = None
+
+
+# ---- construction ---------------------------------------------------------------------------
+_new = object.__new__
+
+
+def _init(t, array, requires_grad, grad_fn, output_nr):
+    t._data = array
+    t.grad = None
+    t.requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._version = 0
+    t._hooks = None
+    t._accumulator = None
+
+
+def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
+    """A Tensor around an existing array, without copying or checks (the ops' fast path)."""
+    t = _new(Tensor)
+    _init(t, array, requires_grad, grad_fn, output_nr)
+    return t
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new leaf tensor holding a copy of `data` (scalar, nested list, NumPy array or Tensor).
+
+    dtypes follow PyTorch: Python floats become the default dtype (float32), Python ints int64,
+    bools bool; NumPy arrays keep theirs unless `dtype` is given.
+    """
+    _check_device(device)
+    array = _to_array(data, dtypes.as_dtype(dtype) if dtype is not None else None)
+    if isinstance(data, np.ndarray) and array is data:
+        array = array.copy()
+    t = _wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to_array(data, dtype):
+    if isinstance(data, Tensor):
+        array = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        array = data
+    elif isinstance(data, (str, bytes, dict, set)) or data is None:
+        raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}; give a number, a (nested) list or an array")
+    else:
+        array = _from_python(data, dtype)
+    if dtype is not None and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array
+
+
+def _from_python(data, dtype=None):
+    try:
+        array = np.array(data)
+    except ValueError as err:
+        raise ValueError(f"tensor(): the nested lists are ragged (every row must have the same length): {err}") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"tensor(): the data must hold numbers only, got {type(data).__name__} of {array.dtype.kind!r} values")
+    if dtype is not None:
+        return array.astype(dtype)
+    if array.dtype.kind == "f" and not _holds_numpy_floats(data):
+        array = array.astype(dtypes.get_default_dtype())
+    elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
+        array = array.astype(np.int64)
+    return array
+
+
+def _holds_numpy_floats(data):
+    # np.float64(1.0) and arrays inside lists keep their own dtype, like torch.tensor does
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, (np.generic, np.ndarray, Tensor))
+
+
+def _operand_array(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+# ---- devices: only the CPU exists; these let device-aware code run -----------------------
+def _is_device(value):
+    return isinstance(value, str) or type(value).__name__ == "device"
+
+
+def _check_device(device):
+    if device is None:
+        return
+    name = device if isinstance(device, str) else getattr(device, "type", str(device))
+    if not str(name).startswith("cpu"):
+        raise RuntimeError(f"chainrule runs on the CPU only; device {name!r} is not available")
+
+
+def _cpu_device():
+    return "cpu"
+
+
+# ---- repr like PyTorch's --------------------------------------------------------------------
+def _format(t):
+    array = t._data
+    if array.dtype.kind == "f":
+        options = dict(precision=4, suppress_small=False, floatmode="maxprec_equal")
+    else:
+        options = {}
+    body = np.array2string(array, separator=", ", prefix="tensor(", **options)
+    extras = []
+    default = array.dtype in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
+    if not default or array.size == 0:
+        extras.append(f"dtype=chainrule.{array.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor: they come after it)
