@@ -6,7 +6,7 @@
     y.backward()
     x.grad  # tensor([3.2974])
 """
-from . import autograd, dtypes  # noqa: F401
+from . import accelerator, autograd, cuda, dtypes  # noqa: F401
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .creation import (  # noqa: F401
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel,
@@ -26,6 +26,7 @@ from .random import (  # noqa: F401
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,
     randn_like, randperm,
 )
+from .device import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor, tensor  # noqa: F401
 
 clip = clamp

@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
 from .autograd.grad_mode import is_grad_enabled
 from .errors import OutOfRangeError
@@ -589,7 +590,14 @@ def _init(t, array, requires_grad, grad_fn, output_nr):
 def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
     """A Tensor around an existing array, without copying or checks (the ops' fast path)."""
     t = _new(Tensor)
-    _init(t, array, requires_grad, grad_fn, output_nr)
+    t._data = array
+    t.grad = None
+    t.requires_grad = requires_grad
+    t.grad_fn = grad_fn
+    t._output_nr = output_nr
+    t._version = 0
+    t._hooks = None
+    t._accumulator = None
     return t
 
 
@@ -652,19 +660,21 @@ def _operand_array(value):
 
 # ---- devices: only the CPU exists; these let device-aware code run -----------------------
 def _is_device(value):
-    return isinstance(value, str) or type(value).__name__ == "device"
+    return isinstance(value, (str, _device.device))
 
 
 def _check_device(device):
     if device is None:
         return
-    name = device if isinstance(device, str) else getattr(device, "type", str(device))
-    if not str(name).startswith("cpu"):
-        raise RuntimeError(f"chainrule runs on the CPU only; device {name!r} is not available")
+    device = _device.device(device) if isinstance(device, str) else device
+    if not isinstance(device, _device.device):
+        raise TypeError(f"expected a device such as 'cpu', got {device!r}")
+    if device.type != "cpu":
+        raise RuntimeError(f"chainrule runs on the CPU only; device {str(device)!r} is not available")
 
 
 def _cpu_device():
-    return "cpu"
+    return _device.get_default_device()
 
 
 # ---- repr like PyTorch's --------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import _state, is_grad_enabled, no_grad
 
 
 class _SavedOutput:
@@ -132,16 +132,27 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args):
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
+        arrays, edges, needs = [], [], []
         record = False
-        if is_grad_enabled():
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
+        grad_on = _state.enabled
+        for a in args:
+            if isinstance(a, Tensor):
+                array = a._data
+                arrays.append(array)
+                if a.requires_grad and grad_on:
                     record = True
-                    break
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+                    node = a.grad_fn
+                    edge = (node, a._output_nr) if node is not None else (accumulator(a), 0)
+                    edges.append((*edge, array.shape, array.dtype))
+                    needs.append(True)
+                    continue
+                edges.append(_NO_EDGE)
+            else:
+                arrays.append(a)
+                edges.append(None)
+            needs.append(False)
+        ctx.needs_input_grad = needs
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
@@ -150,10 +161,23 @@ class Op(Function):
         results = raw if multiple else (raw,)
         if not all(type(r) is np.ndarray for r in results):
             results = _arrays_of(ctx, results)
-        outputs = tuple(_wrap(r) for r in results)
-        if record:
-            _connect(ctx, args, outputs, [out._data for out in outputs], arrays)
+        if not record:
+            outputs = tuple(_wrap(r) for r in results)
+            return outputs if multiple else outputs[0]
+        ctx._inputs = edges
+        ctx._n_outputs = len(results)
+        if multiple:
+            ctx._output_meta = [(r.shape, r.dtype) for r in results]
+        if ctx._saved:
+            ctx._saved = tuple(_resolve_saved(v, args, arrays, results) for v in ctx._saved)
+        outputs = tuple(
+            _wrap(r, True, ctx, index) if r.dtype.kind == "f" else _wrap(r) for index, r in enumerate(results)
+        )
         return outputs if multiple else outputs[0]
+
+
+_new = object.__new__
+_NO_EDGE = (None, 0, None, None)  # a tensor argument that needs no gradient
 
 
 class AccumulateGrad:
@@ -211,18 +235,16 @@ def edge_to(tensor):
     return None, 0
 
 
-def _connect(ctx, args, outputs, out_arrays, in_arrays=None):
-    """Record ctx as the node that made `outputs` from `args`."""
-    ctx._inputs = tuple(
-        ((*edge_to(a), a.shape, a.dtype) if a.requires_grad else (None, 0, None, None))
-        if isinstance(a, Tensor)
-        else None
+def _connect(ctx, args, outputs, out_arrays):
+    """Record ctx as the node that made `outputs` (Tensors) from `args` (custom Functions)."""
+    ctx._inputs = [
+        ((*edge_to(a), a.shape, a.dtype) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None
         for a in args
-    )
+    ]
     ctx._n_outputs = len(outputs)
     ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
     if ctx._saved:
-        ctx._saved = tuple(_resolve_saved(v, args, in_arrays, out_arrays) for v in ctx._saved)
+        ctx._saved = tuple(_resolve_saved(v, args, None, out_arrays) for v in ctx._saved)
     blocked = ctx._non_differentiable
     for index, out in enumerate(outputs):
         if out._data.dtype.kind == "f" and not any(out is b for b in blocked):

@@ -1,0 +1,264 @@
+"""The backward walk: accumulation, retain_graph, create_graph, hooks, deep graphs, memory."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+def pair(values):
+    """The same float64 leaf in chainrule and in torch."""
+    data = np.asarray(values, dtype=np.float64)
+    return cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x, tx = pair([1.0, 2.0, 3.0])
+    for _ in range(3):
+        (x * x).sum().backward()
+        (tx * tx).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_diamond_graph_adds_both_paths():
+    x, tx = pair([0.3, -1.2])
+    for lib, t in ((cr, x), (torch, tx)):
+        a = lib.exp(t)
+        b = lib.sin(t)
+        (a * b + a / (b + 2)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.exp(x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x, tx = pair([1.0, 2.0])
+    y, ty = cr.exp(x).sum(), torch.exp(tx).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    ty.backward(retain_graph=True)
+    ty.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_backward_needs_scalar_or_gradient():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="one-element"):
+        (x * 2).backward()
+    with pytest.raises(RuntimeError, match="shape"):
+        (x * 2).backward(cr.ones(3))
+    (x * 2).backward(cr.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 20.0])
+
+
+def test_backward_of_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.tensor([1.0]).sum().backward()
+
+
+def test_backward_on_one_element_tensor_of_any_shape():
+    x, tx = pair([[2.0]])
+    (x**3).backward()
+    (tx**3).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_deep_chain_of_100k_ops_has_no_recursion_limit():
+    x = cr.tensor([1.0], dtype=cr.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+
+
+def test_third_derivative_matches_torch():
+    x, tx = pair(0.7)
+    results = []
+    for lib, t in ((cr, x), (torch, tx)):
+        y = lib.tanh(t) * lib.exp(t)
+        (g1,) = lib.autograd.grad(y, t, create_graph=True)
+        (g2,) = lib.autograd.grad(g1, t, create_graph=True)
+        (g3,) = lib.autograd.grad(g2, t)
+        results.append((g1.item(), g2.item(), g3.item()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_hessian_vector_product_matches_torch():
+    rng = np.random.default_rng(0)
+    w0, v0 = rng.normal(size=5), rng.normal(size=5)
+    a0 = rng.normal(size=(5, 5))
+    results = []
+    for lib in (cr, torch):
+        w = lib.tensor(w0, requires_grad=True)
+        a = lib.tensor(a0)
+        v = lib.tensor(v0)
+        loss = (lib.tanh(a @ w) ** 2).sum() + (w**4).sum()
+        (g,) = lib.autograd.grad(loss, w, create_graph=True)
+        (hv,) = lib.autograd.grad((g * v).sum(), w)
+        results.append(hv.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_create_graph_backward_gives_grad_with_graph():
+    x, tx = pair([1.5])
+    for t in (x, tx):
+        (t**3).sum().backward(create_graph=True)
+        assert t.grad.requires_grad
+        gx = t.grad
+        t.grad = None
+        gx.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())  # d/dx 3x^2 = 6x
+
+
+def test_autograd_grad_does_not_touch_dot_grad_and_checks_use():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    z = cr.tensor([3.0], requires_grad=True)
+    (g,) = cr.autograd.grad((x * x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
+    assert x.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        cr.autograd.grad((x * 2).sum(), [x, z])
+    gx, gz = cr.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)
+    assert gz is None and np.allclose(gx.numpy(), 2.0)
+
+
+def test_autograd_grad_of_intermediate():
+    x, tx = pair([0.5, -0.25])
+    results = []
+    for lib, t in ((cr, x), (torch, tx)):
+        h = lib.sigmoid(t)
+        y = (h * h * t).sum()
+        (gh,) = lib.autograd.grad(y, h)
+        results.append(gh.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_retain_grad_keeps_intermediate_gradient():
+    x, tx = pair([0.1, 0.2, 0.3])
+    grads = []
+    for lib, t in ((cr, x), (torch, tx)):
+        h = t * 3
+        h.retain_grad()
+        (lib.tanh(h) ** 2).sum().backward()
+        grads.append(h.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_register_hook_sees_and_replaces_gradient():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    h = x * 2
+    h.register_hook(lambda g: seen.append(g.numpy().copy()))
+    handle = x.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(seen[0], 2 * h.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), 10 * 8 * x.detach().numpy())
+    handle.remove()
+    x.grad = None
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_no_grad_records_nothing_and_works_as_decorator():
+    x = cr.tensor([1.0], requires_grad=True)
+    with cr.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+
+    @cr.no_grad()
+    def double(t):
+        return t * 2
+
+    @cr.no_grad
+    def triple(t):
+        return t * 3
+
+    assert not double(x).requires_grad and not triple(x).requires_grad
+    assert (x * 2).requires_grad
+    with cr.no_grad():
+        with cr.enable_grad():
+            assert (x * 2).requires_grad
+    with cr.set_grad_enabled(False):
+        assert not cr.is_grad_enabled()
+    assert cr.is_grad_enabled()
+
+
+def test_intermediate_dies_after_backward():
+    x = cr.tensor(np.ones(1000), requires_grad=True)
+    h = cr.exp(x)
+    ref = weakref.ref(h)
+    loss = (h * 2).sum()
+    del h
+    assert ref() is not None  # the graph keeps what backward needs
+    loss.backward()
+    del loss
+    gc.disable()
+    try:
+        assert ref() is None  # freed by reference counting alone: no cycle keeps it
+    finally:
+        gc.enable()
+
+
+def test_graph_is_freed_without_the_cycle_collector():
+    gc.collect()
+    gc.disable()
+    try:
+        x = cr.tensor([1.0, 2.0], requires_grad=True)
+        y = cr.tanh(x) * cr.exp(x)
+        node = weakref.ref(y.grad_fn)
+        del y
+        assert node() is None
+    finally:
+        gc.enable()
+
+
+def test_leaf_backward_accumulates_ones():
+    x = cr.tensor(2.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_grad_of_broadcast_sum_is_writable_array():
+    x = cr.tensor([[1.0, 2.0]], requires_grad=True)
+    x.sum().backward()
+    x.grad.zero_()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 0.0]])
+
+
+def test_next_functions_and_grad_fn_names():
+    w = cr.tensor([1.0], requires_grad=True)
+    y = w * cr.tensor([2.0])
+    (first, _), (second, _) = y.grad_fn.next_functions
+    assert first.variable is w and second is None
+    assert "Mul" in y.grad_fn.name()
+
+
+def test_inplace_update_under_no_grad_keeps_leaf():
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    same = w
+    with cr.no_grad():
+        w -= 0.1 * w.grad
+    assert w is same and w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, 1.6], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w += 1
+
+
+def test_modified_saved_tensor_is_detected():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    c = cr.tensor([3.0, 4.0])
+    y = (x * c).sum()
+    c += 1
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()
