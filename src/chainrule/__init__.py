@@ -29,6 +29,8 @@ from .random import (  # noqa: F401
 from .device import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor, tensor  # noqa: F401
 
+from . import optim  # noqa: F401,E402  (optim builds on everything above)
+
 clip = clamp
 concat = concatenate = cat
 detach = Tensor.detach

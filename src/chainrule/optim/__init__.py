@@ -1,0 +1,8 @@
+"""Optimizers and learning-rate schedulers with PyTorch's update rules: cr.optim.SGD(model.parameters(), lr=0.1)."""
+from . import lr_scheduler  # noqa: F401
+from .adadelta import Adadelta  # noqa: F401
+from .adagrad import Adagrad  # noqa: F401
+from .adam import Adam, AdamW  # noqa: F401
+from .optimizer import Optimizer  # noqa: F401
+from .rmsprop import RMSprop  # noqa: F401
+from .sgd import SGD  # noqa: F401

@@ -1,0 +1,83 @@
+"""Adam and AdamW: adaptive moment estimation, with L2 (Adam) or decoupled (AdamW) weight decay."""
+import numbers
+
+import numpy as np
+
+from .optimizer import Optimizer, add_product_, effective_grad, lerp_, zeros_state
+
+
+class Adam(Optimizer):
+    """PyTorch's Adam. Per step t, with g = grad (negated if maximize) [+ weight_decay * p unless decoupled]:
+
+        p = p * (1 - lr * weight_decay)                  (decoupled_weight_decay only: AdamW)
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v) if amsgrad (v_max replaces v below)
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        _check_adam_options(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _step_group(self, group):
+        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(beta) for beta in group["betas"])
+        decoupled = group["decoupled_weight_decay"]
+        for param, grad, state in self._params_with_grad(group):
+            if not state:
+                state["step"] = 0.0
+                state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = zeros_state(param)
+            state["step"] += 1
+            step = state["step"]
+            if weight_decay != 0 and decoupled:
+                param *= 1 - lr * weight_decay
+            grad = effective_grad(param, grad, 0 if decoupled else weight_decay, group["maximize"])
+
+            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+            work = np.empty_like(param)
+            lerp_(exp_avg, grad, 1 - beta1, work)
+            exp_avg_sq *= beta2
+            add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            if group["amsgrad"]:
+                second_moment = state["max_exp_avg_sq"]._data
+                np.maximum(second_moment, exp_avg_sq, out=second_moment)
+            else:
+                second_moment = exp_avg_sq
+
+            step_size = lr / (1 - beta1**step)
+            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+            denom = np.sqrt(second_moment, out=work)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            np.divide(exp_avg, denom, out=work)
+            work *= step_size
+            param -= work
+
+
+class AdamW(Adam):
+    """PyTorch's AdamW: Adam whose weight decay shrinks the parameters directly (p *= 1 - lr * weight_decay)
+    instead of entering the gradient's moments."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+
+def _check_adam_options(lr, betas, eps, weight_decay):
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2 or not all(isinstance(b, numbers.Real) for b in betas):
+        raise ValueError(f"betas must be a pair of numbers (beta1, beta2), got {betas!r}")
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")

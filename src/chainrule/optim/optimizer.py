@@ -1,0 +1,274 @@
+"""Optimizer: the parameters (in groups with their own options), their state, and the update loop.
+
+Subclasses write `_step_group(group)`: read the group's options once, then update each parameter
+that has a gradient IN PLACE on its array (`p._data`), so views of the parameter see the change
+and no graph is recorded. Gradients are only read, never written: a `.grad` array may be shared.
+"""
+import copy
+from collections import defaultdict
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor, _wrap
+
+
+class _RequiredParameter:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()  # a default that every param group must set itself
+
+
+class Optimizer:
+    """Base class: `Optimizer(params, defaults)`.
+
+    params: an iterable of tensors, of (name, tensor) pairs, or of dicts (param groups: {'params': [...],
+    'lr': ...}); options a group leaves out come from `defaults`.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                "but got a Tensor; pass [tensor] or model.parameters()"
+            )
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self):
+        text = type(self).__name__ + " ("
+        for index, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {index}\n"
+            for key in sorted(k for k in group if k != "params"):
+                text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ---- parameters ---------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. unfreezing layers while fine-tuning)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        group = param_group  # kept as given, like PyTorch: the caller's dict is the live group
+        params = group.get("params")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering of "
+                "tensors in sets will change between runs. Please use a list instead."
+            )
+        elif params is None:
+            raise ValueError("a param group needs a 'params' entry (a list of tensors)")
+        params, names = _split_names(list(params))
+        group["params"] = params
+        if names is not None:
+            group["param_names"] = names
+        for param in params:
+            _check_param(param)
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            group.setdefault(name, default)
+        self._check_unique(params, group)
+        self.param_groups.append(group)
+
+    def _check_unique(self, params, group):
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters; list each parameter once")
+        for other in self.param_groups:
+            if ids & {id(p) for p in other["params"]}:
+                raise ValueError("some parameters appear in more than one parameter group")
+            if ("param_names" in group) != ("param_names" in other):
+                raise ValueError("all optimizer param groups should be with/without names")
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set them to None (default) or to zeros."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                    continue
+                if grad.grad_fn is not None:
+                    grad.detach_()
+                grad.requires_grad = False
+                # a fresh array, not zeros written into the old one: that array may also be another tensor's grad
+                grad._data = np.zeros_like(grad._data)
+                grad._version += 1
+
+    # ---- the update ---------------------------------------------------------------------
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. closure() re-evaluates the loss (with grad
+        enabled) before the update; its value is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group):
+        raise NotImplementedError(f"{type(self).__name__} must define step(closure) or _step_group(group)")
+
+    def _params_with_grad(self, group):
+        """(parameter array, gradient array, state dict) for each parameter of the group that has a gradient."""
+        for param in group["params"]:
+            if param.grad is None:
+                continue
+            array, grad = param._data, param.grad._data
+            if grad.shape != array.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.step: a parameter of shape {array.shape} has a gradient of shape "
+                    f"{grad.shape}; they must match"
+                )
+            if grad.dtype != array.dtype or not isinstance(grad, np.ndarray):
+                grad = np.asarray(grad, dtype=array.dtype)
+            yield array, grad, self.state[param]
+            param._version += 1  # runs after the caller has updated `array` in place
+
+    # ---- saving and resuming ------------------------------------------------------------
+    def state_dict(self):
+        """A snapshot {'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}.
+
+        Parameters are numbered in group order; arrays are copies, so the snapshot does not move
+        when training goes on.
+        """
+        index_of = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {key: _copy_value(value) for key, value in group.items() if key != "params"}
+            packed["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
+            groups.append(packed)
+        state = {
+            index_of[id(param)]: {key: _copy_value(value) for key, value in values.items()}
+            for param, values in self.state.items()
+            if values and id(param) in index_of
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a state_dict() (this optimizer's type, same groups and parameter shapes); arrays are copied
+        into the parameters' dtypes."""
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' (from state_dict())")
+        saved_groups = [
+            {key: _copy_value(value) for key, value in group.items()} for group in state_dict["param_groups"]
+        ]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups but the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        param_of = {}
+        for index, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict's parameter group {index} has {len(saved['params'])} parameters "
+                    f"but the optimizer's group {index} has {len(group['params'])}"
+                )
+            param_of.update(zip(saved["params"], group["params"]))
+        state = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            if key not in param_of:
+                raise ValueError(f"loaded state dict has state for parameter {key!r}, which no parameter group lists")
+            param = param_of[key]
+            state[param] = {name: self._loaded_state_value(param, key, name, value) for name, value in values.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+    def _loaded_state_value(self, param, index, name, value):
+        """One saved state entry made ready for `param`: the step as a float, arrays as copies in its dtype."""
+        if name == "step":
+            return float(value)
+        if isinstance(value, Tensor):
+            array = value._data
+        elif isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+            array = np.asarray(value)
+        else:
+            return _copy_value(value)
+        if array.shape != param.shape:
+            raise ValueError(
+                f"loaded state dict has '{name}' of shape {array.shape} for parameter {index}, "
+                f"which has shape {param.shape}"
+            )
+        dtype = param.dtype if param._data.dtype.kind == "f" else array.dtype
+        return _wrap(np.array(array, dtype=dtype))
+
+
+def _copy_value(value):
+    if isinstance(value, Tensor):
+        return _wrap(value._data.copy())
+    return copy.deepcopy(value)
+
+
+def _split_names(items):
+    """[(name, tensor), ...] (from named_parameters()) -> tensors, names; plain tensors -> tensors, None."""
+    named = [isinstance(item, tuple) for item in items]
+    if not any(named):
+        return items, None
+    if not all(named) or any(len(item) != 2 for item in items):
+        raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+    return [item[1] for item in items], [item[0] for item in items]
+
+
+def _check_param(param):
+    if not isinstance(param, Tensor):
+        raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}")
+    if not (param.is_leaf or param.retains_grad):
+        raise ValueError("can't optimize a non-leaf Tensor; optimize the leaves it was computed from")
+    if not param._data.flags.writeable:
+        raise ValueError(f"can't optimize a read-only array (shape {param.shape}); give the tensor its own copy first")
+
+
+# ---- array helpers shared by the update rules ------------------------------------------------
+def effective_grad(param, grad, weight_decay, maximize):
+    """grad + weight_decay * param, negated first if maximizing. A new array whenever it differs from grad."""
+    if weight_decay == 0:
+        return np.negative(grad, out=np.empty_like(grad)) if maximize else grad
+    result = np.multiply(param, weight_decay, out=np.empty_like(param))
+    if maximize:
+        result -= grad
+    else:
+        result += grad
+    return result
+
+
+def lerp_(start, end, weight, work):
+    """start += weight * (end - start) in place, computed as torch.lerp does (its rounding near weight 1)."""
+    np.subtract(end, start, out=work)
+    if abs(weight) < 0.5:
+        work *= weight
+        start += work
+    else:
+        work *= 1 - weight
+        np.subtract(end, work, out=start)
+
+
+def add_product_(target, a, b, value, work):
+    """target += value * a * b in place (torch's addcmul_)."""
+    np.multiply(a, b, out=work)
+    work *= value
+    target += work
+
+
+def zeros_state(param):
+    """A state tensor of the parameter's shape and dtype."""
+    return _wrap(np.zeros_like(param))

@@ -1,0 +1,283 @@
+"""The Optimizer base: parameter checks, param groups, zero_grad, closures, state_dict and hyper-parameter errors."""
+import numpy as np
+import pytest
+import torch
+from optim_parity import assert_params_close, initial_arrays, param_pair, run_side_by_side, set_grads
+from test_optimizers import FULL_STATE
+
+import chainrule as cr
+import chainrule.optim  # noqa: F401  (until chainrule/__init__.py exports optim)
+
+
+def make(name, params, **options):
+    return getattr(cr.optim, name)(params, **{**FULL_STATE[name], **options})
+
+
+def fresh_params(seed=0):
+    return param_pair(initial_arrays(seed))[0]
+
+
+def run(optimizer, params, steps, first_step=0):
+    for step in range(first_step, first_step + steps):
+        for index, p in enumerate(params):
+            p.grad = cr.tensor(np.sin(step + index + p._data) + p._data)
+        optimizer.step()
+
+
+# ---- state_dict -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(FULL_STATE))
+def test_state_dict_round_trip_resumes_identically(name):
+    params = fresh_params()
+    optimizer = make(name, params)
+    run(optimizer, params, 3)
+    saved = optimizer.state_dict()
+    resumed_params = [cr.tensor(p._data.copy(), requires_grad=True) for p in params]
+    resumed = make(name, resumed_params, lr=123.0)  # the loaded param groups replace these options
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
+    run(optimizer, params, 4, first_step=3)
+    run(resumed, resumed_params, 4, first_step=3)
+    for a, b in zip(params, resumed_params):
+        np.testing.assert_array_equal(a._data, b._data)
+
+
+@pytest.mark.parametrize("name", sorted(FULL_STATE))
+def test_state_dict_layout_matches_torch(name):
+    mine, theirs = param_pair(initial_arrays(1))
+    groups = lambda ps: [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}]  # noqa: E731
+    my_optimizer = getattr(cr.optim, name)(groups(mine), **FULL_STATE[name])
+    torch_optimizer = getattr(torch.optim, name)(groups(theirs), **FULL_STATE[name])
+    run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=2)
+    ours, expected = my_optimizer.state_dict(), torch_optimizer.state_dict()
+    assert set(ours) == {"state", "param_groups"}
+    assert list(ours["state"]) == list(expected["state"])
+    for index, entries in expected["state"].items():
+        assert list(ours["state"][index]) == list(entries)
+        if "step" in entries:
+            assert ours["state"][index]["step"] == float(entries["step"])
+    for group, torch_group in zip(ours["param_groups"], expected["param_groups"]):
+        assert group["params"] == torch_group["params"]
+        assert {key: torch_group[key] for key in group} == group
+
+
+@pytest.mark.parametrize("name", sorted(FULL_STATE))
+def test_loading_torchs_state_dict_continues_like_torch(name):
+    mine, theirs = param_pair(initial_arrays(2))
+    torch_optimizer = getattr(torch.optim, name)(theirs, **FULL_STATE[name])
+    my_optimizer = getattr(cr.optim, name)(mine, **FULL_STATE[name])
+    for step in range(3):  # only torch trains; chainrule then takes over its parameters and state
+        set_grads(mine, theirs, step)
+        torch_optimizer.step()
+    for a, b in zip(mine, theirs):
+        a._data[...] = b.detach().numpy()
+    my_optimizer.load_state_dict(torch_optimizer.state_dict())
+    run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=3, first_step=3)
+
+
+def test_state_dict_is_a_snapshot():
+    params = fresh_params()
+    optimizer = make("Adam", params)
+    run(optimizer, params, 2)
+    saved = optimizer.state_dict()
+    exp_avg, step = saved["state"][0]["exp_avg"]._data.copy(), saved["state"][0]["step"]
+    run(optimizer, params, 2, first_step=2)
+    np.testing.assert_array_equal(saved["state"][0]["exp_avg"]._data, exp_avg)
+    assert saved["state"][0]["step"] == step == 2.0
+
+
+def test_loaded_state_is_independent_of_the_dict():
+    params = fresh_params()
+    optimizer = make("SGD", params)
+    run(optimizer, params, 2)
+    saved = optimizer.state_dict()
+    other = make("SGD", [cr.tensor(p._data.copy(), requires_grad=True) for p in params])
+    other.load_state_dict(saved)
+    run(other, other.param_groups[0]["params"], 2)
+    buffer = saved["state"][0]["momentum_buffer"]._data
+    assert not np.shares_memory(buffer, other.state[other.param_groups[0]["params"][0]]["momentum_buffer"]._data)
+
+
+def test_load_state_dict_casts_state_to_the_parameter_dtype():
+    params = fresh_params()
+    optimizer = make("Adam", params)
+    run(optimizer, params, 2)
+    params32 = [cr.tensor(p._data.astype(np.float32), requires_grad=True) for p in params]
+    optimizer32 = make("Adam", params32)
+    optimizer32.load_state_dict(optimizer.state_dict())
+    assert all(v.dtype == np.float32 for k, v in optimizer32.state[params32[0]].items() if k != "step")
+
+
+def test_load_state_dict_rejects_mismatches():
+    params = fresh_params()
+    optimizer = make("Adam", params)
+    run(optimizer, params, 1)
+    saved = optimizer.state_dict()
+    with pytest.raises(ValueError, match="2 parameter groups but the optimizer has 1"):
+        make("Adam", fresh_params()).load_state_dict(
+            {"state": {}, "param_groups": [saved["param_groups"][0], saved["param_groups"][0]]})
+    with pytest.raises(ValueError, match="group 0 has 3 parameters but the optimizer's group 0 has 2"):
+        make("Adam", fresh_params()[:2]).load_state_dict(saved)
+    reshaped = [cr.tensor(np.zeros((4, 3)), requires_grad=True)] + fresh_params()[1:]
+    with pytest.raises(ValueError, match=r"'exp_avg' of shape \(3, 4\) for parameter 0, which has shape \(4, 3\)"):
+        make("Adam", reshaped).load_state_dict(saved)
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        make("Adam", fresh_params()).load_state_dict({"state": {}})
+    bad = {"state": {7: saved["state"][0]}, "param_groups": saved["param_groups"]}
+    with pytest.raises(ValueError, match="parameter 7, which no parameter group lists"):
+        make("Adam", fresh_params()).load_state_dict(bad)
+
+
+def test_named_parameters_keep_their_names():
+    params = fresh_params()
+    optimizer = cr.optim.SGD([("w", params[0]), ("b", params[1])], lr=0.1)
+    assert optimizer.param_groups[0]["params"][0] is params[0]
+    assert optimizer.state_dict()["param_groups"][0]["param_names"] == ["w", "b"]
+    with pytest.raises(ValueError, match="with/without names"):
+        cr.optim.SGD([("w", params[0]), params[1]], lr=0.1)
+
+
+# ---- zero_grad and step(closure) ------------------------------------------------------------
+def test_zero_grad_sets_none_by_default():
+    params = fresh_params()
+    optimizer = cr.optim.SGD(params, lr=0.1)
+    run(optimizer, params, 1)
+    optimizer.zero_grad()
+    assert all(p.grad is None for p in params)
+
+
+def test_zero_grad_to_zeros_keeps_the_grad_tensor_and_spares_shared_arrays():
+    params = fresh_params()
+    shared = np.ones((3, 4))
+    params[0].grad = cr.tensor(shared)
+    params[0].grad._data = shared  # a gradient array that something else also holds
+    grad_object = params[0].grad
+    cr.optim.SGD(params, lr=0.1).zero_grad(set_to_none=False)
+    assert params[0].grad is grad_object
+    np.testing.assert_array_equal(params[0].grad._data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(shared, np.ones((3, 4)))
+    assert params[1].grad is None  # params without a gradient keep none
+
+
+def test_step_with_closure_returns_the_loss_and_uses_its_gradients():
+    mine, theirs = param_pair([np.array([1.0, -2.0, 3.0])])
+    my_optimizer, torch_optimizer = cr.optim.SGD(mine, lr=0.1), torch.optim.SGD(theirs, lr=0.1)
+
+    def closure(lib, w, optimizer):
+        def evaluate():
+            assert lib.is_grad_enabled()
+            optimizer.zero_grad()
+            loss = (w * w * w).sum()
+            loss.backward()
+            return loss
+        return evaluate
+
+    for _ in range(3):
+        with cr.no_grad():  # the closure still records its graph
+            loss = my_optimizer.step(closure(cr, mine[0], my_optimizer))
+        expected = torch_optimizer.step(closure(torch, theirs[0], torch_optimizer))
+        assert isinstance(loss, cr.Tensor) and loss.item() == pytest.approx(expected.item(), rel=1e-12)
+        assert_params_close(mine, theirs)
+    assert my_optimizer.step() is None
+
+
+# ---- parameters -----------------------------------------------------------------------------
+def test_rejects_bad_parameter_lists():
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        cr.optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="can only optimize Tensors, but one of the params is ndarray"):
+        cr.optim.SGD([w, np.zeros(2)], lr=0.1)
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
+        cr.optim.SGD(w, lr=0.1)
+    with pytest.raises(TypeError, match="ordered collections"):
+        cr.optim.SGD([{"params": {w}}], lr=0.1)
+    with pytest.raises(ValueError, match="duplicate parameters"):
+        cr.optim.SGD([w, w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        cr.optim.SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        cr.optim.SGD([w * 2], lr=0.1)
+    with pytest.raises(TypeError, match="param_group must be a dict"):
+        cr.optim.SGD([w], lr=0.1).add_param_group([w])
+    optimizer = cr.optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optimizer.add_param_group({"params": w})
+
+
+def test_params_from_a_generator_and_a_single_tensor_group():
+    w, b = cr.tensor([1.0], requires_grad=True), cr.tensor([2.0], requires_grad=True)
+    optimizer = cr.optim.SGD((p for p in (w, b)), lr=0.1)
+    assert optimizer.param_groups[0]["params"][1] is b
+    optimizer = cr.optim.Adam([{"params": w}], lr=0.1)
+    assert optimizer.param_groups[0]["params"][0] is w
+
+
+def test_repr_lists_each_group():
+    optimizer = cr.optim.SGD([cr.tensor([1.0], requires_grad=True)], lr=0.5, momentum=0.9)
+    text = repr(optimizer)
+    assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.5\n" in text and "    momentum: 0.9\n" in text
+
+
+# ---- hyper-parameter errors, as torch words them ----------------------------------------------
+INVALID = [
+    ("SGD", dict(lr=-1), "Invalid learning rate: -1"),
+    ("SGD", dict(momentum=-0.5), "Invalid momentum value: -0.5"),
+    ("SGD", dict(weight_decay=-1e-2), "Invalid weight_decay value: -0.01"),
+    ("SGD", dict(nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1), "Nesterov momentum requires a momentum and zero"),
+    ("Adam", dict(lr=-0.1), "Invalid learning rate: -0.1"),
+    ("Adam", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("Adam", dict(betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", dict(betas=(0.9, -0.1)), r"Invalid beta parameter at index 1: -0.1"),
+    ("Adam", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("AdamW", dict(betas=(0.9, 1.5)), "Invalid beta parameter at index 1: 1.5"),
+    ("AdamW", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("RMSprop", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("RMSprop", dict(alpha=-0.1), "Invalid alpha value: -0.1"),
+    ("RMSprop", dict(eps=-0.1), "Invalid epsilon value: -0.1"),
+    ("RMSprop", dict(momentum=-0.1), "Invalid momentum value: -0.1"),
+    ("RMSprop", dict(weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+    ("Adadelta", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adadelta", dict(rho=1.5), "Invalid rho value: 1.5"),
+    ("Adadelta", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+    ("Adadelta", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("Adagrad", dict(lr=-1.0), "Invalid learning rate: -1.0"),
+    ("Adagrad", dict(lr_decay=-1.0), "Invalid lr_decay value: -1.0"),
+    ("Adagrad", dict(weight_decay=-1.0), "Invalid weight_decay value: -1.0"),
+    ("Adagrad", dict(initial_accumulator_value=-1.0), "Invalid initial_accumulator_value value: -1.0"),
+    ("Adagrad", dict(eps=-1.0), "Invalid epsilon value: -1.0"),
+]
+
+
+@pytest.mark.parametrize("name, options, message", INVALID)
+def test_invalid_hyperparameters_raise_like_torch(name, options, message):
+    with pytest.raises(ValueError, match=message) as expected:
+        getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)], **options)
+    with pytest.raises(ValueError) as raised:
+        getattr(cr.optim, name)([cr.zeros(1, requires_grad=True)], **options)
+    assert str(raised.value) == str(expected.value)
+
+
+def test_betas_must_be_a_pair():
+    with pytest.raises(ValueError, match="betas must be a pair"):
+        cr.optim.Adam([cr.zeros(1, requires_grad=True)], betas=0.9)
+
+
+@pytest.mark.parametrize("name, default_lr", [("SGD", 1e-3), ("Adam", 1e-3), ("AdamW", 1e-3), ("RMSprop", 1e-2),
+                                              ("Adadelta", 1.0), ("Adagrad", 1e-2)])
+def test_defaults_match_torch(name, default_lr):
+    mine = getattr(cr.optim, name)([cr.zeros(1, requires_grad=True)])
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)])
+    assert mine.param_groups[0]["lr"] == default_lr
+    group = {k: v for k, v in mine.param_groups[0].items() if k != "params"}
+    assert {k: theirs.param_groups[0][k] for k in group} == group
+
+
+def test_the_group_dict_given_is_the_live_group():
+    group = {"params": [cr.tensor([1.0], requires_grad=True)], "lr": 1.0}
+    optimizer = cr.optim.SGD([group])
+    assert optimizer.param_groups[0] is group
+    group["lr"] = 0.25
+    group["params"][0].grad = cr.tensor([1.0])
+    optimizer.step()
+    assert group["params"][0].item() == 0.75
