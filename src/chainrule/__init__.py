@@ -29,7 +29,9 @@ from .random import (  # noqa: F401
 from .device import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor, tensor  # noqa: F401
 
-from . import optim  # noqa: F401,E402  (optim builds on everything above)
+# The layers above the core: they build on everything imported before them.
+from . import data, optim, utils  # noqa: F401,E402
+from .serialization import load, save  # noqa: F401,E402
 
 clip = clamp
 concat = concatenate = cat
