@@ -30,7 +30,7 @@ from .device import device, get_default_device, set_default_device  # noqa: F401
 from .tensor import Tensor, tensor  # noqa: F401
 
 # The layers above the core: they build on everything imported before them.
-from . import data, optim, utils  # noqa: F401,E402
+from . import data, manual, nn, optim, utils  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 
 clip = clamp

@@ -247,7 +247,7 @@ class Tensor:
             self._in_place("__setitem__", self._data)  # raises the right error
         if not self._data.flags.writeable:
             self._data = np.array(self._data)
-        self._data[_ops.index_key(key)] = _operand_array(value)
+        _ops.setitem_array(self._data, key, _operand_array(value))
         self._version += 1
 
     def _in_place_or_new(self, name, op, other):
@@ -536,7 +536,7 @@ class Tensor:
         return _ops.gather(self, dim, index)
 
     def masked_fill(self, mask, value):
-        return _ops.where(mask, _ops.full_like(self, value), self)
+        return _ops.where(mask, value, self)
 
     def eq(self, other):
         return _ops.eq(self, other)
@@ -681,13 +681,16 @@ def _cpu_device():
 def _format(t):
     array = t._data
     if array.dtype.kind == "f":
-        options = dict(precision=4, suppress_small=False, floatmode="maxprec_equal")
+        finite = array[np.isfinite(array)]
+        whole = bool(np.all(finite == np.round(finite)))  # PyTorch: "1., 2." for whole numbers, else 4 decimals
+        options = dict(precision=4, suppress_small=False, floatmode="maxprec_equal" if whole else "fixed")
     else:
         options = {}
     body = np.array2string(array, separator=", ", prefix="tensor(", **options)
     extras = []
-    default = array.dtype in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
-    if not default or array.size == 0:
+    # like PyTorch: an empty tensor shows its dtype unless it is the default float one
+    default = array.dtype == dtypes.get_default_dtype() or (array.size and array.dtype in (dtypes.int64, dtypes.bool))
+    if not default:
         extras.append(f"dtype=chainrule.{array.dtype}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

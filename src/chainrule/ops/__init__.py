@@ -3,7 +3,7 @@ from .elementwise import (  # noqa: F401
     abs, add, cast, clamp, clone, cos, div, eq, exp, ge, gt, le, log, logical_and, logical_not,
     logical_or, lt, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where,
 )
-from .index import gather, getitem, index_key  # noqa: F401
+from .index import gather, getitem, index_key, setitem_array  # noqa: F401
 from .linalg import matmul, mm  # noqa: F401
 from .reduce import (  # noqa: F401
     amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var,

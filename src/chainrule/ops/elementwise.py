@@ -231,6 +231,32 @@ class Clamp(Op):
         return gy * _wrap(inside), None, None
 
 
+class ClampByTensors(Op):
+    """clamp with tensor bounds. Each element's gradient goes to the one of x, min, max it came from,
+    with PyTorch's masks at ties: x where min <= x <= max, min where x < min < max, max where x > max or min > max."""
+
+    def forward(ctx, x, low, high):
+        xp = array_module(x)
+        ctx.save_for_backward(x, low, high)
+        y = x if low is None else xp.maximum(x, low)
+        return y if high is None else xp.minimum(y, high)
+
+    def backward(ctx, gy):
+        x, low, high = (v._data if isinstance(v, Tensor) else v for v in ctx.saved_tensors)
+        x_mask = low_mask = high_mask = None
+        if low is not None:
+            x_mask = x >= low
+            low_mask = (x < low) if high is None else (x < low) & (low < high)
+        if high is not None:
+            x_mask = (x <= high) if x_mask is None else x_mask & (x <= high)
+            high_mask = (x > high) if low is None else (x > high) | (low > high)
+        need_x, need_low, need_high = ctx.needs_input_grad
+        return tuple(
+            gy * _wrap(mask) if need and mask is not None else None
+            for mask, need in ((x_mask, need_x), (low_mask, need_low), (high_mask, need_high))
+        )
+
+
 class Where(Op):
     def forward(ctx, condition, a, b):
         ctx.condition = condition
@@ -308,23 +334,41 @@ def _promote(a, b):
     return a, b  # same kind: NumPy widens exactly as PyTorch does
 
 
-def add(a, b):
-    return Add.apply(*_operands(a, b, "add"))
+def add(a, b, *, out=None):
+    return write_out(out, Add.apply(*_operands(a, b, "add")), "add")
 
 
-def sub(a, b):
-    return Sub.apply(*_operands(a, b, "sub"))
+def sub(a, b, *, out=None):
+    return write_out(out, Sub.apply(*_operands(a, b, "sub")), "sub")
 
 
-def mul(a, b):
-    return Mul.apply(*_operands(a, b, "mul"))
+def mul(a, b, *, out=None):
+    return write_out(out, Mul.apply(*_operands(a, b, "mul")), "mul")
 
 
-def div(a, b):
+def div(a, b, *, out=None):
     a, b = _operands(a, b, "div")
     if not _is_float(a) and not _is_float(b):  # true division of integers gives the default float
-        a = cast(a, dtypes.get_default_dtype()) if isinstance(a, Tensor) else float(a)
-    return Div.apply(a, b)
+        a, b = (cast(v, dtypes.get_default_dtype()) if isinstance(v, Tensor) else v for v in (a, b))
+    return write_out(out, Div.apply(a, b), "div")
+
+
+def write_out(out, result, op):
+    """PyTorch's `out=` argument: copy the result into the tensor `out` (resized if needed) and return it."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): out must be a Tensor, got {type(out).__name__}")
+    if result.requires_grad:
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, but one of "
+            "the arguments requires grad; call it under chainrule.no_grad() or drop out="
+        )
+    if not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise TypeError(f"{op}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+    if out.shape != result.shape:
+        out._data = np.empty(result.shape, out.dtype)
+    return out.copy_(result)
 
 
 def neg(x):
@@ -392,8 +436,7 @@ def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        result = x if min is None else maximum(x, min)
-        return result if max is None else minimum(result, max)
+        return ClampByTensors.apply(x, min, max)
     return Clamp.apply(x, min, max)
 
 

@@ -1,7 +1,10 @@
 """Indexing: t[key] and its adjoint, which scatters the gradient back into a zero tensor."""
+import numbers
+
 import numpy as np
 
 from ..autograd.function import Op
+from ..errors import OutOfRangeError
 from ..tensor import Tensor
 
 
@@ -53,7 +56,60 @@ def _index_part(part):
 
 
 def getitem(x, key):
-    return GetItem.apply(x, index_key(key))
+    key = index_key(key)
+    parts = key if isinstance(key, tuple) else (key,)
+    if _mixes_ints_and_arrays(parts):
+        x = GetItem.apply(x, _ints_step(parts))
+        key = _arrays_step(parts)
+    return GetItem.apply(x, key)
+
+
+def setitem_array(array, key, value):
+    """array[key] = value in place, with the same PyTorch index order as getitem."""
+    key = index_key(key)
+    parts = key if isinstance(key, tuple) else (key,)
+    if _mixes_ints_and_arrays(parts):
+        array = array[_ints_step(parts)]  # ints, slices and None only: a view, so writes reach `array`
+        key = _arrays_step(parts)
+    try:
+        array[key] = value
+    except IndexError as err:
+        raise OutOfRangeError(f"setitem: {err} (tensor shape {array.shape})") from None
+    except ValueError as err:
+        raise ValueError(f"setitem: {err} (tensor shape {array.shape})") from None
+
+
+def _mixes_ints_and_arrays(parts):
+    # PyTorch applies plain ints first (as selections), then the arrays; NumPy counts an int as an
+    # array index, which moves dims elsewhere (t[0, None, :, [0]]: (1, 3, 1) in PyTorch, (1, 1, 3) in NumPy).
+    return any(_is_int(p) for p in parts) and any(_is_array(p) for p in parts)
+
+
+def _is_int(part):
+    if isinstance(part, np.ndarray):
+        return part.ndim == 0 and part.dtype.kind in "iu"
+    return isinstance(part, numbers.Integral) and not isinstance(part, (bool, np.bool_))
+
+
+def _is_array(part):
+    return isinstance(part, np.ndarray) and part.ndim > 0
+
+
+def _ints_step(parts):
+    """The key with the ints, slices and None applied, and every dim an array indexes kept whole.
+    Only basic indexing (0-d arrays become ints), so the result is a view."""
+    step = []
+    for p in parts:
+        if _is_array(p):
+            step.extend([slice(None)] * (p.ndim if p.dtype == np.bool_ else 1))
+        else:
+            step.append(int(p) if _is_int(p) else p)
+    return tuple(step)
+
+
+def _arrays_step(parts):
+    """The arrays of the key, for the result of _ints_step; every other remaining dim kept whole."""
+    return tuple(p if p is Ellipsis or _is_array(p) else slice(None) for p in parts if not _is_int(p))
 
 
 def gather(x, dim, index):
@@ -64,6 +120,11 @@ def gather(x, dim, index):
     index = index._data if isinstance(index, Tensor) else np.asarray(index)
     if index.ndim != x.ndim:
         raise ValueError(f"gather: index has {index.ndim} dims but the input has {x.ndim}")
+    if any(i != axis and n > size for i, (n, size) in enumerate(zip(index.shape, x.shape))):
+        raise ValueError(f"gather: index shape {index.shape} is larger than input shape {tuple(x.shape)} outside dim {dim}")
+    if index.size and (index.min() < 0 or index.max() >= x.shape[axis]):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise OutOfRangeError(f"gather: index {bad} is out of bounds for dim {dim} with size {x.shape[axis]}")
     grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
     grid[axis] = index
     return getitem(x, tuple(grid))

@@ -1,7 +1,7 @@
 """matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast)."""
 from ..autograd.function import Op
 from ..tensor import Tensor
-from .elementwise import _operands
+from .elementwise import _operands, write_out
 from .shape import squeeze, transpose, unsqueeze
 
 
@@ -30,19 +30,19 @@ class MatMul(Op):
         return ga, gb  # batch dims that were broadcast are summed away by the engine
 
 
-def matmul(a, b):
+def matmul(a, b, *, out=None):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         a, b = _as_tensors(a, b)
     _check_matmul(a.shape, b.shape)
     if a._data.dtype != b._data.dtype:
         a, b = _operands(a, b, "matmul")
-    return MatMul.apply(a, b)
+    return write_out(out, MatMul.apply(a, b), "matmul")
 
 
-def mm(a, b):
+def mm(a, b, *, out=None):
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: both arguments must be 2-D matrices, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    return matmul(a, b)
+    return matmul(a, b, out=out)
 
 
 def _as_tensors(a, b):

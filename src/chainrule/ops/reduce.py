@@ -6,8 +6,9 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op
+from ..backend import array_module
 from ..tensor import Tensor, _wrap
-from .elementwise import cast, exp, log, mul, sqrt
+from .elementwise import cast, exp, log, mul, where
 from .index import gather
 from .shape import broadcast_to, normalize_dim, reshape, squeeze
 
@@ -43,6 +44,20 @@ class Amin(Amax):
         return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
 
 
+class SqrtOfVar(Op):
+    """std = sqrt(var); where all values are equal (std 0) the gradient is 0, not inf, as in PyTorch."""
+
+    def forward(ctx, v):
+        y = array_module(v).sqrt(v)
+        ctx.save_for_backward(y)
+        return y
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        zero = _wrap(y._data == 0)
+        return where(zero, 0.0, gy / where(zero, 1.0, 2 * y))
+
+
 def _tie_share(x, extreme, axes):
     hits = (x == extreme).astype(x.dtype)
     return hits / hits.sum(axis=axes, keepdims=True)
@@ -62,8 +77,8 @@ def _reduced_shape(shape, axes):
 
 # ---- the functions users call ---------------------------------------------------------------------
 def axes_arg(dim, ndim, op):
-    """dim=None (all), an int, or a tuple/list of ints -> None or a sorted tuple of axes."""
-    if dim is None:
+    """dim=None or () (all, as in PyTorch), an int, or a tuple/list of ints -> None or a sorted tuple of axes."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return None
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     if ndim == 0:
@@ -104,7 +119,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return SqrtOfVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def _count(shape, axes):

@@ -1,0 +1,80 @@
+"""Activations beyond elementwise.py's basics: erf, gelu and log_sigmoid, each stable and exact.
+
+Every backward is written with Tensor ops, so these have second derivatives too.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Op
+from .elementwise import _float_input, exp, sigmoid, tanh
+
+# NumPy has no erf ufunc; math.erf is correct to the last bit, applied element by element.
+_erf_elements = np.frompyfunc(math.erf, 1, 1)
+
+_SQRT1_2 = math.sqrt(0.5)
+_PDF_SCALE = 1 / math.sqrt(2 * math.pi)  # the standard normal density is _PDF_SCALE * exp(-x**2 / 2)
+_TANH_SCALE = math.sqrt(2 / math.pi)
+_TANH_CUBIC = 0.044715
+
+
+def erf_array(x):
+    return np.asarray(_erf_elements(x), dtype=x.dtype)
+
+
+class Erf(Op):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (2 / math.sqrt(math.pi)) * exp(-(x * x))
+
+
+class Gelu(Op):
+    """gelu(x) = x * Phi(x), Phi the standard normal CDF; 'tanh' uses PyTorch's tanh approximation of Phi."""
+
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
+            return 0.5 * x * (1 + np.tanh(inner))
+        return x * (0.5 * (1 + erf_array(x * _SQRT1_2)))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
+            d_inner = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
+            return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner), None
+        cdf = 0.5 * (1 + erf(x * _SQRT1_2))
+        pdf = _PDF_SCALE * exp(-0.5 * (x * x))
+        return gy * (cdf + x * pdf), None
+
+
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)): no overflow, and exact for large |x|."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sigmoid(-x)  # sigmoid(-x) = 1 - sigmoid(x), without the cancellation
+
+
+def erf(x):
+    return Erf.apply(_float_input(x))
+
+
+def gelu(x, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(_float_input(x), approximate)
+
+
+def log_sigmoid(x):
+    return LogSigmoid.apply(_float_input(x))

@@ -1,0 +1,71 @@
+"""The fused linear layer: y = x @ weight.T + bias as ONE graph node.
+
+Written as matmul + add it would be two nodes and keep an intermediate alive; fused, the
+backward hands each input exactly its gradient and skips those nobody asked for:
+    dL/dx = gy @ weight,   dL/dweight = gy.T @ x,   dL/dbias = gy summed over the batch dims.
+"""
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .linalg import matmul
+from .reduce import sum
+from .shape import reshape, squeeze, transpose, unsqueeze
+
+
+class Linear(Op):
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias  # y is a fresh array: adding in place saves a copy
+        return y
+
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        # Every leading dim of x is a batch dim: flatten them so one matmul sums over all of them.
+        gy_rows = reshape(gy, (-1, out_features))
+        gx = matmul(gy, weight) if need_x else None
+        gweight = matmul(transpose(gy_rows, 0, 1), reshape(x, (-1, in_features))) if need_weight else None
+        gbias = sum(gy_rows, 0) if need_bias else None
+        return gx, gweight, gbias
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias, for input of shape (*, in_features) and weight (out_features, in_features).
+
+    A 1-D weight of shape (in_features,) gives an output without the feature dim, as in PyTorch.
+    """
+    _check_linear(input, weight, bias)
+    if weight.ndim == 1:
+        out = Linear.apply(input, unsqueeze(weight, 0), None if bias is None else reshape(bias, (1,)))
+        return squeeze(out, -1)
+    return Linear.apply(input, weight, bias)
+
+
+def _check_linear(input, weight, bias):
+    for name, t in (("input", input), ("weight", weight), ("bias", bias)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
+    if weight.ndim not in (1, 2):
+        raise ValueError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    if input.ndim == 0:
+        raise ValueError("linear: input must have at least 1 dimension (*, in_features), got a 0-d tensor")
+    in_features = weight.shape[-1]
+    if input.shape[-1] != in_features:
+        raise ValueError(
+            f"linear: input of shape {tuple(input.shape)} has {input.shape[-1]} features in its last dim, "
+            f"but weight of shape {tuple(weight.shape)} expects {in_features}"
+        )
+    out_shape = weight.shape[:1] if weight.ndim == 2 else ()
+    if bias is not None and (bias.ndim > 1 or (bias.shape != out_shape and bias.numel() != 1)):
+        raise ValueError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features {out_shape}")
+    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(dtypes) > 1:
+        raise TypeError(
+            f"linear: input ({input.dtype}), weight ({weight.dtype})"
+            + (f" and bias ({bias.dtype})" if bias is not None else "")
+            + " must have the same dtype; convert the input (x.float() / x.double()) or the model (model.double())"
+        )
+    if input.dtype.kind != "f":
+        raise TypeError(f"linear: expected floating-point tensors, got {input.dtype}; use x.float()")

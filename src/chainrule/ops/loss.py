@@ -1,0 +1,410 @@
+"""Losses. cross_entropy is ONE fused op (log-softmax + negative log-likelihood): its gradient is
+softmax(z) - y (times the class weights, / N for the mean), computed from the log-probabilities,
+so logits of +-1000 stay finite and gradients of 1e-19 are not lost to cancellation.
+
+Each loss returns per-element losses for reduction='none', their sum for 'sum', and their mean
+for 'mean' (for class-index targets with class weights: divided by the weights of the targets used).
+"""
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor, _wrap, tensor
+from .activation import log_sigmoid
+from .elementwise import cast, clamp, exp, log, sigmoid
+from .reduce import mean, sum
+from .shape import permute, reshape
+from .softmax import log_softmax
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ---- cross-entropy: one node from logits to loss ------------------------------------------------
+class CrossEntropy(Op):
+    """z: logits (N, C). target: class indices (N,) or class probabilities (N, C)."""
+
+    def forward(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
+        logp, ctx.top, ctx.top_rest = _log_softmax_rows(z)
+        if target.dtype.kind == "f":
+            weights = _soft_target_weights(target, class_weight, label_smoothing)
+            losses = -(weights * logp).sum(axis=1)
+            denominator = len(z)
+        else:
+            losses, denominator = _index_losses(logp, target, class_weight, ignore_index, label_smoothing)
+        ctx.save_for_backward(z, target, logp)
+        ctx.options = (class_weight, ignore_index, reduction, label_smoothing, denominator)
+        return _reduce_array(losses, reduction, denominator, z.dtype)
+
+    def backward(ctx, gy):
+        z, target, logp = ctx.saved_tensors
+        class_weight, ignore_index, reduction, smoothing, denominator = ctx.options
+        need_z, need_target = ctx.needs_input_grad[:2]
+        create_graph = is_grad_enabled()
+        scale = _gradient_scale(gy, reduction, denominator)
+        if target.dtype.kind == "f":
+            weights = _soft_target_weights(target, class_weight, smoothing)  # Tensor ops: target may need grad
+        else:
+            weights = _wrap(_index_target_weights(target._data, class_weight, ignore_index, smoothing, z.shape, z.dtype))
+        graph_logp = log_softmax(z, 1) if create_graph else logp  # create_graph: log p as a function of z
+        gz = gt = None
+        if need_z:
+            gz = _wrap(_softmax_minus_target(logp._data, weights._data, ctx.top, ctx.top_rest))
+            if create_graph:
+                gz = _with_graph(gz, graph_logp, weights)
+            gz = scale * gz
+        if need_target:
+            gt = scale * graph_logp * (smoothing - 1)
+            gt = gt if class_weight is None else gt * _wrap(class_weight)
+        return gz, gt, None, None, None, None
+
+
+def _log_softmax_rows(z):
+    """log softmax along dim 1, exact when one class dominates.
+
+    The largest term of a row adds exactly 1 to its sum of exponentials, so log(sum) = log1p(rest),
+    rest being the sum of the others: -log p of a dominant class stays e^-44, not 0. Returns log p,
+    the index of each row's largest logit, and each row's rest (1 - p_top = rest / (1 + rest)).
+    """
+    top = z.argmax(axis=1)[:, None]
+    shifted = z - np.take_along_axis(z, top, axis=1)
+    others = np.exp(shifted)
+    np.put_along_axis(others, top, 0, axis=1)
+    rest = others.sum(axis=1, keepdims=True)
+    return shifted - np.log1p(rest), top, rest
+
+
+def _softmax_minus_target(logp, weights, top, rest):
+    """d/dz of -sum_c w_c log p_c = (sum_c w_c) p - w, which is p - y for a one-hot y (arrays in, array out).
+
+    At the most likely class p - 1 rounds to 0 when p = 1 - e^-44 (PyTorch's kernel returns that 0);
+    there it is computed with 1 - p = rest / (1 + rest) instead, which keeps the e^-44.
+    """
+    grad = np.exp(logp)
+    total = weights.sum(axis=1, keepdims=True)
+    p_top, w_top = np.take_along_axis(grad, top, axis=1), np.take_along_axis(weights, top, axis=1)
+    grad *= total
+    grad -= weights
+    np.put_along_axis(grad, top, (total - w_top) * p_top - w_top * (rest / (1 + rest)), axis=1)
+    return grad
+
+
+def _with_graph(grad, logp, weights):
+    """For create_graph: the same values, made differentiable. The plain formula carries the graph; the
+    constant added to it only undoes its rounding at the top class, and a constant's derivative is 0."""
+    plain = sum(weights, 1, keepdim=True) * exp(logp) - weights
+    return plain + _wrap(grad._data - plain._data)
+
+
+def _soft_target_weights(target, class_weight, smoothing):
+    """How much each -log p[i, c] counts, for probability targets (arrays or Tensors alike)."""
+    if smoothing:
+        target = target * (1 - smoothing) + smoothing / target.shape[1]
+    if class_weight is None:
+        return target
+    return target * (class_weight if isinstance(target, np.ndarray) else _wrap(class_weight))
+
+
+def _index_weights(target, class_weight, ignore_index, dtype):
+    """Per sample: whether it counts (not ignore_index), a safe class index, and its class weight."""
+    keep = target != ignore_index
+    safe = np.where(keep, target, 0)
+    picked = class_weight[safe] if class_weight is not None else np.ones(len(target), dtype=dtype)
+    return keep, safe, np.where(keep, picked, 0).astype(dtype, copy=False)
+
+
+def _index_losses(logp, target, class_weight, ignore_index, smoothing):
+    keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
+    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    losses = -(1 - smoothing) * sample_weight * picked
+    if smoothing:  # label smoothing spreads `smoothing` evenly over the C classes
+        all_classes = logp if class_weight is None else logp * class_weight
+        losses = losses - np.where(keep, all_classes.sum(axis=1), 0) * (smoothing / logp.shape[1])
+    return np.where(keep, losses, 0).astype(logp.dtype, copy=False), float(sample_weight.sum())
+
+
+def _index_target_weights(target, class_weight, ignore_index, smoothing, shape, dtype):
+    """The (N, C) matrix of how much each -log p[i, c] counts, for class-index targets."""
+    keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, dtype)
+    weights = np.zeros(shape, dtype=dtype)
+    weights[np.arange(len(target)), safe] = (1 - smoothing) * sample_weight
+    if smoothing:
+        spread = np.ones(shape[1], dtype=dtype) if class_weight is None else class_weight
+        weights += keep[:, None] * spread * (smoothing / shape[1])
+    return weights
+
+
+# ---- negative log-likelihood of log-probabilities -----------------------------------------------
+class NllLoss(Op):
+    def forward(ctx, logp, target, class_weight, ignore_index, reduction):
+        keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
+        losses = -sample_weight * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+        denominator = float(sample_weight.sum())
+        ctx.options = (target, class_weight, ignore_index, reduction, denominator)
+        ctx.shape = logp.shape
+        return _reduce_array(np.where(keep, losses, 0).astype(logp.dtype, copy=False), reduction, denominator, logp.dtype)
+
+    def backward(ctx, gy):
+        target, class_weight, ignore_index, reduction, denominator = ctx.options
+        weights = _index_target_weights(target, class_weight, ignore_index, 0.0, ctx.shape, gy.dtype)
+        return -_gradient_scale(gy, reduction, denominator) * _wrap(weights), None, None, None, None
+
+
+def _reduce_array(losses, reduction, denominator, dtype):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return np.asarray(total, dtype=dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as in PyTorch
+        return np.asarray(total / denominator, dtype=dtype)
+
+
+def _gradient_scale(gy, reduction, denominator):
+    if reduction == "none":
+        return reshape(gy, (-1, 1))
+    if reduction == "mean":
+        return gy / denominator if denominator else gy * 0.0  # all ignored: no gradient, as in PyTorch
+    return gy
+
+
+# ---- binary cross-entropy of probabilities ------------------------------------------------------
+_BCE_EPSILON = float(np.float32(1e-12))  # PyTorch stores its 1e-12 as a float32: 9.99999996e-13
+
+
+class BinaryCrossEntropy(Op):
+    """-w (y log x + (1 - y) log(1 - x)), each log clamped to >= -100 as in PyTorch."""
+
+    def forward(ctx, x, y, weight):
+        ctx.save_for_backward(x, y)
+        ctx.weight = weight
+        with np.errstate(divide="ignore"):
+            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+        return loss if weight is None else loss * weight
+
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        if ctx.weight is not None:
+            gy = gy * _wrap(ctx.weight)
+        # PyTorch's formulas: the denominator is kept >= 1e-12 so x = 0 or 1 gives a finite gradient
+        gx = gy * (x - y) / clamp((1 - x) * x, min=_BCE_EPSILON) if need_x else None
+        gt = -gy * log(x / (1 - x)) if need_y else None
+        return gx, gt, None
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """pos_weight * y * softplus(-x) + (1 - y) * softplus(x), times weight. softplus(-x) = -log sigmoid(x).
+
+    Written this way both the loss and its gradient, (1 - y) sigmoid(x) - pos_weight * y * sigmoid(-x),
+    stay exact at large |x| whichever the label: no 1 - sigmoid(x) cancels to 0.
+    """
+
+    def forward(ctx, x, y, weight, pos_weight):
+        ctx.save_for_backward(x, y)
+        ctx.weight, ctx.pos_weight = weight, pos_weight
+        positive = y * _softplus(-x)
+        if pos_weight is not None:
+            positive = positive * pos_weight
+        loss = positive + (1 - y) * _softplus(x)
+        return loss if weight is None else loss * weight
+
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        pos_weight = 1.0 if ctx.pos_weight is None else _wrap(ctx.pos_weight)
+        if ctx.weight is not None:
+            gy = gy * _wrap(ctx.weight)
+        gx = gy * ((1 - y) * sigmoid(x) - pos_weight * y * sigmoid(-x)) if need_x else None
+        gt = gy * (log_sigmoid(-x) - pos_weight * log_sigmoid(x)) if need_y else None
+        return gx, gt, None, None
+
+
+def _softplus(x):
+    """log(1 + e^x) for an array, without overflow and exact for large |x|."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+# ---- the functions users call -------------------------------------------------------------------
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits `input` (N, C), (C,) or (N, C, d1, ...) against class indices
+    (int, shape without the class dim) or class probabilities (float, the input's shape)."""
+    op = "cross_entropy"
+    _check_input(input, op)
+    check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    target = _as_tensor(target)
+    if target.dtype.kind == "f" and target.shape == input.shape:  # class probabilities
+        target = class_rows(cast(target, input.dtype))
+    else:
+        target = _index_rows(input, target, ignore_index, op)
+    class_weight = _class_weight(weight, input, op)
+    losses = CrossEntropy.apply(class_rows(input), target, class_weight, ignore_index, reduction, label_smoothing)
+    return _unflatten(losses, input, reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities `input` (N, C), (C,) or (N, C, d1, ...) for class indices."""
+    op = "nll_loss"
+    _check_input(input, op)
+    check_reduction(reduction, op)
+    target = _index_rows(input, _as_tensor(target), ignore_index, op)
+    losses = NllLoss.apply(class_rows(input), target._data, _class_weight(weight, input, op), ignore_index, reduction)
+    return _unflatten(losses, input, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    op = "binary_cross_entropy"
+    _check_input(input, op)
+    check_reduction(reduction, op)
+    target = _same_shape_target(input, target, op)
+    for name, t in (("input", input), ("target", target)):
+        if ((t._data < 0) | (t._data > 1)).any():
+            raise ValueError(f"{op}: all elements of {name} should be between 0 and 1")
+    weight = _elementwise_weight(weight, input, op)
+    return reduce(BinaryCrossEntropy.apply(input, target, weight), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """BCE of sigmoid(input), computed from the logits (see BinaryCrossEntropyWithLogits): exact for any |input|."""
+    op = "binary_cross_entropy_with_logits"
+    _check_input(input, op)
+    check_reduction(reduction, op)
+    target = _same_shape_target(input, target, op)
+    weight = _elementwise_weight(weight, input, op)
+    pos_weight = _elementwise_weight(pos_weight, input, op, "pos_weight")
+    return reduce(BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight), reduction)
+
+
+def mse_loss(input, target, reduction="mean", weight=None):
+    """Mean squared error. Shapes that differ are broadcast, with PyTorch's warning."""
+    op = "mse_loss"
+    _check_input(input, op)
+    check_reduction(reduction, op)
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=3,
+        )
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            shapes = f"{tuple(input.shape)} and target {tuple(target.shape)}"
+            raise ValueError(f"{op}: the shapes of input {shapes} don't broadcast") from None
+    diff = input - target
+    squared = diff * diff
+    if weight is None:
+        return reduce(squared, reduction)
+    weight = _as_tensor(weight)
+    if weight.shape != input.shape:
+        raise ValueError(f"{op}: weight {tuple(weight.shape)} and input {tuple(input.shape)} must have the same size")
+    weighted = squared * weight
+    return weighted if reduction == "none" else (sum(weighted) if reduction == "sum" else sum(weighted) / sum(weight))
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+def check_reduction(reduction, op):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def reduce(losses, reduction):
+    if reduction == "mean":
+        return mean(losses)
+    return sum(losses) if reduction == "sum" else losses
+
+
+def class_rows(t):
+    """(C,) -> (1, C); (N, C) as is; (N, C, d1, ...) -> (N * d1 * ..., C): one row per prediction."""
+    if t.ndim == 1:
+        return reshape(t, (1, t.shape[0]))
+    if t.ndim == 2:
+        return t
+    moved = permute(t, (0, *range(2, t.ndim), 1))
+    return reshape(moved, (-1, t.shape[1]))
+
+
+def _unflatten(losses, input, reduction):
+    """Give reduction='none' losses the target's shape again: () for (C,) inputs, (N, d1, ...) otherwise."""
+    if reduction != "none" or input.ndim == 2:
+        return losses
+    return reshape(losses, () if input.ndim == 1 else (input.shape[0], *input.shape[2:]))
+
+
+def _index_rows(input, target, ignore_index, op):
+    """Check class-index targets and flatten them to match class_rows(input)."""
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: class indices must be an integer (int64) tensor, got {target.dtype} of shape {tuple(target.shape)}; "
+            f"class probabilities must be a float tensor of the input's shape {tuple(input.shape)}"
+        )
+    expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
+    if target.shape != expected:
+        raise ValueError(
+            f"{op}: for input of shape {tuple(input.shape)} the class indices must have shape {expected}, "
+            f"got {tuple(target.shape)}"
+        )
+    labels = target._data.reshape(-1)
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
+    if bad.any():
+        raise ValueError(
+            f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
+            f"(labels must be in [0, {n_classes - 1}], or ignore_index={ignore_index})"
+        )
+    return _wrap(labels)
+
+
+def _class_weight(weight, input, op):
+    """The per-class weight as an array of the input's dtype (a constant: no gradient flows to it)."""
+    if weight is None:
+        return None
+    weight = _as_tensor(weight)
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if weight.shape != (n_classes,):
+        raise ValueError(f"{op}: weight must have shape ({n_classes},), one per class, got {tuple(weight.shape)}")
+    if weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: the loss is not differentiable with respect to weight; pass weight.detach()")
+    return weight._data.astype(input.dtype, copy=False)
+
+
+def _elementwise_weight(weight, input, op, name="weight"):
+    """A weight that broadcasts to the input, as an array of its dtype (a constant: no gradient flows to it)."""
+    if weight is None:
+        return None
+    weight = _as_tensor(weight)
+    if weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{op}: the loss is not differentiable with respect to {name}; pass {name}.detach()")
+    try:
+        return np.broadcast_to(weight._data.astype(input.dtype, copy=False), input.shape)
+    except ValueError:
+        shapes = f"{name} of shape {tuple(weight.shape)}"
+        raise ValueError(f"{op}: {shapes} does not broadcast to the input's shape {tuple(input.shape)}") from None
+
+
+def _same_shape_target(input, target, op):
+    target = _as_tensor(target)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
+        )
+    return cast(target, input.dtype) if target.dtype != input.dtype else target
+
+
+def _check_input(input, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating-point tensor, got {input.dtype}")
+    if input.ndim == 0 and op in ("cross_entropy", "nll_loss"):
+        raise ValueError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...); got a 0-d tensor")
+
+
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else tensor(value)

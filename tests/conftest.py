@@ -1,0 +1,11 @@
+"""Shared test setup: tests import their helpers from tests/torch_parity.py (PyTorch parity checks)."""
+import os
+import sys
+
+from hypothesis import settings
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+# Modest example counts keep the suite fast on small machines; no deadline (first calls import torch).
+settings.register_profile("chainrule", max_examples=25, deadline=None)
+settings.load_profile("chainrule")

@@ -1,0 +1,21 @@
+"""The delta-rule network is the independent second way to a gradient: it must not touch autodiff."""
+import ast
+from pathlib import Path
+
+import pytest
+
+import chainrule.manual
+
+MANUAL = Path(chainrule.manual.__file__).parent
+
+
+@pytest.mark.parametrize("module", ["network.py", "activations.py", "losses.py", "numerical.py"])
+def test_imports_numpy_and_its_own_siblings_only(module):
+    tree = ast.parse((MANUAL / module).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+    assert imported <= {"numpy", ".activations", ".losses"}, imported

@@ -1,0 +1,251 @@
+"""nll_loss, mse_loss, binary_cross_entropy(_with_logits) and the loss modules against torch."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as tnn
+import torch.nn.functional as TF
+from nn_testing import assert_close, assert_grads_close, index_pair, pair, rng
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def backward_both(loss, tloss, seed=0):
+    gy = rng(seed).uniform(0.5, 1.5, size=tloss.shape)
+    loss.backward(cr.tensor(gy))
+    tloss.backward(torch.tensor(gy))
+
+
+# ---- nll_loss -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (4,), (2, 4, 3)])
+def test_nll_loss(reduction, shape):
+    r = rng(1)
+    class_dim = 0 if len(shape) == 1 else 1
+    z = r.normal(size=shape)
+    x, tx = pair(z - np.log(np.exp(z).sum(axis=class_dim, keepdims=True)))  # log-probabilities
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    t, tt = index_pair(r.integers(0, 4, size=target_shape))
+    w, tw = pair([0.5, 1.0, 2.0, 3.0], requires_grad=False)
+    loss = F.nll_loss(x, t, weight=w, ignore_index=1, reduction=reduction)
+    tloss = TF.nll_loss(tx, tt, weight=tw, ignore_index=1, reduction=reduction)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x], [tx])
+
+
+def test_nll_loss_refuses_out_of_range_labels():
+    with pytest.raises(ValueError, match=r"label 3 .*3 classes"):
+        F.nll_loss(cr.randn(2, 3), cr.tensor([0, 3]))
+
+
+def test_log_softmax_then_nll_equals_cross_entropy():
+    z = cr.tensor(rng(2).normal(size=(4, 5)))
+    t = cr.tensor([0, 4, 2, 2])
+    np.testing.assert_allclose(F.nll_loss(F.log_softmax(z, 1), t).item(), F.cross_entropy(z, t).item(), rtol=1e-12)
+
+
+# ---- mse_loss -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_loss(reduction):
+    r = rng(3)
+    x, tx = pair(r.normal(size=(4, 3)))
+    y, ty = pair(r.normal(size=(4, 3)))
+    loss, tloss = F.mse_loss(x, y, reduction=reduction), TF.mse_loss(tx, ty, reduction=reduction)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_loss_with_weight(reduction):
+    r = rng(4)
+    x, tx = pair(r.normal(size=(4, 3)))
+    y, ty = pair(r.normal(size=(4, 3)))
+    w, tw = pair(r.uniform(size=(4, 3)), requires_grad=False)
+    loss, tloss = F.mse_loss(x, y, reduction=reduction, weight=w), TF.mse_loss(tx, ty, reduction=reduction, weight=tw)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+def test_mse_loss_broadcasts_with_a_warning_like_torch():
+    r = rng(5)
+    x, tx = pair(r.normal(size=(4, 1)))
+    y, ty = pair(r.normal(size=(4,)))
+    with pytest.warns(UserWarning, match="different to the input size"):
+        loss = F.mse_loss(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tloss = TF.mse_loss(tx, ty)
+    assert_close(loss, tloss)
+    loss.backward()
+    tloss.backward()
+    assert_grads_close([x, y], [tx, ty])
+    with pytest.raises(ValueError, match="broadcast"), pytest.warns(UserWarning):
+        F.mse_loss(cr.randn(3), cr.randn(4))
+
+
+def test_mse_seed_example_numbers():
+    # seed 0: prediction vs target [2, 3] with MSELoss's mean
+    loss = nn.MSELoss()(cr.tensor([4.0, 1.0], dtype=cr.float64), cr.tensor([2.0, 3.0], dtype=cr.float64))
+    assert loss.item() == 4.0
+
+
+# ---- binary cross-entropy -------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("with_weight", [False, True])
+def test_binary_cross_entropy(reduction, with_weight):
+    r = rng(6)
+    x, tx = pair(r.uniform(0.01, 0.99, size=(5, 3)))
+    y, ty = pair(r.uniform(size=(5, 3)))
+    w, tw = pair(r.uniform(size=(3,)), requires_grad=False) if with_weight else (None, None)
+    loss = F.binary_cross_entropy(x, y, weight=w, reduction=reduction)
+    tloss = TF.binary_cross_entropy(tx, ty, weight=tw, reduction=reduction)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+def test_binary_cross_entropy_clamps_log_at_minus_100():
+    x, tx = pair([0.0, 1.0, 1e-50, 0.5])
+    y, ty = pair([1.0, 0.0, 1.0, 1.0], requires_grad=False)
+    loss, tloss = F.binary_cross_entropy(x, y, reduction="none"), TF.binary_cross_entropy(tx, ty, reduction="none")
+    assert loss.detach().numpy()[:2].tolist() == [100.0, 100.0]
+    assert_close(loss, tloss)
+    loss.sum().backward()
+    tloss.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    assert_grads_close([x], [tx])
+
+
+def test_binary_cross_entropy_refuses_values_outside_0_1():
+    with pytest.raises(ValueError, match="input should be between 0 and 1"):
+        F.binary_cross_entropy(cr.tensor([1.5]), cr.tensor([1.0]))
+    with pytest.raises(ValueError, match="target should be between 0 and 1"):
+        F.binary_cross_entropy(cr.tensor([0.5]), cr.tensor([2.0]))
+    with pytest.raises(ValueError, match="target size"):
+        F.binary_cross_entropy(cr.tensor([0.5, 0.5]), cr.tensor([1.0]))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"pos_weight": [2.0, 0.5, 1.0]}, {"weight": [[0.1, 2.0, 1.0]]},
+                                     {"pos_weight": [3.0, 1.0, 0.2], "weight": [1.0, 0.5, 2.0]}])
+def test_binary_cross_entropy_with_logits(reduction, options):
+    r = rng(7)
+    x, tx = pair(r.normal(size=(4, 3)) * 5)
+    y, ty = pair(r.uniform(size=(4, 3)))
+    ours = {k: cr.tensor(v, dtype=cr.float64) for k, v in options.items()}
+    theirs = {k: torch.tensor(v, dtype=torch.float64) for k, v in options.items()}
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction=reduction, **ours)
+    tloss = TF.binary_cross_entropy_with_logits(tx, ty, reduction=reduction, **theirs)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+def test_binary_cross_entropy_with_logits_is_exact_for_large_logits():
+    x, tx = pair([1000.0, -1000.0, 40.0, -40.0, 0.0])
+    y, ty = pair([1.0, 0.0, 1.0, 0.0, 1.0], requires_grad=False)
+    loss = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+    tloss = TF.binary_cross_entropy_with_logits(tx, ty, reduction="none")
+    loss.sum().backward()
+    tloss.sum().backward()
+    # Right labels at |x| = 40 leave log(1 + e^-40) ~ 4e-18 of loss and a gradient of the same size: both
+    # are kept, for either label (torch rounds one of each to 0, hence atol for the comparison with torch).
+    tail = np.exp(-40.0)
+    np.testing.assert_allclose(loss.detach().numpy(), [0.0, 0.0, np.log1p(tail), np.log1p(tail), np.log(2)], rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, -tail / (1 + tail), tail / (1 + tail), -0.5], rtol=1e-15)
+    assert_close(loss, tloss, atol=1e-17)
+    assert_grads_close([x], [tx], atol=1e-17)
+
+
+def test_losses_keep_float32():
+    x = cr.rand(4, 3, requires_grad=True)
+    y = cr.rand(4, 3)
+    for loss in [F.mse_loss(x, y), F.binary_cross_entropy(x, y), F.binary_cross_entropy_with_logits(x, y),
+                 F.nll_loss(x, cr.tensor([0, 1, 2, 0]))]:
+        x.grad = None
+        loss.backward()
+        assert loss.dtype == cr.float32 and x.grad.dtype == cr.float32
+
+
+# ---- modules --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_modules_match_torch_modules(reduction):
+    r = rng(8)
+    probs = r.uniform(0.05, 0.95, size=(4, 3))
+    labels = np.array([0, 2, 1, 1])
+    w = np.array([0.5, 1.0, 2.0])
+    cases = [
+        (nn.MSELoss(reduction=reduction), tnn.MSELoss(reduction=reduction), probs, r.normal(size=(4, 3))),
+        (nn.BCELoss(reduction=reduction), tnn.BCELoss(reduction=reduction), probs, r.uniform(size=(4, 3))),
+        (nn.BCEWithLogitsLoss(pos_weight=cr.tensor(w), reduction=reduction),
+         tnn.BCEWithLogitsLoss(pos_weight=torch.tensor(w), reduction=reduction), probs, r.uniform(size=(4, 3))),
+        (nn.NLLLoss(weight=cr.tensor(w), reduction=reduction), tnn.NLLLoss(weight=torch.tensor(w), reduction=reduction),
+         np.log(probs), labels),
+        (nn.CrossEntropyLoss(weight=cr.tensor(w), reduction=reduction, label_smoothing=0.1),
+         tnn.CrossEntropyLoss(weight=torch.tensor(w), reduction=reduction, label_smoothing=0.1), probs, labels),
+    ]
+    for ours, theirs, x_values, target in cases:
+        x, tx = pair(x_values)
+        t, tt = (cr.tensor(target), torch.tensor(target))
+        loss, tloss = ours(x, t), theirs(tx, tt)
+        assert_close(loss, tloss)
+        backward_both(loss, tloss)
+        assert_grads_close([x], [tx])
+        assert repr(ours) == repr(theirs)
+
+
+def test_legacy_size_average_and_reduce_map_to_reduction():
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        assert nn.CrossEntropyLoss(reduce=False).reduction == "none"
+
+
+def test_weights_that_require_grad_are_refused_like_torch():
+    with pytest.raises(RuntimeError, match="weight"):
+        F.cross_entropy(cr.randn(2, 3), cr.tensor([0, 1]), weight=cr.ones(3, requires_grad=True))
+
+
+# ---- gradcheck and second derivatives -------------------------------------------------------------
+def test_gradcheck_of_every_loss():
+    r = rng(9)
+    probs = cr.tensor(r.uniform(0.1, 0.9, size=(3, 4)))
+    targets = cr.tensor(r.uniform(size=(3, 4)))
+    logits = cr.tensor(r.normal(size=(3, 4)))
+    labels = cr.tensor([0, 3, 1])
+    weight = cr.tensor(r.uniform(0.5, 2.0, size=4))
+    for reduction in REDUCTIONS:
+        assert cr.autograd.gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), [logits, targets])
+        assert cr.autograd.gradcheck(lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction), [probs, targets])
+        assert cr.autograd.gradcheck(
+            lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=weight, pos_weight=weight, reduction=reduction),
+            [logits, targets])
+        assert cr.autograd.gradcheck(lambda x: F.nll_loss(x, labels, weight=weight, reduction=reduction), [logits])
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "nll_loss"])
+def test_second_derivatives_match_torch(name):
+    r = rng(10)
+    x, tx = pair(r.uniform(0.1, 0.9, size=(3, 4)))
+    if name == "nll_loss":
+        y, ty = cr.tensor([0, 3, 1]), torch.tensor([0, 3, 1])
+    else:
+        y, ty = pair(r.uniform(size=(3, 4)))
+    (gx,) = cr.autograd.grad(getattr(F, name)(x, y), [x], create_graph=True)
+    (tgx,) = torch.autograd.grad(getattr(TF, name)(tx, ty), [tx], create_graph=True)
+    assert_close(gx, tgx)
+    weights = r.normal(size=(3, 4))
+    if name == "nll_loss":  # linear in its input: the gradient is a constant (torch: a zero second derivative)
+        assert not gx.requires_grad
+        return
+    (gx * cr.tensor(weights)).sum().backward()
+    (tgx * torch.tensor(weights)).sum().backward()
+    assert_grads_close([x, y], [tx, ty])

@@ -1,0 +1,443 @@
+"""Module, Parameter, Linear and the containers: API behaviour, state dicts, and numbers equal to torch's."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as tnn
+from nn_testing import assert_close, rng
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+
+def copy_weights(ours, theirs):
+    """Give a torch model the same parameter values as a chainrule model of the same architecture."""
+    with torch.no_grad():
+        for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert name == tname
+            tp.copy_(torch.tensor(p.detach().numpy()))
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3))
+
+
+def torch_mlp():
+    return tnn.Sequential(tnn.Linear(4, 5), tnn.ReLU(), tnn.Linear(5, 3))
+
+
+class Square(nn.Module):
+    """seed 0's custom activation sigma(x) = x ** 2, as a Module."""
+
+    def forward(self, x):
+        return x**2
+
+
+class TorchSquare(tnn.Module):
+    def forward(self, x):
+        return x**2
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(cr.ones(3))
+        self.body = nn.Sequential(nn.Linear(4, 4), nn.Tanh())
+        self.heads = nn.ModuleList([nn.Linear(4, 3), nn.Linear(4, 3, bias=False)])
+        self.register_buffer("running", cr.zeros(3))
+        self.register_buffer("scratch", cr.zeros(1), persistent=False)
+
+    def forward(self, x):
+        h = self.body(x)
+        return sum(head(h) for head in self.heads) * self.scale + self.running
+
+
+class TorchNet(tnn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = tnn.Parameter(torch.ones(3))
+        self.body = tnn.Sequential(tnn.Linear(4, 4), tnn.Tanh())
+        self.heads = tnn.ModuleList([tnn.Linear(4, 3), tnn.Linear(4, 3, bias=False)])
+        self.register_buffer("running", torch.zeros(3))
+        self.register_buffer("scratch", torch.zeros(1), persistent=False)
+
+    def forward(self, x):
+        h = self.body(x)
+        return sum(head(h) for head in self.heads) * self.scale + self.running
+
+
+# ---- numbers equal to torch's ---------------------------------------------------------------------
+@pytest.mark.parametrize("make, make_torch", [(mlp, torch_mlp), (Net, TorchNet)])
+def test_forward_and_backward_match_torch(make, make_torch):
+    model, tmodel = make().double(), make_torch().double()
+    copy_weights(model, tmodel)
+    x = rng(0).normal(size=(6, 4))
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    loss = F.cross_entropy(model(cr.tensor(x)), cr.tensor(labels))
+    tloss = torch.nn.functional.cross_entropy(tmodel(torch.tensor(x)), torch.tensor(labels))
+    assert_close(loss, tloss)
+    loss.backward()
+    tloss.backward()
+    for (name, p), (_, tp) in zip(model.named_parameters(), tmodel.named_parameters()):
+        assert_close(p.grad, tp.grad)
+
+
+def test_custom_activation_module_in_a_model():
+    model = nn.Sequential(nn.Linear(2, 2), Square(), nn.Linear(2, 2), Square()).double()
+    tmodel = tnn.Sequential(tnn.Linear(2, 2), TorchSquare(), tnn.Linear(2, 2), TorchSquare()).double()
+    copy_weights(model, tmodel)
+    x = rng(1).normal(size=(3, 2))
+    loss = nn.MSELoss()(model(cr.tensor(x)), cr.tensor(np.ones((3, 2))))
+    tloss = tnn.MSELoss()(tmodel(torch.tensor(x)), torch.tensor(np.ones((3, 2))))
+    loss.backward()
+    tloss.backward()
+    assert_close(loss, tloss)
+    for p, tp in zip(model.parameters(), tmodel.parameters()):
+        assert_close(p.grad, tp.grad)
+    assert "(1): Square()" in repr(model)
+
+
+def test_float32_model_stays_float32():
+    model = mlp()
+    x = cr.randn(2, 4)
+    out = model(x)
+    out.sum().backward()
+    assert out.dtype == cr.float32
+    assert all(p.dtype == cr.float32 and p.grad.dtype == cr.float32 for p in model.parameters())
+
+
+# ---- Linear ---------------------------------------------------------------------------------------
+def test_linear_shapes_and_default_init_bounds():
+    cr.manual_seed(0)
+    layer = nn.Linear(16, 300)
+    assert layer.weight.shape == (300, 16) and layer.bias.shape == (300,)
+    assert layer.weight.dtype == cr.float32
+    bound = 1 / np.sqrt(16)
+    for p in (layer.weight, layer.bias):
+        values = p.detach().numpy()
+        assert np.abs(values).max() <= bound
+        assert np.abs(values).max() > 0.95 * bound  # the whole interval is used
+    assert abs(layer.weight.detach().numpy().std() - bound / np.sqrt(3)) < 0.01  # std of U(-b, b) = b / sqrt(3)
+    assert nn.Linear(3, 2, bias=False).bias is None
+    assert nn.Linear(3, 2, dtype=cr.float64).weight.dtype == cr.float64
+
+
+def test_linear_init_is_reproducible_with_manual_seed():
+    cr.manual_seed(7)
+    a = nn.Linear(3, 2)
+    cr.manual_seed(7)
+    b = nn.Linear(3, 2)
+    c = nn.Linear(3, 2)
+    assert (a.weight.detach().numpy() == b.weight.detach().numpy()).all()
+    assert (a.bias.detach().numpy() == b.bias.detach().numpy()).all()
+    assert not (b.weight.detach().numpy() == c.weight.detach().numpy()).all()
+
+
+def test_repr_like_torch():
+    assert repr(mlp()) == repr(torch_mlp())
+    assert repr(Net()) == repr(TorchNet()).replace("TorchNet", "Net")
+    many = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU()])
+    tmany = tnn.ModuleList([tnn.Linear(2, 2), tnn.Linear(2, 2), tnn.Linear(2, 2), tnn.ReLU()])
+    assert repr(many) == repr(tmany)
+    assert "(0): Linear(in_features=4, out_features=5, bias=True)" in repr(mlp())
+    assert repr(nn.Parameter(cr.tensor([1.0, 2.0]))) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
+
+
+# ---- registration and ordering --------------------------------------------------------------------
+def test_names_and_order_equal_torchs():
+    model, tmodel = Net(), TorchNet()
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in tmodel.named_parameters()]
+    assert [n for n, _ in model.named_buffers()] == [n for n, _ in tmodel.named_buffers()]
+    assert [n for n, _ in model.named_modules()] == [n for n, _ in tmodel.named_modules()]
+    assert [n for n, _ in model.named_children()] == [n for n, _ in tmodel.named_children()]
+    assert list(model.state_dict()) == list(tmodel.state_dict())
+    assert list(mlp().state_dict()) == list(torch_mlp().state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_shared_parameters_and_modules_appear_once():
+    shared = nn.Linear(3, 3)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(list(model.parameters())) == 2
+    assert len(list(model.modules())) == 3
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # like torch: every name
+    tied = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+    tied[1].weight = tied[0].weight
+    assert [n for n, _ in tied.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+
+
+def test_attribute_registration():
+    module = nn.Module()
+    module.w = nn.Parameter(cr.zeros(2))
+    module.child = nn.Linear(2, 2)
+    module.register_buffer("b", cr.ones(2))
+    module.plain = 3
+    assert list(module._parameters) == ["w"] and list(module._modules) == ["child"] and list(module._buffers) == ["b"]
+    module.b = cr.zeros(2)  # assigning a tensor to a buffer name replaces the buffer
+    assert module.b.tolist() == [0.0, 0.0]
+    module.w = None
+    assert module.w is None and list(module.parameters()) == list(module.child.parameters())
+    with pytest.raises(TypeError, match="parameter 'w'"):
+        module.w = cr.zeros(2)  # a plain tensor is not a Parameter
+    del module.child
+    assert not hasattr(module, "child")
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        module.missing
+    module.register_parameter("v", nn.Parameter(cr.zeros(1)))
+    module.add_module("head", nn.ReLU())
+    assert module.v.shape == (1,) and isinstance(module.head, nn.ReLU)
+    with pytest.raises(KeyError, match="already exists"):
+        module.register_buffer("plain", cr.zeros(1))
+    with pytest.raises(KeyError, match=r"\."):
+        module.register_parameter("a.b", None)
+    with pytest.raises(TypeError):
+        module.add_module("x", 3)
+
+
+def test_forgetting_super_init_is_a_clear_error():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match="__init__"):
+        Broken()
+
+
+def test_missing_forward_is_a_clear_error():
+    with pytest.raises(NotImplementedError, match="forward"):
+        nn.Module()(cr.zeros(1))
+
+
+def test_parameter():
+    t = cr.tensor([1.0, 2.0])
+    p = nn.Parameter(t)
+    assert isinstance(p, cr.Tensor) and p.requires_grad and p.is_leaf
+    assert p._data is t._data  # shares the tensor's memory, like torch
+    assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
+    assert type(p * 2) is cr.Tensor
+    with pytest.raises(RuntimeError, match="floating point"):
+        nn.Parameter(cr.tensor([1, 2]))
+
+
+# ---- modes and gradients --------------------------------------------------------------------------
+def test_train_and_eval_reach_every_child():
+    model = Net()
+    assert model.training and all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    model.train(False)
+    assert not model.body[1].training
+    with pytest.raises(ValueError, match="boolean"):
+        model.train("yes")
+
+
+def test_zero_grad_and_requires_grad():
+    model = mlp()
+    model(cr.randn(2, 4)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all((p.grad.numpy() == 0).all() for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model.requires_grad_(False)
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_apply_visits_children_before_parents():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Tanh()))
+    tmodel = tnn.Sequential(tnn.Linear(2, 2), tnn.Sequential(tnn.ReLU(), tnn.Tanh()))
+    seen, tseen = [], []
+    assert model.apply(lambda m: seen.append(type(m).__name__)) is model
+    tmodel.apply(lambda m: tseen.append(type(m).__name__))
+    assert seen == tseen
+
+
+def test_apply_with_init_functions():
+    model = mlp()
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.zeros_(m.bias)
+            nn.init.ones_(m.weight)
+
+    model.apply(init_weights)
+    assert all((p.detach().numpy() == (1 if n.endswith("weight") else 0)).all() for n, p in model.named_parameters())
+
+
+# ---- dtype and device -----------------------------------------------------------------------------
+def test_double_and_float_convert_in_place_keeping_the_objects():
+    model = Net()
+    params_before = list(model.parameters())
+    model(cr.randn(2, 4)).sum().backward()
+    assert model.double() is model
+    assert [id(p) for p in model.parameters()] == [id(p) for p in params_before]
+    assert all(p.dtype == cr.float64 and p.grad.dtype == cr.float64 for p in model.parameters())
+    assert all(b.dtype == cr.float64 for b in model.buffers())
+    assert model(cr.randn(2, 4, dtype=cr.float64)).dtype == cr.float64
+    model.float()
+    assert all(p.dtype == cr.float32 for p in model.parameters())
+    assert model.to(cr.float64) is model and model.body[0].weight.dtype == cr.float64
+    assert model.to("cpu") is model and model.to("cpu", cr.float32).body[0].weight.dtype == cr.float32
+    assert model.to(cr.device("cpu")) is model and model.cpu() is model
+    assert model.to(cr.zeros(1, dtype=cr.float64)).body[0].weight.dtype == cr.float64
+    with pytest.raises(RuntimeError, match="cuda"):
+        model.to("cuda")
+    with pytest.raises(TypeError, match="floating point"):
+        model.to(cr.int64)
+
+
+def test_integer_buffers_keep_their_dtype():
+    module = nn.Module()
+    module.register_buffer("count", cr.tensor(3))
+    module.double()
+    assert module.count.dtype == cr.int64
+
+
+# ---- state_dict / load_state_dict -----------------------------------------------------------------
+def test_state_dict_is_detached_and_shares_memory():
+    model = Net()
+    state = model.state_dict()
+    assert isinstance(state, OrderedDict)
+    assert "scratch" not in state and "running" in state
+    assert not any(t.requires_grad for t in state.values())
+    assert state["body.0.weight"]._data is model.body[0].weight._data
+    assert model.state_dict(keep_vars=True)["scale"] is model.scale
+
+
+def test_state_dict_round_trip_with_torch():
+    model, tmodel = Net(), TorchNet()
+    tmodel.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})
+    back = Net()
+    result = back.load_state_dict(tmodel.state_dict())  # torch tensors load directly
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert repr(result) == "<All keys matched successfully>"
+    for (k, a), (_, b) in zip(model.state_dict().items(), back.state_dict().items()):
+        assert (a.numpy() == b.numpy()).all(), k
+
+
+def test_load_state_dict_copies_into_the_same_objects_with_their_dtype():
+    model = mlp()
+    weight = model[0].weight
+    array = weight._data
+    source = mlp().double()
+    model.load_state_dict(source.state_dict())
+    assert model[0].weight is weight and weight._data is array and weight.dtype == cr.float32
+    np.testing.assert_allclose(weight.detach().numpy(), source[0].weight.detach().numpy(), rtol=1e-6)
+
+
+def snapshot(model):
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def assert_unchanged(model, before):
+    after = snapshot(model)
+    assert all((after[k] == before[k]).all() for k in before)
+
+
+def test_load_state_dict_refuses_missing_keys_and_changes_nothing():
+    model = mlp()
+    before = snapshot(model)
+    state = mlp().state_dict()
+    del state["0.weight"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "0.weight"'):
+        model.load_state_dict(state)
+    assert_unchanged(model, before)
+
+
+def test_load_state_dict_refuses_unexpected_keys_and_changes_nothing():
+    model = mlp()
+    before = snapshot(model)
+    state = mlp().state_dict()
+    state["extra.weight"] = cr.zeros(2)
+    state["0.bias"] = "not a tensor"
+    with pytest.raises(RuntimeError, match='0.bias.*received str'):
+        model.load_state_dict(state, strict=False)
+    state["0.bias"] = mlp().state_dict()["0.bias"]
+    with pytest.raises(RuntimeError, match='Unexpected key\\(s\\) in state_dict: "extra.weight"'):
+        model.load_state_dict(state)
+    assert_unchanged(model, before)
+
+
+def test_load_state_dict_refuses_size_mismatch_even_when_not_strict():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 2))
+    before = snapshot(model)
+    state = nn.Sequential(nn.Linear(4, 3), nn.Linear(4, 2)).state_dict()
+    message = ("size mismatch for 0.weight: copying a param with shape (3, 4) from checkpoint, "
+               "the shape in current model is (4, 4)")
+    for strict in (True, False):
+        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            model.load_state_dict(state, strict=strict)
+        assert_unchanged(model, before)
+
+
+def test_load_state_dict_not_strict_loads_what_matches():
+    model = mlp()
+    source = mlp()
+    state = source.state_dict()
+    del state["2.bias"]
+    state["other"] = cr.zeros(1)
+    result = model.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["2.bias"] and result.unexpected_keys == ["other"]
+    assert (model[0].weight.detach().numpy() == source[0].weight.detach().numpy()).all()
+    assert not (model[2].bias.detach().numpy() == source[2].bias.detach().numpy()).all()
+
+
+# ---- containers -----------------------------------------------------------------------------------
+def test_sequential_indexing_and_growth():
+    a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
+    model = nn.Sequential(a, b)
+    assert model.append(c) is model
+    assert len(model) == 3 and list(model) == [a, b, c]
+    assert model[0] is a and model[-1] is c and model[-3] is a
+    head = model[:2]
+    assert isinstance(head, nn.Sequential) and list(head) == [a, b]
+    assert list(model[::-1]) == [c, b, a]
+    with pytest.raises(IndexError, match="out of range"):
+        model[3]
+    x = cr.randn(4, 2)
+    np.testing.assert_allclose(model(x).detach().numpy(), c(b(a(x))).detach().numpy())
+    del model[1]
+    assert list(model) == [a, c] and list(model._modules) == ["0", "1"]
+
+
+def test_sequential_from_ordered_dict():
+    model = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3)), ("act", nn.ReLU())]))
+    tmodel = tnn.Sequential(OrderedDict([("fc", tnn.Linear(2, 3)), ("act", tnn.ReLU())]))
+    assert list(model.state_dict()) == ["fc.weight", "fc.bias"]
+    assert repr(model) == repr(tmodel)
+    assert model.fc is model[0]
+
+
+def test_module_list():
+    layers = nn.ModuleList([nn.Linear(2, 2)])
+    layers.append(nn.Linear(2, 2)).extend([nn.ReLU(), nn.Linear(2, 1)])
+    assert len(layers) == 4 and isinstance(layers[-1], nn.Linear) and isinstance(layers[2], nn.ReLU)
+    assert isinstance(layers[1:3], nn.ModuleList) and len(layers[1:3]) == 2
+    assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]
+    layers.insert(0, nn.Tanh())
+    assert isinstance(layers[0], nn.Tanh) and len(layers) == 5
+    with pytest.raises(IndexError):
+        layers[5]
+    with pytest.raises(NotImplementedError):
+        layers(cr.zeros(2))
+
+
+def test_an_optimizer_made_before_double_still_trains_the_model():
+    cr.manual_seed(0)
+    model = mlp()
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.5)
+    model.double()
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    x = cr.randn(8, 4, dtype=cr.float64)
+    F.cross_entropy(model(x), cr.tensor([0, 1, 2, 0, 1, 2, 0, 1])).backward()
+    optimizer.step()
+    assert all(p.dtype == cr.float64 for p in model.parameters())
+    assert all(not np.array_equal(b, p.detach().numpy()) for b, p in zip(before, model.parameters()))
+
+
+def test_feeding_float64_to_a_float32_model_names_the_fix():
+    with pytest.raises(TypeError, match="model.double"):
+        mlp()(cr.randn(2, 4, dtype=cr.float64))

@@ -1,0 +1,399 @@
+"""Elementwise ops against PyTorch (values, gradients, dtypes) and finite differences."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from torch_parity import (
+    broadcast_pair, check_gradcheck, check_op, check_second_order, check_torch, float_arrays, np_dtype,
+    random_array, seeded_pair,
+)
+
+import chainrule as cr
+
+BINARY = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b),
+    "add_fn": lambda m, a, b: m.add(a, b),
+    "sub_fn": lambda m, a, b: m.sub(a, b),
+    "mul_fn": lambda m, a, b: m.mul(a, b),
+    "div_fn": lambda m, a, b: m.div(a, b),
+}
+# The divisor stays away from 0 (values in [0.5, 3]); other ops take any sign.
+SAFE_RANGE = {"div": (0.5, 3.0), "div_fn": (0.5, 3.0)}
+
+BROADCAST_SHAPES = [
+    ((), (3, 4)), ((3, 4), ()), ((3, 1), (1, 4)), ((2, 3, 4), (4,)), ((4,), (2, 3, 4)),
+    ((2, 1, 4), (3, 1)), ((1,), (2, 2)), ((5,), (5,)),
+]
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+def test_binary_broadcasting(name, shapes):
+    low, high = SAFE_RANGE.get(name, (-2.0, 2.0))
+    a, b = (random_array(s, seed, low, high) for seed, s in enumerate(shapes))
+    check_op(BINARY[name], a, b)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@given(data=st.data())
+def test_binary_random_shapes_match_torch(name, data):
+    low, high = SAFE_RANGE.get(name, (-3.0, 3.0))
+    a, b = data.draw(broadcast_pair(low=low, high=high))
+    check_torch(BINARY[name], a, b)
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "div", "maximum"])
+@given(pair=seeded_pair(low=0.5, high=2.0))
+def test_binary_random_shapes_gradcheck(name, pair):
+    check_gradcheck(BINARY[name], *pair)
+
+
+def test_maximum_minimum_ties_split_the_gradient():
+    a = np.array([1.0, 2.0, 3.0, 2.0])
+    b = np.array([1.0, 1.0, 3.0, 5.0])
+    check_torch(lambda m, x, y: m.maximum(x, y), a, b)
+    check_torch(lambda m, x, y: m.minimum(x, y), a, b)
+
+
+# ---- powers ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shapes", BROADCAST_SHAPES, ids=str)
+def test_tensor_pow_tensor(shapes):
+    base = random_array(shapes[0], 0, 0.5, 2.0)
+    exponent = random_array(shapes[1], 1, -2.0, 2.0)
+    check_op(lambda m, a, b: a**b, base, exponent)
+    check_torch(lambda m, a, b: m.pow(a, b), base, exponent)
+    check_torch(lambda m, a, b: a.pow(b), base, exponent)
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0, 1, -1, 0.5, -1.5, 2.0])
+def test_tensor_pow_scalar(exponent):
+    x = random_array((3, 4), 2, 0.5, 2.0)
+    check_op(lambda m, a: a**exponent, x)
+    check_torch(lambda m, a: m.pow(a, exponent), x)
+
+
+@pytest.mark.parametrize("base", [2.0, 0.5, 3, np.e])
+def test_scalar_pow_tensor(base):
+    check_op(lambda m, a: base**a, random_array((2, 3), 3))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy warns about 0 ** -1 and log(0); the values are right
+def test_pow_at_zero_follows_torch():
+    x = np.array([0.0, 1.0, 2.0, 0.0])
+    check_torch(lambda m, a: a**2, x)
+    check_torch(lambda m, a: a**0, x)
+    check_torch(lambda m, a, b: a**b, x, np.array([0.0, 0.0, 1.0, 2.0]))
+    check_torch(lambda m, a: 0.0**a, np.array([0.0, 1.0, 2.0]))
+
+
+@given(pair=broadcast_pair(low=0.25, high=2.0))
+def test_pow_random_shapes_match_torch(pair):
+    check_torch(lambda m, a, b: a**b, *pair)
+
+
+# ---- Python scalars on either side ----------------------------------------------------------------
+SCALAR_FORMS = {
+    "t+2": lambda m, t: t + 2.0, "2+t": lambda m, t: 2.0 + t, "t+int": lambda m, t: t + 3,
+    "t-2": lambda m, t: t - 2.0, "2-t": lambda m, t: 2.0 - t, "int-t": lambda m, t: 5 - t,
+    "t*2.5": lambda m, t: t * 2.5, "2.5*t": lambda m, t: 2.5 * t, "int*t": lambda m, t: 3 * t,
+    "t/4": lambda m, t: t / 4.0, "10/t": lambda m, t: 10.0 / t, "int/t": lambda m, t: 7 / t,
+    "t/int": lambda m, t: t / 3, "-t": lambda m, t: -t, "+t": lambda m, t: +t * 1.0,
+    "neg": lambda m, t: m.neg(t), "t**2": lambda m, t: t**2, "2**t": lambda m, t: 2**t,
+    "max_num": lambda m, t: m.maximum(t, m.tensor(1.0, dtype=t.dtype)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_FORMS))
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)], ids=str)
+def test_python_scalar_operands(name, shape):
+    check_op(SCALAR_FORMS[name], random_array(shape, 4, 0.5, 2.0))
+
+
+# ---- unary functions ------------------------------------------------------------------------------
+UNARY = {
+    "neg": (lambda m, t: -t, (-2.0, 2.0)),
+    "abs": (lambda m, t: t.abs(), (-2.0, 2.0)),
+    "abs_fn": (lambda m, t: m.abs(t), (-2.0, 2.0)),
+    "exp": (lambda m, t: m.exp(t), (-3.0, 3.0)),
+    "log": (lambda m, t: m.log(t), (0.2, 3.0)),
+    "sqrt": (lambda m, t: m.sqrt(t), (0.2, 3.0)),
+    "sin": (lambda m, t: m.sin(t), (-3.0, 3.0)),
+    "cos": (lambda m, t: m.cos(t), (-3.0, 3.0)),
+    "tanh": (lambda m, t: m.tanh(t), (-3.0, 3.0)),
+    "sigmoid": (lambda m, t: m.sigmoid(t), (-5.0, 5.0)),
+    "relu": (lambda m, t: m.relu(t), (-2.0, 2.0)),
+    "methods": (lambda m, t: t.exp().log().sqrt().sin().cos().tanh().sigmoid().relu(), (0.2, 3.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3, 2)], ids=str)
+def test_unary(name, shape):
+    fn, (low, high) = UNARY[name]
+    check_op(fn, random_array(shape, 5, low, high))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@given(data=st.data())
+def test_unary_hypothesis_matches_torch(name, data):
+    fn, (low, high) = UNARY[name]
+    shape = data.draw(st.sampled_from([(), (3,), (2, 3)]))
+    check_torch(fn, data.draw(float_arrays(shape, low, high)))
+
+
+def test_abs_and_relu_at_zero_have_torch_gradient():
+    x = np.array([-1.0, 0.0, 0.0, 2.0])
+    check_torch(lambda m, t: t.abs(), x)
+    check_torch(lambda m, t: t.relu(), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_tanh_exp_at_extreme_values(dtype):
+    x = np.array([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0], dtype=dtype)
+    check_torch(lambda m, t: m.sigmoid(t), x)
+    check_torch(lambda m, t: m.tanh(t), x)
+    check_torch(lambda m, t: m.exp(t.clamp(max=50.0)), x)
+
+
+# ---- clamp and where ------------------------------------------------------------------------------
+CLAMPS = {
+    "min": lambda m, t: t.clamp(min=-0.5),
+    "max": lambda m, t: t.clamp(max=0.5),
+    "both": lambda m, t: t.clamp(-0.5, 0.5),
+    "fn": lambda m, t: m.clamp(t, min=-1, max=1),
+    "clip": lambda m, t: t.clip(-0.5, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLAMPS))
+def test_clamp(name):
+    # grid values avoid the kinks, so finite differences apply; hypothesis below hits them
+    x = np.array([[-1.7, -0.6, -0.3, 0.1], [0.4, 0.6, 1.2, -2.0]])
+    check_op(CLAMPS[name], x)
+
+
+@pytest.mark.parametrize("name", sorted(CLAMPS))
+@given(x=float_arrays((2, 3), -1.0, 1.0))
+def test_clamp_hypothesis_matches_torch_at_bounds(name, x):
+    x = np.round(x * 2) / 2  # many values exactly on the bounds
+    check_torch(CLAMPS[name], x)
+
+
+def test_clamp_with_tensor_bounds_matches_torch():
+    x = np.array([-2.0, -1.0, 0.0, 1.0, 2.0, 0.5])
+    low = np.array([-1.0, -1.0, -1.0, -1.0, -1.0, 0.5])
+    high = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.5])
+    check_torch(lambda m, t, lo, hi: m.clamp(t, lo, hi), x, low, high)
+    check_torch(lambda m, t, lo: m.clamp(t, min=lo), x, low)
+    check_torch(lambda m, t, hi: t.clamp(max=hi), x, high)
+
+
+@given(x=float_arrays((2, 3), -1.0, 1.0), low=float_arrays((3,), -1.0, 1.0), high=float_arrays((2, 1), -1.0, 1.0))
+def test_clamp_with_tensor_bounds_hypothesis(x, low, high):
+    x, low, high = (np.round(v * 2) / 2 for v in (x, low, high))  # ties, and min > max sometimes
+    check_torch(lambda m, t, lo, hi: m.clamp(t, lo, hi), x, low, high)
+    check_torch(lambda m, t, lo: t.clamp(min=lo), x, low)
+    check_torch(lambda m, t, hi: t.clamp(max=hi), x, high)
+
+
+def test_clamp_needs_a_bound():
+    with pytest.raises(ValueError, match="clamp"):
+        cr.tensor([1.0]).clamp()
+
+
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3), seed=st.integers(0, 1000))
+def test_where_matches_torch(shapes, seed):
+    # the condition may broadcast the values too: (3, 1) values under a (2, 3, 4) condition
+    condition_shape, a_shape, b_shape = shapes.input_shapes
+    condition = np.asarray(np.random.default_rng(seed).random(condition_shape) > 0.5)
+    a, b = random_array(a_shape, seed + 1), random_array(b_shape, seed + 2)
+    check_op(lambda m, c, x, y: m.where(c, x, y), condition, a, b)
+
+
+def test_where_with_scalars():
+    x = random_array((2, 3), 6)
+    condition = x > 0
+    check_op(lambda m, c, t: m.where(c, t, 0.0), condition, x)
+    check_op(lambda m, c, t: m.where(c, 1.5, t), condition, x)
+    check_op(lambda m, t: t.masked_fill(m.tensor(condition), -1.0), x)
+
+
+# ---- comparisons ----------------------------------------------------------------------------------
+COMPARISONS = {
+    "eq": lambda m, a, b: m.eq(a, b), "ne": lambda m, a, b: m.ne(a, b),
+    "lt": lambda m, a, b: m.lt(a, b), "le": lambda m, a, b: m.le(a, b),
+    "gt": lambda m, a, b: m.gt(a, b), "ge": lambda m, a, b: m.ge(a, b),
+    "==": lambda m, a, b: a == b, "!=": lambda m, a, b: a != b,
+    "<": lambda m, a, b: a < b, "<=": lambda m, a, b: a <= b,
+    ">": lambda m, a, b: a > b, ">=": lambda m, a, b: a >= b,
+    "eq_method": lambda m, a, b: a.eq(b), "ne_method": lambda m, a, b: a.ne(b),
+    "with_scalar": lambda m, a, b: a < 0.5, "reflected": lambda m, a, b: 0.5 < b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPARISONS))
+@given(pair=broadcast_pair())
+def test_comparisons_give_bool_without_grad(name, pair):
+    rounded = (np.asarray(np.round(x)) for x in pair)  # rounding makes equal elements common
+    for a, b in (pair, rounded):
+        out = check_torch(COMPARISONS[name], a, b)
+        assert out.dtype == cr.bool and not out.requires_grad and out.grad_fn is None
+
+
+def test_logical_ops_on_bool_tensors():
+    a = np.array([True, False, True, False])
+    b = np.array([True, True, False, False])
+    check_torch(lambda m, x, y: ~x, a, b)
+    check_torch(lambda m, x, y: x & y, a, b)
+    check_torch(lambda m, x, y: x | y, a, b)
+
+
+# ---- dtypes as in PyTorch -------------------------------------------------------------------------
+DTYPE_CASES = [
+    # (left, right): NumPy arrays become tensors of their dtype; Python numbers stay numbers
+    (np.array([1.0, 2.0], np.float32), 2.0),
+    (np.array([1.0, 2.0], np.float32), 3),
+    (2.0, np.array([1.0, 2.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0], np.float64)),
+    (np.array([1.0, 2.0], np.float32), np.array(3.0, np.float64)),
+    (np.array(3.0, np.float64), np.array([1.0, 2.0], np.float32)),
+    (np.array([1, 2], np.int64), 2),
+    (np.array([1, 2], np.int64), 2.5),
+    (3, np.array([1, 2], np.int64)),
+    (np.array([1, 2], np.int64), np.array([0.5, 1.5], np.float32)),
+    (np.array([1, 2], np.int32), np.array([3, 4], np.int64)),
+    (np.array([1, 2], np.int64), np.array(2.5, np.float64)),
+    (np.array([True, False]), 2),
+    (np.array([1.0, 2.0], np.float64), np.array([1, 2], np.int64)),
+]
+DTYPE_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b}
+
+
+def _as_lib_value(m, value):
+    return m.tensor(value) if isinstance(value, np.ndarray) else value
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+@pytest.mark.parametrize("case", range(len(DTYPE_CASES)))
+def test_binary_result_dtype_matches_torch(op, case):
+    left, right = DTYPE_CASES[case]
+    fn = DTYPE_OPS[op]
+    if op == "-" and any(isinstance(v, np.ndarray) and v.dtype == bool for v in (left, right)):
+        return  # torch refuses bool subtraction
+    mine = fn(_as_lib_value(cr, left), _as_lib_value(cr, right))
+    theirs = fn(_as_lib_value(torch, left), _as_lib_value(torch, right))
+    assert mine.dtype == np_dtype(theirs.dtype)
+    np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", range(len(DTYPE_CASES)))
+def test_maximum_and_pow_result_dtype_match_torch(case):
+    left, right = DTYPE_CASES[case]
+    if isinstance(left, np.ndarray) and isinstance(right, np.ndarray):
+        mine = cr.maximum(cr.tensor(left), cr.tensor(right))
+        theirs = torch.maximum(torch.tensor(left), torch.tensor(right))
+        assert mine.dtype == np_dtype(theirs.dtype)
+    if isinstance(right, (int, float)) and isinstance(left, np.ndarray) and left.dtype != bool:
+        mine, theirs = cr.tensor(left) ** right, torch.tensor(left) ** right
+        assert mine.dtype == np_dtype(theirs.dtype)
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+FLOAT32_FNS = {**SCALAR_FORMS, **{k: v[0] for k, v in UNARY.items()}, **CLAMPS}
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT32_FNS))
+def test_float32_stays_float32_in_values_and_gradients(name):
+    x = random_array((2, 3), 7, 0.5, 2.0, dtype=np.float32)
+    out = check_torch(FLOAT32_FNS[name], x)
+    assert out.dtype == cr.float32
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_float32_binary_gradients_stay_float32(name):
+    a = random_array((3, 1), 8, 0.5, 2.0, dtype=np.float32)
+    b = random_array((4,), 9, 0.5, 2.0, dtype=np.float32)
+    check_torch(BINARY[name], a, b)
+    check_torch(lambda m, x, y: x**y, a, b)
+
+
+def test_mixed_float_dtypes_give_each_input_its_own_gradient_dtype():
+    a = random_array((2, 3), 10, dtype=np.float32)
+    b = random_array((3,), 11, dtype=np.float64)
+    out = check_torch(lambda m, x, y: x * y + x, a, b)
+    assert out.dtype == cr.float64
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("left, right", [
+    (((2, 3), np.float32), ((), np.float64)),  # a 0-d float64 does not widen a float32 tensor
+    (((), np.float64), ((3,), np.float32)),
+    (((3,), np.int64), ((3,), np.float32)),
+    (((2, 1), np.float32), ((3,), np.int32)),
+], ids=str)
+def test_mixed_dtype_values_and_gradients_match_torch(name, left, right):
+    a = random_array(left[0], 12, 0.5, 2.0).astype(left[1]) if left[1] != np.int64 else np.array([1, 2, 3])
+    b = random_array(right[0], 13, 0.5, 2.0).astype(right[1]) if right[1] != np.int32 else np.array([1, 2, 3], np.int32)
+    # float32 arithmetic feeds the float64 0-d input's gradient: float32 tolerance
+    check_torch(BINARY[name], a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid"])
+def test_float_functions_of_int_tensors_give_float32(name):
+    values = np.array([1, 2, 3])
+    mine = getattr(cr, name)(cr.tensor(values))
+    theirs = getattr(torch, name)(torch.tensor(values))
+    assert mine.dtype == np_dtype(theirs.dtype)
+    np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_int_ops_stay_int():
+    for fn in (lambda m: m.tensor([1, -2]).abs(), lambda m: m.tensor([1, -2]).relu(), lambda m: -m.tensor([1, 2])):
+        mine, theirs = fn(cr), fn(torch)
+        assert mine.dtype == np_dtype(theirs.dtype)
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "maximum", "minimum"])
+def test_broadcast_mismatch_names_op_and_shapes(name):
+    a, b = cr.ones(2, 3), cr.ones(4)
+    with pytest.raises(ValueError) as info:
+        BINARY[name](cr, a, b)
+    message = str(info.value)
+    assert name in message and "(2, 3)" in message and "(4,)" in message
+
+
+def test_unsupported_operand_is_a_type_error():
+    with pytest.raises(TypeError):
+        cr.ones(2) + "a"
+    with pytest.raises(TypeError):
+        cr.ones(2) * object()
+
+
+def test_where_needs_a_bool_condition():
+    with pytest.raises(TypeError, match="where"):
+        cr.where(cr.tensor([1.0, 0.0]), cr.ones(2), cr.zeros(2))
+
+
+# ---- second derivatives (create_graph=True) -------------------------------------------------------
+SECOND_ORDER = {
+    "mul": lambda m, a, b: a * b * a, "div": lambda m, a, b: a / b, "pow": lambda m, a, b: a**b,
+    "pow_scalar": lambda m, a, b: a**3 + 2.0**b, "exp_log": lambda m, a, b: a.exp() + b.log(),
+    "sqrt_sin_cos": lambda m, a, b: a.sqrt() * b.sin() + a.cos(), "tanh_sigmoid": lambda m, a, b: a.tanh() * b.sigmoid(),
+    "maximum": lambda m, a, b: m.maximum(a, b) ** 2, "clamp": lambda m, a, b: a.clamp(0.7, 1.5) ** 2 * b.clamp(max=1.2),
+    "clamp_tensor": lambda m, a, b: m.clamp(a, min=b) ** 2, "where": lambda m, a, b: m.where(a > 1, a, b) ** 2,
+    "abs_relu": lambda m, a, b: (a - 1).abs() ** 2 + (b - 1).relu() ** 3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_derivatives_match_torch(name):
+    check_second_order(SECOND_ORDER[name], random_array((3, 4), 1, 0.5, 2.0), random_array((4,), 2, 0.5, 2.0))
