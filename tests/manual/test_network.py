@@ -113,17 +113,22 @@ def test_seed0_example2_keeps_every_intermediate():
 def test_seed3_relu_softmax_cross_entropy_tiny_gradients():
     # seed 3: W_0, W_1 without bias, ReLU, softmax saturated at logits (-33, 11), so gradients ~1e-19.
     weights = [[[1, -2], [2, 5]], [[3, -3], [-1, 1]]]
-    x, label = [[4.0, 1.0]], [1]
-    net = assert_matches_torch(weights, [None, None], "relu", x, label, loss="cross_entropy",
-                               output_activation="identity")
+    net = Network([np.array(w, dtype=np.float64) for w in weights], [None, None], activation="relu",
+                  output_activation="identity", loss="cross_entropy")
+    net.forward([[4.0, 1.0]])
+    net.backward([1])
     np.testing.assert_array_equal(net.zs[1], [[-33, 11]])
-    _, torch_grads, _ = torch_step(weights, [None, None], "relu", x, label, loss="cross_entropy",
-                                   output_activation="identity")
-    for mine, theirs in zip(net.dWs, torch_grads):  # relative to the 1e-19 values themselves
-        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=0)
-    # The notebook's printed W_1.grad row 0 (7.7811e-20, 5.0577e-19) is halved by its stray mean over
-    # two elements; the true values are twice that. Row 1 is softmax - 1 = 0 in floating point (torch too).
-    np.testing.assert_allclose(net.dWs[1][0], [2 * 7.7811e-20, 2 * 5.0577e-19], rtol=1e-4)
+    # torch autograd through the notebook's own softmax -> log -> sum differentiates exactly
+    w0 = torch.tensor(weights[0], dtype=torch.float64, requires_grad=True)
+    w1 = torch.tensor(weights[1], dtype=torch.float64, requires_grad=True)
+    logits = w1 @ torch.relu(w0 @ torch.tensor([4.0, 1.0], dtype=torch.float64))
+    numerator = torch.exp(logits - logits.max())
+    (-(torch.tensor([0.0, 1.0], dtype=torch.float64) * torch.log(numerator / numerator.sum())).sum()).backward()
+    for mine, theirs in zip(net.dWs, (w0.grad, w1.grad)):  # relative to the 1e-19 values themselves
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=1e-12, atol=0)
+    # The notebook prints half of each gradient (its stray mean over two elements): twice its numbers.
+    np.testing.assert_allclose(net.dWs[1], 2 * np.array([[7.7811e-20, 5.0577e-19], [-7.7811e-20, -5.0577e-19]]), rtol=1e-4)
+    np.testing.assert_allclose(net.dWs[0], 2 * np.array([[6.2249e-19, 1.5562e-19], [-6.2249e-19, -1.5562e-19]]), rtol=1e-4)
     assert net.dbs == [None, None]
 
 

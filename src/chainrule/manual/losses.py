@@ -41,7 +41,12 @@ class CrossEntropyLoss:
 
     def grad(self, logits, target):
         y = self.probabilities(logits, target)
-        return (softmax(logits) - y) / logits.shape[0]
+        grad = softmax(logits) - y
+        # p - y cancels to 0 at a dominant class (p = 1 - e^-44 rounds to 1); with rows of y summing
+        # to 1, p - y = (1 - y) - (1 - p) there, and 1 - p = rest / (1 + rest) keeps the e^-44.
+        rows, top, rest = _dominant(logits)
+        grad[rows, top] = (1 - y[rows, top]) - rest / (1 + rest)
+        return grad / logits.shape[0]
 
     @staticmethod
     def probabilities(logits, target):
@@ -68,8 +73,17 @@ def softmax(logits):
 
 
 def log_softmax(logits):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    """log p, exact for a dominant class too: log(1 + rest) is log1p(rest), not log(1.0) = 0."""
+    rows, top, rest = _dominant(logits)
+    return logits - logits[rows, top][:, None] - np.log1p(rest)[:, None]
+
+
+def _dominant(logits):
+    """Each row's largest logit (rows, columns) and rest = sum of exp(z_j - z_top) over the other classes."""
+    rows, top = np.arange(logits.shape[0]), logits.argmax(axis=1)
+    others = np.exp(logits - logits[rows, top][:, None])
+    others[rows, top] = 0
+    return rows, top, others.sum(axis=1)
 
 
 LOSSES = {"mse": MSELoss, "half_mse": HalfMSELoss, "cross_entropy": CrossEntropyLoss}
