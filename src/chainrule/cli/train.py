@@ -36,6 +36,9 @@ def add_parser(commands):
     p.add_argument("--batch-size", type=_positive, default=64, help="examples per step (default: 64)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="(default: sgd, with momentum 0.9)")
     p.add_argument("--lr", type=float, help="learning rate (default: 0.1 for sgd, 1e-3 for adam)")
+    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                   help="learning-rate schedule over the epochs (default: cosine annealing to 0)")
+    p.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing (default: 0.1)")
     p.add_argument("--seed", type=int, default=0, help="seed for init and shuffling (default: 0)")
     p.add_argument("--plot", metavar="PNG", help="plot the train and test loss curves to this PNG (matplotlib)")
     p.add_argument("--save", metavar="PATH", help="save the trained weights here (a safetensors file)")
@@ -70,7 +73,17 @@ def load_data(args):
         raise UsageError(f"{err} (the datasets come with {EXTRA})") from None
     except (FileNotFoundError, ValueError) as err:
         raise UsageError(str(err).splitlines()[0]) from None
-    return train_set, test_set, train_set[0][0].numel(), len(train_set.classes)
+    classes = len(train_set.classes)
+    train_set, test_set = standardized(train_set, test_set)
+    return train_set, test_set, train_set[0][0].numel(), classes
+
+
+def standardized(train_set, test_set):
+    """Scale every input feature to zero mean and unit variance, with the training set's statistics."""
+    x = train_set.tensors[0].numpy()
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-2  # + 1e-2: constant pixels (digits' borders) stay finite
+    rescale = [cr.tensor((d.tensors[0].numpy() - mean) / std) for d in (train_set, test_set)]
+    return tuple(cr.data.TensorDataset(x, d.tensors[1]) for x, d in zip(rescale, (train_set, test_set)))
 
 
 def build_model(name, features, hidden, classes):
@@ -101,11 +114,11 @@ def progress(loader, epoch, epochs, enabled):
     return tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
 
 
-def train_epoch(model, batches, optimizer):
+def train_epoch(model, batches, optimizer, label_smoothing=0.0):
     model.train()
     total, seen = 0.0, 0
     for x, y in batches:
-        loss = F.cross_entropy(model(x), y)
+        loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -116,7 +129,7 @@ def train_epoch(model, batches, optimizer):
 
 @cr.no_grad()
 def evaluate(model, dataset, batch_size=1024):
-    """(mean cross-entropy, accuracy) over the dataset."""
+    """(mean cross-entropy, accuracy) over the dataset (plain cross-entropy, no label smoothing)."""
     model.eval()
     total, correct = 0.0, 0
     for x, y in cr.data.DataLoader(dataset, batch_size=batch_size):
@@ -151,6 +164,7 @@ def train(args):
     train_set, test_set, features, classes = load_data(args)
     model = build_model(args.model, features, args.hidden, classes)
     optimizer = make_optimizer(args, model.parameters())
+    scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
     loader = cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     widths = "-".join(map(str, [features] + (args.hidden if args.model == "mlp" else []) + [classes]))
     print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {widths}, "
@@ -158,7 +172,10 @@ def train(args):
     started, history = time.perf_counter(), []
     for epoch in range(1, args.epochs + 1):
         tick = time.perf_counter()
-        train_loss = train_epoch(model, progress(loader, epoch, args.epochs, not args.no_progress), optimizer)
+        batches = progress(loader, epoch, args.epochs, not args.no_progress)
+        train_loss = train_epoch(model, batches, optimizer, args.label_smoothing)
+        if scheduler is not None:
+            scheduler.step()
         test_loss, accuracy = evaluate(model, test_set)
         history.append(dict(train_loss=train_loss, test_loss=test_loss, test_accuracy=accuracy))
         print(f"epoch {epoch:3d}/{args.epochs}  train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
