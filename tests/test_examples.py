@@ -1,4 +1,5 @@
 """The seed notebooks redone in examples/: each script runs and prints the notebook's numbers."""
+import functools
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import pytest
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
 
+@functools.lru_cache(maxsize=None)
 def run_example(name):
     result = subprocess.run([sys.executable, os.path.join(EXAMPLES, name)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
