@@ -375,3 +375,20 @@ def test_setitem_on_a_leaf_under_no_grad_and_errors():
         t[2] = 1.0
     with pytest.raises(ValueError, match="setitem"):
         t[0] = cr.ones(4)
+
+
+def test_deepcopy_of_a_model_copies_parameters():
+    import copy
+
+    model = cr.nn.Sequential(cr.nn.Linear(2, 3), cr.nn.ReLU())
+    model(cr.randn(4, 2)).sum().backward()
+    clone = copy.deepcopy(model)
+    weight, copied = model[0].weight, clone[0].weight
+    assert type(copied) is type(weight) and copied is not weight and copied.requires_grad
+    np.testing.assert_array_equal(copied.detach().numpy(), weight.detach().numpy())
+    np.testing.assert_array_equal(copied.grad.numpy(), weight.grad.numpy())
+    with cr.no_grad():
+        copied.add_(1.0)
+    assert not np.array_equal(copied.detach().numpy(), weight.detach().numpy())
+    with pytest.raises(RuntimeError, match="leaf"):
+        copy.deepcopy(weight * 2)

@@ -387,6 +387,19 @@ class Tensor:
             return format(self.item(), spec)
         return repr(self) if not spec else format(str(self), spec)
 
+    def __deepcopy__(self, memo):
+        """copy.deepcopy(model) works: a leaf is copied with its data, requires_grad and grad (type kept)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only leaf tensors can be deep-copied; copy t.detach() instead")
+        import copy
+
+        duplicate = _new(type(self))
+        _init(duplicate, self._data.copy(), self.requires_grad, None, 0)
+        memo[id(self)] = duplicate
+        if self.grad is not None:
+            duplicate.grad = copy.deepcopy(self.grad, memo)
+        return duplicate
+
     def __reduce_ex__(self, protocol):
         raise TypeError("chainrule tensors are not pickled; save state dicts with chainrule.save (safetensors)")
 
