@@ -228,7 +228,7 @@ def seed2_gradients():
 
 
 # ---- workload 4: memory (one subprocess per framework) -----------------------------------------------
-def memory_child(framework, steps):
+def memory_run(framework, steps):
     step = {"chainrule": mlp_step_chainrule, "torch": mlp_step_torch, "numpy": mlp_step_numpy}[framework]()
     readings = []
     for i in range(steps):
@@ -236,7 +236,7 @@ def memory_child(framework, steps):
         if i + 1 in (100, steps):
             readings.append(_rss_mib())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"peak_mib": peak, "rss_after_100": readings[0], "rss_at_end": readings[-1]}))
+    return {"peak_mib": peak, "rss_after_100": readings[0], "rss_at_end": readings[-1]}
 
 
 def _rss_mib():
@@ -244,73 +244,77 @@ def _rss_mib():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def memory(framework, steps, threads):
-    env = dict(os.environ, **{name: str(threads) for name in THREADS_ENV})
-    out = subprocess.run(
-        [sys.executable, __file__, "--memory-child", framework, "--steps", str(steps)],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 # ---- running and reporting ---------------------------------------------------------------------------
-def available(frameworks):
-    found = []
-    for name in frameworks:
-        try:
-            __import__({"chainrule": "chainrule", "numpy": "numpy", "torch": "torch"}[name])
-            found.append(name)
-        except ImportError:
-            print(f"({name} is not installed: skipped)", file=sys.stderr)
-    return found
+MLP = "1. MLP step 784-512-512-10, batch 128"
+OPS = "2. per-op overhead (fwd+bwd, (16,) float64)"
 
 
-def run(args):
-    rows = []
-    frameworks = available(args.frameworks)
-    if "torch" in frameworks:
+def measure(workload, framework, args):
+    """Runs inside a fresh process: one (workload, framework) pair -> a list of result rows."""
+    if framework == "torch":
         import torch
 
         torch.set_num_threads(args.threads)
-
-    def add(workload, framework, unit, median, best, note=""):
-        rows.append(dict(workload=workload, framework=framework, unit=unit, median=median, min=best, note=note))
-
-    if "mlp" in args.workloads:
-        makers = {"numpy": mlp_step_numpy, "chainrule": mlp_step_chainrule, "torch": mlp_step_torch}
-        for name in frameworks:
-            add("1. MLP step 784-512-512-10, batch 128", name, "ms", *[t * 1e3 for t in timed(makers[name](), args.repeats * 4, 5)])
-        add("1. MLP step 784-512-512-10, batch 128", "GEMMs only", "ms", *[t * 1e3 for t in timed(gemms_only(), args.repeats * 4, 5)])
-    if "ops" in args.workloads:
+    if workload == "mlp":
+        makers = {"numpy": mlp_step_numpy, "chainrule": mlp_step_chainrule, "torch": mlp_step_torch,
+                  "GEMMs only": gemms_only}
+        median, best = timed(makers[framework](), args.repeats * 4, 5)
+        return [dict(workload=MLP, framework=framework, unit="ms", median=median * 1e3, min=best * 1e3)]
+    if workload == "ops":
+        lib = __import__(framework)
+        median, best = timed(op_chain(lib), args.repeats, 2)
+        return [dict(workload=OPS, framework=framework, unit="us/op", median=median / CHAIN * 1e6, min=best / CHAIN * 1e6)]
+    if workload == "deep":
         import chainrule as cr
 
-        libs = {"chainrule": cr}
-        if "torch" in frameworks:
-            import torch
-
-            libs["torch"] = torch
-        for name, lib in libs.items():
-            median, best = timed(op_chain(lib), args.repeats, 2)
-            add("2. per-op overhead (fwd+bwd, (16,) float64)", name, "us/op", median / CHAIN * 1e6, best / CHAIN * 1e6)
-    if "deep" in args.workloads:
-        import chainrule as cr
-
+        rows = []
         for length in (10_000, 100_000):
-            backward_times = [deep_chain(cr, length)() for _ in range(3)]
-            add(f"3. backward through a {length:,}-op chain", "chainrule", "s", statistics.median(backward_times), min(backward_times))
-    if "memory" in args.workloads:
-        for name in [f for f in frameworks if f in ("chainrule", "torch", "numpy")]:
-            m = memory(name, args.steps, args.threads)
-            growth = m["rss_at_end"] - m["rss_after_100"]
-            add(f"4. memory over {args.steps} MLP steps", name, "MiB", m["peak_mib"], m["peak_mib"],
-                f"peak RSS; growth after step 100: {growth:+.1f} MiB")
-    if "seed2" in args.workloads and "chainrule" in frameworks:
+            seconds = [deep_chain(cr, length)() for _ in range(3)]
+            rows.append(dict(workload=f"3. backward through a {length:,}-op chain", framework=framework, unit="s",
+                             median=statistics.median(seconds), min=min(seconds)))
+        return rows
+    if workload == "memory":
+        m = memory_run(framework, args.steps)
+        note = f"peak RSS; RSS growth from step 100 to {args.steps}: {m['rss_at_end'] - m['rss_after_100']:+.1f} MiB"
+        return [dict(workload=f"4. memory over {args.steps} MLP steps", framework=framework, unit="MiB",
+                     median=m["peak_mib"], min=m["peak_mib"], note=note)]
+    if workload == "seed2":
         backprop, numerical, count = seed2_gradients()
         b_med, b_min = timed(backprop, args.repeats * 4, 2)
         n_med, n_min = timed(numerical, 1, 0)
-        add("5. seed 2 net, full gradient", "chainrule backprop", "ms", b_med * 1e3, b_min * 1e3)
-        add("5. seed 2 net, full gradient", "chainrule numerical", "ms", n_med * 1e3, n_min * 1e3,
-            f"{2 * count:,} loss evaluations; {n_med / b_med:,.0f}x backprop")
+        return [dict(workload="5. seed 2 net, one full gradient", framework="chainrule backprop", unit="ms",
+                     median=b_med * 1e3, min=b_min * 1e3),
+                dict(workload="5. seed 2 net, one full gradient", framework="chainrule numerical", unit="ms",
+                     median=n_med * 1e3, min=n_min * 1e3,
+                     note=f"{2 * count:,} loss evaluations; {n_med / b_med:,.0f}x backprop")]
+    raise ValueError(f"unknown workload {workload!r}")
+
+
+FRAMEWORKS = {  # which frameworks each workload has
+    "mlp": ("chainrule", "numpy", "torch", "GEMMs only"),
+    "ops": ("chainrule", "torch"),
+    "deep": ("chainrule",),
+    "memory": ("chainrule", "numpy", "torch"),
+    "seed2": ("chainrule",),
+}
+
+
+def run(args):
+    """Each (workload, framework) in its own process, one after another, with the same thread count."""
+    rows = []
+    env = dict(os.environ, **{name: str(args.threads) for name in THREADS_ENV})
+    for workload in args.workloads:
+        for framework in FRAMEWORKS[workload]:
+            if framework in ("chainrule", "numpy", "torch") and framework not in args.frameworks:
+                continue
+            command = [sys.executable, __file__, "--child", workload, framework, "--repeats", str(args.repeats),
+                       "--threads", str(args.threads), "--steps", str(args.steps)]
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            if done.returncode != 0:
+                print(f"({workload}/{framework} failed: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+                continue
+            rows += json.loads(done.stdout.strip().splitlines()[-1])
+            print(f"  done: {workload} / {framework}", file=sys.stderr)
     return rows
 
 
@@ -322,9 +326,9 @@ def table(rows):
     lines = ["| workload | framework | median | min | ratio | note |", "|---|---|---|---|---|---|"]
     for r in rows:
         ref = refs.get(r["workload"])
-        ratio = f"{r['median'] / ref:.2f}x" if ref and r["unit"] != "MiB" else ""
+        ratio = f"{r['median'] / ref:.2f}x" if ref else ""
         lines.append(
-            f"| {r['workload']} | {r['framework']} | {r['median']:.3f} {r['unit']} | {r['min']:.3f} {r['unit']} | {ratio} | {r['note']} |"
+            f"| {r['workload']} | {r['framework']} | {r['median']:.3f} {r['unit']} | {r['min']:.3f} {r['unit']} | {ratio} | {r.get('note', '')} |"
         )
     return "\n".join(lines)
 
@@ -338,11 +342,12 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--steps", type=int, default=1000, help="steps for the memory workload")
     parser.add_argument("--json", default="benchmarks/results.json")
-    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     set_threads(args.threads)
-    if args.memory_child:
-        return memory_child(args.memory_child, args.steps)
+    if args.child:
+        print(json.dumps(measure(*args.child, args)))
+        return
     rows = run(args)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, threads={args.threads}")
     print(table(rows))

@@ -133,47 +133,45 @@ class Op(Function):
     @classmethod
     def apply(cls, *args):
         ctx = _new(cls)
-        arrays, edges, needs = [], [], []
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         record = False
-        grad_on = _state.enabled
-        for a in args:
-            if isinstance(a, Tensor):
-                array = a._data
-                arrays.append(array)
-                if a.requires_grad and grad_on:
-                    record = True
-                    node = a.grad_fn
-                    edge = (node, a._output_nr) if node is not None else (accumulator(a), 0)
-                    edges.append((*edge, array.shape, array.dtype))
-                    needs.append(True)
-                    continue
-                edges.append(_NO_EDGE)
-            else:
-                arrays.append(a)
-                edges.append(None)
-            needs.append(False)
-        ctx.needs_input_grad = needs
+        if _state.enabled:
+            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+            if True in needs:
+                record = True
+                ctx.needs_input_grad = needs
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
             raise _op_error(cls, args, err) from None
-        multiple = type(raw) is tuple
-        results = raw if multiple else (raw,)
-        if not all(type(r) is np.ndarray for r in results):
-            results = _arrays_of(ctx, results)
-        if not record:
-            outputs = tuple(_wrap(r) for r in results)
-            return outputs if multiple else outputs[0]
-        ctx._inputs = edges
+        if type(raw) is np.ndarray:  # the common case: one array out
+            if not record:
+                return _wrap(raw)
+            results = (raw,)
+        else:
+            results = _arrays_of(ctx, raw if type(raw) is tuple else (raw,))
+            if not record:
+                outputs = tuple(_wrap(r) for r in results)
+                return outputs if type(raw) is tuple else outputs[0]
+        ctx._inputs = [_edge(a) if isinstance(a, Tensor) else None for a in args]
         ctx._n_outputs = len(results)
-        if multiple:
-            ctx._output_meta = [(r.shape, r.dtype) for r in results]
         if ctx._saved:
-            ctx._saved = tuple(_resolve_saved(v, args, arrays, results) for v in ctx._saved)
-        outputs = tuple(
-            _wrap(r, True, ctx, index) if r.dtype.kind == "f" else _wrap(r) for index, r in enumerate(results)
-        )
-        return outputs if multiple else outputs[0]
+            ctx._saved = tuple(_saved_array(v, args, arrays, results) for v in ctx._saved)
+        outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
+        if type(raw) is not tuple:
+            return outputs[0]
+        ctx._output_meta = [(r.shape, r.dtype) for r in results]
+        return outputs
+
+
+def _edge(tensor):
+    """(node, output index, shape, dtype): where tensor's gradient goes and what it must look like."""
+    if not tensor.requires_grad:
+        return _NO_EDGE
+    node = tensor.grad_fn
+    if node is None:
+        return (accumulator(tensor), 0, tensor._data.shape, tensor._data.dtype)
+    return (node, tensor._output_nr, tensor._data.shape, tensor._data.dtype)
 
 
 _new = object.__new__
@@ -237,14 +235,11 @@ def edge_to(tensor):
 
 def _connect(ctx, args, outputs, out_arrays):
     """Record ctx as the node that made `outputs` (Tensors) from `args` (custom Functions)."""
-    ctx._inputs = [
-        ((*edge_to(a), a.shape, a.dtype) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None
-        for a in args
-    ]
+    ctx._inputs = [_edge(a) if isinstance(a, Tensor) else None for a in args]
     ctx._n_outputs = len(outputs)
     ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
     if ctx._saved:
-        ctx._saved = tuple(_resolve_saved(v, args, None, out_arrays) for v in ctx._saved)
+        ctx._saved = tuple(_saved_tensor(v, out_arrays) for v in ctx._saved)
     blocked = ctx._non_differentiable
     for index, out in enumerate(outputs):
         if out._data.dtype.kind == "f" and not any(out is b for b in blocked):
@@ -253,17 +248,24 @@ def _connect(ctx, args, outputs, out_arrays):
             out._output_nr = index
 
 
-def _resolve_saved(value, args, in_arrays, out_arrays):
-    """A saved value becomes a reference to an input tensor, one of our outputs, or a constant."""
-    if value is None:
-        return None
-    for index, out in enumerate(out_arrays):
-        if value is out or (isinstance(value, Tensor) and value._data is out):
-            return _SavedOutput(index, out)
-    for index, arg in enumerate(args):
-        if isinstance(arg, Tensor) and (value is arg or (in_arrays is not None and value is in_arrays[index])):
-            return (arg, arg._version)
+def _saved_array(value, args, arrays, results):
+    """What an Op saved (arrays or numbers) becomes a reference to an input tensor, an output, or stays."""
+    if type(value) is np.ndarray:
+        for arg, array in zip(args, arrays):
+            if array is value and isinstance(arg, Tensor):
+                return (arg, arg._version)
+        for index, result in enumerate(results):
+            if result is value:
+                return _SavedOutput(index, result)
+    return value
+
+
+def _saved_tensor(value, out_arrays):
+    """What a custom Function saved (tensors) becomes a reference to one of its outputs, or the tensor."""
     if isinstance(value, Tensor):
+        for index, out in enumerate(out_arrays):
+            if value._data is out:
+                return _SavedOutput(index, out)
         return (value, value._version)
     return value
 
@@ -279,6 +281,8 @@ def _fresh_output(out, args):
 
 def _arrays_of(ctx, results):
     """NumPy hands back scalars (np.float32) from 0-d results: make them arrays, also where saved."""
+    if all(type(r) is np.ndarray for r in results):
+        return results
     arrays = tuple(r if isinstance(r, np.ndarray) else np.asarray(r) for r in results)
     if ctx._saved:
         ctx._saved = tuple(

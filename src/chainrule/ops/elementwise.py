@@ -181,7 +181,7 @@ class Relu(Op):
 
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * _wrap(y._data > 0)
+        return where(y._data > 0, gy, 0.0)  # one pass, no float copy of the mask
 
 
 # ---- two-input selections ---------------------------------------------------------------------
