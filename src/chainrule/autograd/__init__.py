@@ -1,4 +1,5 @@
 """The autodiff engine: graph nodes (Function), the backward walk, grad mode, gradient checking."""
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .function import Function  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck, numerical_grad  # noqa: F401

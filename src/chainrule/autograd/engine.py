@@ -12,6 +12,7 @@
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from . import anomaly
 from .function import AccumulateGrad, edge_to
 from .grad_mode import set_grad_enabled
 
@@ -117,12 +118,22 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
     pending = _dependencies(starts)
     ready = [node for node in starts if pending.get(node, 0) == 0]
     found = {}
+    outer, anomaly.mode.in_backward = anomaly.mode.in_backward, True
+    try:
+        _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves)
+    finally:
+        anomaly.mode.in_backward = outer
+    return found
+
+
+def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves):
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
             if grads is not None:
-                grads = _tensor_hooks(node, grads, create_graph)
+                if node._hooks or node._retained:
+                    grads = _tensor_hooks(node, grads, create_graph)
                 if capture is not None:
                     for index, g in enumerate(grads):
                         for position in capture.get((node, index), ()):
@@ -144,7 +155,6 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
                 pending[child] -= 1
                 if pending[child] == 0:
                     ready.append(child)
-    return found
 
 
 def _add(buffers, node, index, g):
@@ -182,6 +192,8 @@ def _call_backward(node, grads):
     result = type(node).backward(node, *grads)
     if not isinstance(result, tuple):
         result = (result,)
+    if anomaly.mode.enabled:
+        anomaly.check(node, [g._data if isinstance(g, Tensor) else g for g in result], "backward")
     expected = len(node._inputs)
     if len(result) > expected and all(r is None for r in result[expected:]):
         result = result[:expected]

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
+from . import anomaly
 from .grad_mode import _state, is_grad_enabled, no_grad
 
 
@@ -106,6 +107,9 @@ class Function:
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
+        if anomaly.mode.enabled:
+            ctx._created_at = anomaly.creation_site()
+            anomaly.check(ctx, [o._data for o in ((outputs,) if single else outputs)], "forward")
         outputs = (outputs,) if single else outputs
         outputs = tuple(_fresh_output(out, args) for out in outputs)
         if record:
@@ -144,6 +148,9 @@ class Op(Function):
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
             raise _op_error(cls, args, err) from None
+        if anomaly.mode.enabled and not anomaly.mode.in_backward:
+            ctx._created_at = anomaly.creation_site()
+            anomaly.check(ctx, raw if type(raw) is tuple else (np.asarray(raw),), "forward")
         if type(raw) is np.ndarray:  # the common case: one array out
             if not record:
                 return _wrap(raw)
