@@ -262,3 +262,22 @@ def test_modified_saved_tensor_is_detected():
     c += 1
     with pytest.raises(RuntimeError, match="in-place"):
         y.backward()
+
+
+@pytest.mark.parametrize("change", ["optimizer step", "setitem", "data assignment", "add_ under no_grad"])
+def test_every_in_place_change_of_a_saved_tensor_is_caught(change):
+    layer = cr.nn.Linear(3, 2)
+    loss = layer(cr.randn(4, 3)).sum()
+    if change == "optimizer step":
+        layer.weight.grad = cr.ones(2, 3)
+        cr.optim.SGD(layer.parameters(), lr=0.1).step()
+    elif change == "setitem":
+        with cr.no_grad():
+            layer.weight[0, 0] = 5.0
+    elif change == "data assignment":
+        layer.weight.data = cr.zeros(2, 3)
+    else:
+        with cr.no_grad():
+            layer.weight.add_(1.0)
+    with pytest.raises(RuntimeError, match="saved tensor 1 \\(a parameter of shape \\(2, 3\\)"):
+        loss.backward()

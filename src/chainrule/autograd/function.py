@@ -55,18 +55,18 @@ class Function:
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
                 "if you need to backward through the graph again."
             )
-        return tuple(self._unpack(value) for value in self._saved)
+        return tuple(self._unpack(value, index) for index, value in enumerate(self._saved))
 
-    def _unpack(self, value):
+    def _unpack(self, value, index=0):
         if isinstance(value, _SavedOutput):
             return _wrap(value.array, requires_grad=True, grad_fn=self, output_nr=value.index)
         if isinstance(value, tuple):  # (tensor, version when saved)
             tensor, version = value
             if tensor._version != version:
                 raise RuntimeError(
-                    f"{self.name()}: one of the tensors it saved for backward (shape {tuple(tensor.shape)}) "
-                    f"was modified by an in-place operation (version {version} -> {tensor._version}). "
-                    "Make the change out of place (x = x + 1 instead of x += 1), or clone() it first."
+                    f"{self.name()}: saved tensor {index} ({_describe(tensor)}) was modified by an in-place "
+                    f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
+                    "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
                 )
             return tensor
         if isinstance(value, (np.ndarray, np.generic)):
@@ -253,6 +253,11 @@ def _connect(ctx, args, outputs, out_arrays):
             out.requires_grad = True
             out.grad_fn = ctx
             out._output_nr = index
+
+
+def _describe(tensor):
+    kind = "a parameter" if type(tensor).__name__ == "Parameter" else ("a leaf" if tensor.grad_fn is None else "an intermediate")
+    return f"{kind} of shape {tuple(tensor.shape)} and dtype {tensor.dtype}"
 
 
 def _saved_array(value, args, arrays, results):
