@@ -138,7 +138,7 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                     for index, g in enumerate(grads):
                         for position in capture.get((node, index), ()):
                             found[position] = g
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if grads is not None and grads[0] is not None and capture is None:
                     if only_leaves is None or id(node) in only_leaves:
                         node.accumulate(grads[0], create_graph)
@@ -150,8 +150,14 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                 if edge is None or edge[0] is None:
                     continue
                 child, child_index, shape, dtype = edge
-                if input_grads is not None and input_grads[position] is not None:
-                    _add(buffers, child, child_index, _fit(input_grads[position], shape, dtype, node, position))
+                g = input_grads[position] if input_grads is not None else None
+                if g is not None:
+                    if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:
+                        g = _fit(g, shape, dtype, node, position)
+                    slots = buffers.get(child)
+                    if slots is None:
+                        slots = buffers[child] = [None] * child._n_outputs
+                    slots[child_index] = g if slots[child_index] is None else slots[child_index] + g
                 pending[child] -= 1
                 if pending[child] == 0:
                     ready.append(child)
@@ -184,7 +190,7 @@ def _tensor_hooks(node, grads, create_graph):
 
 
 def _call_backward(node, grads):
-    if node._materialize_grads and any(g is None for g in grads):
+    if len(grads) > 1 and node._materialize_grads and any(g is None for g in grads):
         grads = [
             g if g is not None else _wrap(np.zeros(shape, dtype=dtype))
             for g, (shape, dtype) in zip(grads, node._output_meta)
