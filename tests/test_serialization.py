@@ -65,7 +65,7 @@ def test_nested_tensor_keys_follow_the_documented_scheme(tmp_path):
     assert sorted(safetensors.torch.load_file(path)) == ["0", "0~2", "odd~1key~0/0", "state/0/exp_avg"]
     with safe_open(path, framework="np") as f:
         header = json.loads(f.metadata()["chainrule"])
-    assert header["format_version"] == 1 and header["chainrule_version"] == cr.__version__
+    assert header["format_version"] == 2 and header["chainrule_version"] == cr.__version__
     assert len(header["sha256"]) == 64
 
 
@@ -222,13 +222,21 @@ def test_bad_chainrule_metadata_is_rejected(tmp_path):
         header = json.loads(f.metadata()["chainrule"])
     write_with_header(path, tensors, header)
     assert_same(load(path), load(good))  # rewritten by torch with the same metadata: still fine
+    from chainrule.serialization import _checksum
+
+    arrays = {k: t.numpy() for k, t in tensors.items()}
+
+    def with_structure(structure):  # a well-formed checksum, so the structure check itself is reached
+        return {**header, "structure": structure, "sha256": _checksum(arrays, structure)}
+
     cases = [
         ({**header, "format_version": 99}, "upgrade chainrule"),
         ({**header, "format_version": "one"}, "format_version"),
         ({k: v for k, v in header.items() if k != "sha256"}, "sha256"),
-        ({**header, "structure": {"set": [1, 2]}}, "does not describe"),
-        ({**header, "structure": {"dict": [["w", {"tensor": "missing"}]]}}, "does not describe"),
-        ({**header, "structure": {"dict": []}}, "does not mention"),
+        ({**header, "structure": {"dict": []}}, "checksum"),
+        (with_structure({"set": [1, 2]}), "does not describe"),
+        (with_structure({"dict": [["w", {"tensor": "missing"}]]}), "does not describe"),
+        (with_structure({"dict": []}), "does not mention"),
     ]
     for bad_header, message in cases:
         write_with_header(path, tensors, bad_header)
@@ -328,3 +336,21 @@ def test_any_tree_round_trips(tmp_path_factory, tree):
     path = tmp_path_factory.mktemp("tree") / "t.safetensors"
     save(tree, path)
     assert_same(load(path), tree)
+
+
+def test_a_changed_number_in_the_metadata_fails_the_checksum(tmp_path):
+    import json as _json
+
+    path = tmp_path / "ckpt.safetensors"
+    cr.save({"epoch": 3, "weights": cr.ones(2)}, path)
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = _json.loads(raw[8 : 8 + size])
+    inner = _json.loads(header["__metadata__"]["chainrule"])
+    inner["structure"]["dict"][0][1] = 4  # epoch 3 -> 4, JSON still valid
+    header["__metadata__"]["chainrule"] = _json.dumps(inner)
+    text = _json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + size :])
+    with pytest.raises(ValueError, match="checksum"):
+        cr.load(path)

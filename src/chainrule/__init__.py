@@ -17,8 +17,8 @@ from .dtypes import (  # noqa: F401
     int64, long, set_default_dtype, short, uint8,
 )
 from .ops import (  # noqa: F401
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clone, cos, div, eq, exp, flatten,
-    gather, ge, gt, le, log, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm,
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clone, cos, div, eq, exp, expm1, flatten,
+    gather, ge, gt, le, log, log1p, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm,
     mul, ne, neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub,
     sum, tanh, transpose, unsqueeze, var, where,
 )

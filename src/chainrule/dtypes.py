@@ -30,12 +30,15 @@ def set_default_dtype(dtype):
 
 def as_dtype(dtype):
     """Turn anything NumPy understands as a dtype (cr.float32, np.float64, 'int64') into a np.dtype."""
-    if isinstance(dtype, np.dtype):
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         return dtype
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{dtype!r} is not a dtype; use e.g. chainrule.float32 or chainrule.int64") from None
+        result = None
+    if result is None or result.kind not in "biuf":  # no strings, objects or complex numbers
+        raise TypeError(f"{dtype!r} is not a dtype; use e.g. chainrule.float32 or chainrule.int64")
+    return result
 
 
 def is_floating(dtype):

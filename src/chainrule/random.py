@@ -1,9 +1,11 @@
 """Random numbers: one global generator, seeded by manual_seed, as in PyTorch."""
+import numbers
+
 import numpy as np
 
 from . import dtypes
-from .ops.shape import shape_arg
-from .tensor import _check_device, _wrap
+from .creation import count_arg, size_arg
+from .tensor import _check_device, _scalar_arg, _wrap
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
 
@@ -70,6 +72,16 @@ def _float_dtype(dtype):
     return dtype
 
 
+def _int_arg(value, op, name):
+    """An int (a float holding a whole number, as torch accepts, included)."""
+    value = _scalar_arg(value, op, name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    return int(value)
+
+
 def _make(array, requires_grad, device):
     _check_device(device)
     t = _wrap(array)
@@ -78,12 +90,12 @@ def _make(array, requires_grad, device):
 
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples of the given size (float32 unless dtype says otherwise)."""
-    return _make(normal_array(shape_arg(size), _float_dtype(dtype), generator), requires_grad, device)
+    return _make(normal_array(size_arg(size, "randn"), _float_dtype(dtype), generator), requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples in [0, 1)."""
-    return _make(uniform_array(shape_arg(size), _float_dtype(dtype), generator=generator), requires_grad, device)
+    return _make(uniform_array(size_arg(size, "rand"), _float_dtype(dtype), generator=generator), requires_grad, device)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None, device=None):
@@ -91,12 +103,18 @@ def randint(low, high=None, size=None, dtype=None, generator=None, device=None):
         low, high = 0, low
     if size is None:
         raise TypeError("randint: give size, e.g. randint(0, 10, (3,))")
-    values = _rng(generator).integers(low, high, size=shape_arg((size,)))
+    low, high = _int_arg(low, "randint", "low"), _int_arg(high, "randint", "high")
+    if low >= high:
+        raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
+    try:
+        values = _rng(generator).integers(low, high, size=size_arg((size,), "randint"))
+    except ValueError as err:  # bounds beyond int64
+        raise ValueError(f"randint: {err} (low={low}, high={high})") from None
     return _make(values.astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
 
 
 def randperm(n, dtype=None, generator=None, device=None):
-    return _make(_rng(generator).permutation(int(n)).astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
+    return _make(_rng(generator).permutation(count_arg(n, "randperm", "n")).astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
 
 
 def randn_like(t, dtype=None, requires_grad=False):
@@ -108,5 +126,6 @@ def rand_like(t, dtype=None, requires_grad=False):
 
 
 def normal(mean, std, size, generator=None, dtype=None, requires_grad=False):
-    values = normal_array(shape_arg((size,)), _float_dtype(dtype), generator) * std + mean
+    mean, std = _scalar_arg(mean, "normal", "mean"), _scalar_arg(std, "normal", "std")
+    values = normal_array(size_arg((size,), "normal"), _float_dtype(dtype), generator) * std + mean
     return _make(values.astype(_float_dtype(dtype), copy=False), requires_grad, None)

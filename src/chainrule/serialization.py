@@ -7,7 +7,8 @@ File layout (plain safetensors, readable by safetensors.torch.load_file and frie
   written "~0" and "/" "~1", as in a JSON Pointer; a tensor saved on its own is "tensor").
 - The safetensors metadata holds one key, "chainrule": a JSON object with
       format_version, chainrule_version,
-      sha256     - over every tensor, in sorted key order: its key, dtype and shape as JSON, then its bytes
+      sha256     - over every tensor, in sorted key order: its key, dtype and shape as JSON, then its bytes;
+                   then (format 2 on) the structure below as canonical JSON, so a changed number is caught too
       structure  - the object with each tensor replaced by {"tensor": key}; dicts are
                    {"dict": [[key, value], ...]} (or "OrderedDict"), lists {"list": [...]},
                    tuples {"tuple": [...]}, NumPy arrays {"ndarray": key}, NumPy scalars
@@ -17,6 +18,7 @@ A safetensors file without that key (e.g. written by PyTorch) loads as a flat di
 """
 import collections
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -28,7 +30,7 @@ import safetensors.numpy
 
 from .tensor import Tensor, _check_device, _wrap
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the checksum covers the structure (numbers, lists, names) as well as the tensors
 METADATA_KEY = "chainrule"
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -40,11 +42,16 @@ def save(obj, f):
     replace `f`; if anything fails the previous file at `f` is left as it was.
     """
     path = _path(f, "save")
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "save: the path is a folder; give a file path", path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, "save: the folder to save into does not exist", folder)
     arrays, structure = _flatten(obj)
     header = {
         "format_version": FORMAT_VERSION,
         "chainrule_version": _chainrule_version(),
-        "sha256": _checksum(arrays),
+        "sha256": _checksum(arrays, structure),
         "structure": structure,
     }
     payload = safetensors.numpy.save(arrays, metadata={METADATA_KEY: json.dumps(header)})
@@ -60,12 +67,17 @@ def load(f, map_location=None, *, weights_only=True, mmap=None):
         raise TypeError(f"load: map_location must be None or a device such as 'cpu', got {type(map_location).__name__}")
     _check_device(map_location)
     path = _path(f, "load")
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "load: the path is a folder, not a saved file", path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, "load: no such file", path)
     arrays, metadata = _read(path)
     if METADATA_KEY not in metadata:
         return {name: _wrap(array) for name, array in arrays.items()}
     header = _parse_header(metadata[METADATA_KEY], path)
-    if header["sha256"] != _checksum(arrays):
-        raise ValueError(f"load: {path} is corrupted: its tensor data does not match the checksum saved with it")
+    covered = header["structure"] if header["format_version"] >= 2 else None
+    if header["sha256"] != _checksum(arrays, covered):
+        raise ValueError(f"load: {path} is corrupted: its contents do not match the checksum saved with it")
     used = set()
     try:
         obj = _build(header["structure"], arrays, used)
@@ -137,12 +149,14 @@ def _store(array, path, arrays):
     return name
 
 
-def _checksum(arrays):
+def _checksum(arrays, structure=None):
     digest = hashlib.sha256()
     for name in sorted(arrays):
         array = np.asarray(arrays[name], order="C")
         digest.update(json.dumps([name, array.dtype.str, list(array.shape)]).encode())
         digest.update(array.reshape(-1).view(np.uint8))
+    if structure is not None:
+        digest.update(json.dumps(structure, sort_keys=True).encode())
     return digest.hexdigest()
 
 

@@ -52,10 +52,14 @@ class Tensor:
     device = property(lambda self: _cpu_device())
     is_cuda = False
     T = property(lambda self: _ops.permute(self, tuple(range(self.ndim))[::-1]))
-    mT = property(lambda self: _ops.transpose(self, -2, -1))
+    mT = property(lambda self: _ops.transpose(self, -2, -1) if self.ndim >= 2 else _not_a_matrix(self, "mT"))
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:
+            raise OutOfRangeError(f"size: dim {dim} is out of range: a 0-d tensor has no dims")
+        return self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
         return self._data.ndim
@@ -144,9 +148,12 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         from .autograd import engine
 
-        engine.backward((self,), (gradient,), retain_graph, create_graph, inputs)
+        _check_backward_args(retain_graph, create_graph, inputs)
+        engine.backward((self,), (_gradient_arg(gradient),), retain_graph, create_graph, inputs)
 
     def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: expected True or False, got {type(requires_grad).__name__}")
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
         if not requires_grad and self.grad_fn is not None:
@@ -188,7 +195,9 @@ class Tensor:
         return _RemovableHandle(hooks, hook)
 
     # ---- in place (no graph is recorded: under no_grad or on tensors outside the graph) ---
-    def _in_place(self, name, new_values):
+    def _in_place(self, name, new_values, cast=False):
+        """Write new_values into this tensor. cast=False (arithmetic): a result of a wider kind (float into
+        an int tensor) is an error, as in PyTorch; copy_/fill_ cast."""
         if is_grad_enabled() and self.requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError(
@@ -199,48 +208,68 @@ class Tensor:
                 f"{name}: in-place ops are not recorded on tensors that require grad; "
                 "write it out of place (y = y + 1) instead"
             )
+        if not cast and not np.can_cast(np.result_type(new_values), self._data.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{name}: result type {np.result_type(new_values)} can't be cast to the tensor's dtype {self.dtype}"
+            )
         if not self._data.flags.writeable:
             self._data = np.array(self._data)
-        self._data[...] = new_values
+        try:
+            self._data[...] = new_values
+        except (ValueError, TypeError, OverflowError) as err:  # overflow: inf into an int tensor
+            kind = TypeError if isinstance(err, TypeError) else ValueError
+            raise kind(f"{name}: {err} (tensor shape {tuple(self.shape)})") from None
         self._version += 1
         return self
 
-    def add_(self, other, alpha=1):
+    def _arithmetic_(self, name, ufunc, other):
+        """self = ufunc(self, other) in place (add_, mul_, ...), with the op's name on NumPy's errors."""
         other = _operand_array(other)
-        return self._in_place("add_", self._data + (other if alpha == 1 else alpha * other))
+        if not isinstance(other, (numbers.Number, np.ndarray, np.generic)) or isinstance(other, complex):
+            raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
+        try:
+            result = ufunc(self._data, other)
+        except (ValueError, TypeError) as err:
+            kind = ValueError if isinstance(err, ValueError) else TypeError
+            raise kind(f"{name}: {err} (tensor shape {tuple(self.shape)})") from None
+        return self._in_place(name, result)
+
+    def add_(self, other, alpha=1):
+        return self._arithmetic_("add_", np.add, other if alpha == 1 else _ops.mul(other, alpha))
 
     def sub_(self, other, alpha=1):
-        other = _operand_array(other)
-        return self._in_place("sub_", self._data - (other if alpha == 1 else alpha * other))
+        return self._arithmetic_("sub_", np.subtract, other if alpha == 1 else _ops.mul(other, alpha))
 
     def mul_(self, other):
-        return self._in_place("mul_", self._data * _operand_array(other))
+        return self._arithmetic_("mul_", np.multiply, other)
 
     def div_(self, other):
-        return self._in_place("div_", self._data / _operand_array(other))
+        return self._arithmetic_("div_", np.true_divide, other)
 
     def zero_(self):
-        return self._in_place("zero_", 0)
+        return self._in_place("zero_", 0, cast=True)
 
     def fill_(self, value):
-        return self._in_place("fill_", _operand_array(value))
+        return self._in_place("fill_", _scalar_arg(value, "fill_", "value"), cast=True)
 
     def copy_(self, src):
-        return self._in_place("copy_", _operand_array(src))
+        return self._in_place("copy_", _operand_array(src), cast=True)
 
     def clamp_(self, min=None, max=None):
-        return self._in_place("clamp_", np.clip(self._data, min, max))
+        return self._in_place("clamp_", _ops.clamp(self.detach(), min, max)._data)
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from . import random
 
+        mean, std = _scalar_arg(mean, "normal_", "mean"), _scalar_arg(std, "normal_", "std")
         values = random.normal_array(self.shape, self.dtype, generator) * std + mean
-        return self._in_place("normal_", values)
+        return self._in_place("normal_", values, cast=True)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from . import random
 
-        return self._in_place("uniform_", random.uniform_array(self.shape, self.dtype, a, b, generator))
+        a, b = _scalar_arg(a, "uniform_", "from"), _scalar_arg(b, "uniform_", "to")
+        return self._in_place("uniform_", random.uniform_array(self.shape, self.dtype, a, b, generator), cast=True)
 
     def __setitem__(self, key, value):
         if is_grad_enabled() and self.requires_grad:
@@ -367,7 +396,11 @@ class Tensor:
         return float(self.item())
 
     def __int__(self):
-        return int(self.item())
+        value = self.item()
+        try:
+            return int(value)
+        except (OverflowError, ValueError):
+            raise ValueError(f"int(): can't convert {value} to an integer") from None
 
     def __index__(self):
         if self._data.size != 1 or self._data.dtype.kind not in "iub":
@@ -412,6 +445,12 @@ class Tensor:
 
     def log(self):
         return _ops.log(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def expm1(self):
+        return _ops.expm1(self)
 
     def sqrt(self):
         return _ops.sqrt(self)
@@ -506,12 +545,12 @@ class Tensor:
         return _ops.log_softmax(self, dim)
 
     def reshape(self, *shape):
-        return _ops.reshape(self, _ops.shape_arg(shape))
+        return _ops.reshape(self, _ops.shape_arg(shape, "reshape"))
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
             return self.to(shape[0])  # view(dtype)
-        return _ops.reshape(self, _ops.shape_arg(shape))
+        return _ops.reshape(self, _ops.shape_arg(shape, "view"))
 
     def view_as(self, other):
         return _ops.reshape(self, other.shape)
@@ -528,7 +567,7 @@ class Tensor:
         return _ops.transpose(self, 0, -1) if self.ndim == 2 else self
 
     def permute(self, *dims):
-        return _ops.permute(self, _ops.shape_arg(dims))
+        return _ops.permute(self, _ops.shape_arg(dims, "permute"))
 
     def squeeze(self, dim=None):
         return _ops.squeeze(self, dim)
@@ -540,7 +579,7 @@ class Tensor:
         return _ops.flatten(self, start_dim, end_dim)
 
     def expand(self, *sizes):
-        return _ops.expand(self, _ops.shape_arg(sizes))
+        return _ops.expand(self, _ops.shape_arg(sizes, "expand"))
 
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
@@ -549,6 +588,20 @@ class Tensor:
         return _ops.gather(self, dim, index)
 
     def masked_fill(self, mask, value):
+        """self with value where mask is True; the result keeps self's dtype, as in PyTorch."""
+        if not isinstance(mask, Tensor) or mask.dtype != dtypes.bool:
+            kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            raise TypeError(f"masked_fill: mask must be a bool Tensor, got {kind}")
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+        if isinstance(value, Tensor):
+            value = _ops.cast(value, self.dtype)
+        else:
+            value = _wrap(np.asarray(_scalar_arg(value, "masked_fill", "value")).astype(self.dtype))
+        try:
+            np.broadcast_shapes(mask.shape, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} and tensor of shape {tuple(self.shape)} don't broadcast") from None
         return _ops.where(mask, value, self)
 
     def eq(self, other):
@@ -570,10 +623,12 @@ class Tensor:
         return _ops.ge(self, other)
 
     def any(self, dim=None, keepdim=False):
-        return _wrap(np.asarray(self._data.any(axis=dim, keepdims=keepdim)))
+        axes = _ops.reduce.axes_arg(dim, self.ndim, "any")
+        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=bool(keepdim))))
 
     def all(self, dim=None, keepdim=False):
-        return _wrap(np.asarray(self._data.all(axis=dim, keepdims=keepdim)))
+        axes = _ops.reduce.axes_arg(dim, self.ndim, "all")
+        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=bool(keepdim))))
 
     def sign(self):
         return _wrap(np.sign(self._data))
@@ -635,13 +690,26 @@ def _to_array(data, dtype):
         array = data._data.copy()
     elif isinstance(data, np.ndarray):
         array = data
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"tensor(): can't make a tensor from an array of {array.dtype}; only numbers and bools")
     elif isinstance(data, (str, bytes, dict, set)) or data is None:
         raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}; give a number, a (nested) list or an array")
     else:
         array = _from_python(data, dtype)
     if dtype is not None and array.dtype != dtype:
-        array = array.astype(dtype)
+        array = _cast_values(array, dtype)
     return array
+
+
+def _cast_values(array, dtype):
+    """array.astype(dtype), refusing values an integer dtype can't hold (nan, inf, too large), as PyTorch does."""
+    if dtype.kind in "iu" and array.dtype.kind in "fiu" and array.size:
+        limits = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):
+            fits = bool(np.isfinite(array).all() and array.min() >= limits.min and array.max() <= limits.max)
+        if not fits:
+            raise ValueError(f"tensor(): values from {array.min()} to {array.max()} can't be converted to {dtype}")
+    return array.astype(dtype)
 
 
 def _from_python(data, dtype=None):
@@ -652,7 +720,7 @@ def _from_python(data, dtype=None):
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"tensor(): the data must hold numbers only, got {type(data).__name__} of {array.dtype.kind!r} values")
     if dtype is not None:
-        return array.astype(dtype)
+        return _cast_values(array, dtype)
     if array.dtype.kind == "f" and not _holds_numpy_floats(data):
         array = array.astype(dtypes.get_default_dtype())
     elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
@@ -669,6 +737,42 @@ def _holds_numpy_floats(data):
 
 def _operand_array(value):
     return value._data if isinstance(value, Tensor) else value
+
+
+def _scalar_arg(value, op, name):
+    """A Python number from a number or a one-element tensor; a TypeError naming op and argument otherwise."""
+    if isinstance(value, Tensor) and value._data.size == 1:
+        value = value._data.reshape(()).item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, numbers.Number) or isinstance(value, complex):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    return value
+
+
+def _check_backward_args(retain_graph, create_graph, inputs):
+    for name, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
+        if flag is not None and not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"backward: {name} must be True, False or None, got {type(flag).__name__}")
+    listed = (inputs,) if isinstance(inputs, Tensor) else inputs
+    if inputs is not None and (not isinstance(listed, (list, tuple)) or not all(isinstance(t, Tensor) for t in listed)):
+        raise TypeError(f"backward: inputs must be a Tensor or a list of Tensors, got {inputs!r:.60}")
+    if inputs is not None and not all(t.requires_grad for t in listed):
+        raise RuntimeError("backward: every tensor in inputs must require grad")
+
+
+def _not_a_matrix(t, name):
+    raise ValueError(f"{name}: only supported on matrices or batches of matrices, got a {t.ndim}-d tensor; use .T or transpose")
+
+
+def _gradient_arg(gradient):
+    """backward's `gradient`: None, a Tensor, or a number / numeric array (made a Tensor by the engine)."""
+    if gradient is None or isinstance(gradient, Tensor):
+        return gradient
+    array = np.asarray(gradient) if isinstance(gradient, (numbers.Number, np.ndarray, np.generic, list, tuple)) else None
+    if array is None or array.dtype.kind not in "biuf":
+        raise TypeError(f"backward: gradient must be a Tensor (of the output's shape) or None, got {type(gradient).__name__}")
+    return array
 
 
 # ---- devices: only the CPU exists; these let device-aware code run -----------------------

@@ -49,7 +49,7 @@ def test_train_json_metrics_on_last_line(tmp_path):
     import chainrule as cr
 
     state = cr.load(weights)
-    assert state["1.weight"].shape == (128, 64)
+    assert state["model"]["1.weight"].shape == (128, 64) and state["epoch"] == 3
 
 
 def test_train_default_reaches_97_percent_on_digits():

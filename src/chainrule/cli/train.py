@@ -1,4 +1,15 @@
-"""`chainrule train`: train a classifier on real data (the bundled 8x8 digits by default) and report how it does."""
+"""`chainrule train`: train a classifier on real data (the bundled 8x8 digits by default) and report how it does.
+
+--save PATH writes a checkpoint after every epoch (atomically: an interrupted run leaves the last one whole),
+one safetensors file that `cr.load(PATH)` reads back as
+    {'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'scheduler': scheduler.state_dict()
+     (cosine schedule only), 'epoch': epochs done, 'rng': the global generator's state,
+     'args': the training options, 'history': [{'train_loss', 'test_loss', 'test_accuracy'} per epoch]}
+Its tensors are named by path (chainrule.serialization): the weights are 'model/1.weight', 'model/1.bias', ...,
+so `cr.load(PATH)['model']` is the plain state dict, and PyTorch gets it with safetensors.torch.load_file(PATH)
+and the prefix 'model/' removed. --resume PATH continues such a run to --epochs, bit for bit as if it had
+never stopped.
+"""
 import json
 import sys
 import time
@@ -8,10 +19,13 @@ import chainrule.nn.functional as F
 from chainrule import nn
 
 DATASETS = ("digits", "iris", "mnist", "fashion-mnist")
-MODELS = ("mlp", "linear")
+MODELS = ("mlp", "linear", "cnn")
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 1e-2}
 EXTRA = "pip install 'chainrule[train]'"
+# options that don't change the numbers; every other one is saved in a checkpoint and must match on --resume
+NOT_CHECKPOINTED = ("data_dir", "plot", "save", "resume", "json", "no_progress", "run")
+CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "rng", "args", "history")
 
 
 class UsageError(Exception):
@@ -30,7 +44,9 @@ def add_parser(commands):
                         "the standard IDX files you already have, in --data-dir (default: digits)")
     p.add_argument("--data-dir", default="data", help="folder with the MNIST-format IDX files (default: ./data)")
     p.add_argument("--model", choices=MODELS, default="mlp",
-                   help="mlp: Linear-ReLU layers of --hidden widths; linear: softmax regression (default: mlp)")
+                   help="mlp: Linear-ReLU layers of --hidden widths; linear: softmax regression; cnn: two "
+                        "conv-ReLU-max-pool blocks, then Linear-ReLU layers of --hidden widths (images only) "
+                        "(default: mlp)")
     p.add_argument("--hidden", type=int, nargs="*", default=[128, 64], metavar="N", help="hidden widths (default: 128 64)")
     p.add_argument("--epochs", type=_positive, default=20, help="passes over the training set (default: 20)")
     p.add_argument("--batch-size", type=_positive, default=64, help="examples per step (default: 64)")
@@ -41,11 +57,24 @@ def add_parser(commands):
     p.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing (default: 0.1)")
     p.add_argument("--seed", type=int, default=0, help="seed for init and shuffling (default: 0)")
     p.add_argument("--plot", metavar="PNG", help="plot the train and test loss curves to this PNG (matplotlib)")
-    p.add_argument("--save", metavar="PATH", help="save the trained weights here (a safetensors file)")
+    p.add_argument("--save", metavar="PATH",
+                   help="save a checkpoint here after every epoch (a safetensors file: weights, optimizer state, "
+                        "epoch, generator state, options); cr.load(PATH)['model'] is the model's state dict")
+    p.add_argument("--resume", metavar="PATH",
+                   help="continue the run saved in this checkpoint to --epochs (default: its own), with its "
+                        "options (any you give must match); it keeps saving there unless --save says otherwise")
     p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on the last line")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
+    defer_defaults(p)
     return p
+
+
+def defer_defaults(parser):
+    """Options a checkpoint fixes default to None, so --resume can tell the ones given from the ones left out;
+    fill_options puts the real defaults back."""
+    defaults = {dest: value for dest, value in vars(parser.parse_args([])).items() if dest not in NOT_CHECKPOINTED}
+    parser.set_defaults(**dict.fromkeys(defaults), option_defaults=defaults)
 
 
 def _positive(text):
@@ -62,8 +91,11 @@ _positive.__name__ = "positive int"
 def load_data(args):
     """(train set, test set, number of input features, number of classes)."""
     try:
-        if args.dataset == "digits":
-            train_set, test_set = cr.data.load_digits(split="train"), cr.data.load_digits(split="test")
+        if args.dataset == "digits":  # the cnn takes the images as (N, 1, 8, 8), the others flat
+            flat = args.model != "cnn"
+            train_set, test_set = (cr.data.load_digits(split=s, flatten=flat) for s in ("train", "test"))
+        elif args.model == "cnn":
+            raise UsageError(f"--model cnn needs images: --dataset digits, mnist or fashion-mnist, not {args.dataset}")
         elif args.dataset == "iris":
             train_set, test_set = cr.data.load_iris(split="train"), cr.data.load_iris(split="test")
         else:
@@ -87,8 +119,24 @@ def standardized(train_set, test_set):
 
 
 def build_model(name, features, hidden, classes):
+    if name == "cnn":
+        return build_cnn(features, hidden, classes)
     layers, width = [nn.Flatten()], features
     for size in hidden if name == "mlp" else []:
+        layers += [nn.Linear(width, size), nn.ReLU()]
+        width = size
+    layers.append(nn.Linear(width, classes))
+    return nn.Sequential(*layers)
+
+
+def build_cnn(features, hidden, classes):
+    """LeNet-style, for square one-channel images (N, 1, side, side), features = side * side:
+    (3x3 conv - ReLU - 2x2 max-pool) twice, then Linear-ReLU layers of `hidden` widths."""
+    side = round(features ** 0.5)
+    layers = [nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+    width = 64 * (side // 4) ** 2
+    for size in hidden:
         layers += [nn.Linear(width, size), nn.ReLU()]
         width = size
     layers.append(nn.Linear(width, classes))
@@ -159,18 +207,78 @@ def plot_losses(path, history):
     plt.close(fig)
 
 
-def train(args):
-    cr.manual_seed(args.seed)
-    train_set, test_set, features, classes = load_data(args)
-    model = build_model(args.model, features, args.hidden, classes)
-    optimizer = make_optimizer(args, model.parameters())
-    scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
-    loader = cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-    widths = "-".join(map(str, [features] + (args.hidden if args.model == "mlp" else []) + [classes]))
-    print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {widths}, "
-          f"{args.optimizer} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, seed {args.seed}")
-    started, history = time.perf_counter(), []
-    for epoch in range(1, args.epochs + 1):
+# ---- checkpoints -----------------------------------------------------------------------------------------
+def read_checkpoint(path):
+    try:
+        checkpoint = cr.load(path)
+    except (OSError, ValueError) as err:
+        raise UsageError(f"--resume: {str(err).splitlines()[0].removeprefix('load: ')}") from None
+    missing = [key for key in CHECKPOINT_KEYS if not isinstance(checkpoint, dict) or key not in checkpoint]
+    if missing:
+        raise UsageError(f"--resume: {path} is not a checkpoint of chainrule train (it has no {', '.join(missing)}); "
+                         "chainrule train --save writes them")
+    epoch, history = checkpoint["epoch"], checkpoint["history"]
+    if not (isinstance(epoch, int) and isinstance(history, list) and len(history) == epoch >= 1
+            and isinstance(checkpoint["args"], dict)):
+        raise UsageError(f"--resume: {path} is a damaged checkpoint (its epoch, history or args don't fit together)")
+    return checkpoint
+
+
+def fill_options(args, saved):
+    """Options left out get their defaults, or the checkpoint's on --resume; ones given must match the checkpoint."""
+    for dest, default in args.option_defaults.items():
+        given = getattr(args, dest)
+        if given is None:
+            setattr(args, dest, saved.get(dest, default))
+        elif dest in saved and given != saved[dest] and dest != "epochs":
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{option} {_shown(given)} differs from {_shown(saved[dest])} in {args.resume}: a resumed "
+                             f"run keeps the options it was trained with (leave {option} out to use the checkpoint's)")
+    if args.lr is None:
+        args.lr = DEFAULT_LR[args.optimizer]
+
+
+def _shown(value):
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def check_epochs(args, checkpoint):
+    done, planned = checkpoint["epoch"], checkpoint["args"].get("epochs")
+    if args.epochs < done:
+        raise UsageError(f"--epochs {args.epochs}: {args.resume} already holds {done} epochs")
+    if args.schedule == "cosine" and args.epochs != planned:
+        raise UsageError(f"--epochs {args.epochs} differs from {planned} in {args.resume}: the cosine schedule spans "
+                         "all the epochs, so a resumed run keeps them (train with --schedule constant to extend runs)")
+
+
+def restore(checkpoint, model, optimizer, scheduler, path):
+    """Put the saved run back: weights, optimizer state, schedule and the generator that shuffles."""
+    try:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(checkpoint["scheduler"])
+        cr.random.default_generator.set_state(checkpoint["rng"])
+    except (KeyError, TypeError, ValueError) as err:  # nn.StateDictError is a ValueError
+        raise UsageError(f"--resume: {path} doesn't fit this run ({str(err).splitlines()[-1].strip()})") from None
+
+
+def save_checkpoint(path, model, optimizer, scheduler, args, history):
+    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+    if scheduler is not None:
+        checkpoint["scheduler"] = scheduler.state_dict()
+    checkpoint.update(epoch=len(history), rng=cr.random.default_generator.get_state(),
+                      args={dest: getattr(args, dest) for dest in args.option_defaults}, history=history)
+    try:
+        cr.save(checkpoint, path)
+    except OSError as err:
+        raise UsageError(f"--save {path}: {err.strerror or err}") from None
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+def fit(model, optimizer, scheduler, loader, test_set, args, history):
+    """Train from the epoch after the last one in history to args.epochs, saving a checkpoint after each."""
+    for epoch in range(len(history) + 1, args.epochs + 1):
         tick = time.perf_counter()
         batches = progress(loader, epoch, args.epochs, not args.no_progress)
         train_loss = train_epoch(model, batches, optimizer, args.label_smoothing)
@@ -178,15 +286,46 @@ def train(args):
             scheduler.step()
         test_loss, accuracy = evaluate(model, test_set)
         history.append(dict(train_loss=train_loss, test_loss=test_loss, test_accuracy=accuracy))
+        if args.save:
+            save_checkpoint(args.save, model, optimizer, scheduler, args, history)
         print(f"epoch {epoch:3d}/{args.epochs}  train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
               f"test accuracy {accuracy:6.2%}  {time.perf_counter() - tick:5.2f}s", flush=True)
+
+
+def train(args):
+    checkpoint = read_checkpoint(args.resume) if args.resume else None
+    fill_options(args, checkpoint["args"] if checkpoint else {})
+    if checkpoint:
+        check_epochs(args, checkpoint)
+        args.save = args.save or args.resume
+    cr.manual_seed(args.seed)
+    train_set, test_set, features, classes = load_data(args)
+    model = build_model(args.model, features, args.hidden, classes)
+    optimizer = make_optimizer(args, model.parameters())
+    scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
+    loader = cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    widths = "-".join(map(str, [features] + (args.hidden if args.model in ("mlp", "cnn") else []) + [classes]))
+    print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {widths}, "
+          f"{args.optimizer} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, seed {args.seed}")
+    history = []
+    if checkpoint:
+        restore(checkpoint, model, optimizer, scheduler, args.resume)
+        history = list(checkpoint["history"])
+        print(f"resumed from {args.resume} after epoch {len(history)}")
+    started, resumed_at = time.perf_counter(), len(history)
+    try:
+        fit(model, optimizer, scheduler, loader, test_set, args, history)
+    except KeyboardInterrupt:
+        newest = args.save if args.save and len(history) > resumed_at else args.resume
+        advice = f"; continue with: chainrule train --resume {newest}" if newest else ""
+        print(f"chainrule train: interrupted after {len(history)} of {args.epochs} epochs{advice}", file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - started
     if args.plot:
         plot_losses(args.plot, history)
         print(f"loss curves plotted to {args.plot}")
     if args.save:
-        cr.save(model.state_dict(), args.save)
-        print(f"weights saved to {args.save}")
+        print(f"checkpoint saved to {args.save} (weights, optimizer and progress after epoch {len(history)})")
     final = dict(history[-1], epochs=args.epochs, seconds=round(seconds, 3), dataset=args.dataset, model=args.model)
     print(f"final: test accuracy {final['test_accuracy']:.2%}, test loss {final['test_loss']:.4f} "
           f"after {args.epochs} epochs in {seconds:.1f}s")

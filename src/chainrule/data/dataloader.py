@@ -5,6 +5,7 @@ collate, each batch is cut from the tensors with one integer-array index per ten
 per-sample Python loop. It gives exactly what collating the samples one by one would.
 """
 import itertools
+import numbers
 
 import numpy as np
 
@@ -26,6 +27,7 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None,
                  persistent_workers=False, pin_memory_device="", in_order=True):
+        _check_types(dataset, shuffle, sampler, batch_sampler, num_workers, collate_fn, timeout)
         if num_workers < 0:
             raise ValueError("DataLoader: num_workers option should be non-negative (batches load in-process anyway)")
         if timeout < 0:
@@ -103,8 +105,32 @@ class DataLoader:
             yield self.collate_fn(batch)
 
 
+def _check_types(dataset, shuffle, sampler, batch_sampler, num_workers, collate_fn, timeout):
+    if not isinstance(dataset, IterableDataset) and not hasattr(dataset, "__getitem__"):
+        raise TypeError(
+            f"DataLoader: dataset must be a Dataset (indexable, with a length) or an IterableDataset, "
+            f"got {type(dataset).__name__}"
+        )
+    if shuffle is not None and not isinstance(shuffle, (bool, np.bool_, numbers.Integral)):
+        raise TypeError(f"DataLoader: shuffle must be True, False or None, got {type(shuffle).__name__}")
+    for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+        if value is not None and (isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")):
+            raise TypeError(f"DataLoader: {name} must be an iterable of indices (a Sampler), got {type(value).__name__}")
+    for name, value in (("num_workers", num_workers), ("timeout", timeout)):
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"DataLoader: {name} must be a number, got {type(value).__name__}")
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+
+
 def _check_not_empty(dataset):
-    if hasattr(dataset, "__len__") and len(dataset) == 0:
+    if not hasattr(dataset, "__len__"):
+        return
+    try:
+        size = len(dataset)
+    except TypeError as err:
+        raise TypeError(f"DataLoader: the dataset has no length ({err})") from None
+    if size == 0:
         raise ValueError("DataLoader: the dataset is empty (len(dataset) == 0); there is nothing to load")
 
 
@@ -156,7 +182,10 @@ def _tensor_source(dataset):
 
 def _cut(source, indices):
     tensors, rows = source
-    indices = np.asarray(indices, dtype=np.int64)
+    try:
+        indices = np.asarray(indices, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise TypeError(f"DataLoader: the sampler must give int indices, got {indices!r:.80}") from None
     if rows is not None:
         indices = rows[indices]
     return [t[indices] for t in tensors]

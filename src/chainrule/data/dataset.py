@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import OutOfRangeError
 from ..random import _rng
 from ..tensor import Tensor
 
@@ -87,11 +88,11 @@ class ConcatDataset(Dataset):
     def __getitem__(self, idx):
         if idx < 0:
             if -idx > len(self):
-                raise ValueError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
+                raise OutOfRangeError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
             idx += len(self)
         which = bisect.bisect_right(self.cumulative_sizes, idx)
         if which == len(self.datasets):
-            raise IndexError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
+            raise OutOfRangeError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
         start = self.cumulative_sizes[which - 1] if which > 0 else 0
         return self.datasets[which][idx - start]
 

@@ -1,10 +1,14 @@
 """chainrule.nn: Module and Parameter, layers, losses, init and the functional API, as in PyTorch."""
 from . import functional, init  # noqa: F401
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh  # noqa: F401
+from .activation import GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh  # noqa: F401
 from .container import ModuleList, Sequential  # noqa: F401
+from .conv import Conv1d, Conv2d  # noqa: F401
 from .dropout import Dropout  # noqa: F401
+from .embedding import Embedding  # noqa: F401
 from .flatten import Flatten  # noqa: F401
 from .linear import Identity, Linear  # noqa: F401
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss  # noqa: F401
 from .module import Module, StateDictError  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm  # noqa: F401
 from .parameter import Parameter  # noqa: F401
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: F401

@@ -9,7 +9,12 @@ from .. import ops, random
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import activation as _activation
 from ..ops import loss as _loss
+from ..ops.conv import conv1d, conv2d  # noqa: F401
+from ..ops.embedding import embedding  # noqa: F401
 from ..ops.linear import linear  # noqa: F401  (one fused node: input @ weight.T + bias)
+from ..ops.norm import batch_norm, layer_norm  # noqa: F401
+from ..ops.pad import pad  # noqa: F401
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..tensor import Tensor, _wrap
 
 
@@ -39,6 +44,11 @@ def gelu(input, approximate="none"):
 
 def logsigmoid(input):
     return _activation.log_sigmoid(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, stable at any x; x itself where beta * x > threshold, as in PyTorch."""
+    return _activation.softplus(input, beta, threshold)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -139,6 +149,10 @@ def one_hot(tensor, num_classes=-1):
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
         kind = tensor.dtype if isinstance(tensor, Tensor) else type(tensor).__name__
         raise TypeError(f"one_hot is only applicable to index tensors (integer dtype), got {kind}")
+    if not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
+    if num_classes < -1:
+        raise ValueError(f"one_hot: num_classes must be non-negative (or -1: inferred), got {num_classes}")
     labels = tensor._data
     if labels.size and labels.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(labels.min())}")

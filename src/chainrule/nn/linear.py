@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..creation import count_arg
 from ..ops.linear import linear
 from ..tensor import _check_device
 from . import init
@@ -22,11 +23,11 @@ class Linear(Module):
         super().__init__()
         _check_device(device)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-        self.in_features = in_features
-        self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.in_features = count_arg(in_features, "Linear", "in_features")
+        self.out_features = count_arg(out_features, "Linear", "out_features")
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
-            self.bias = Parameter(np.empty((out_features,), dtype=dtype))
+            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

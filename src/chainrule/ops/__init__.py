@@ -1,6 +1,6 @@
 """Every differentiable op, grouped by family; each op class holds its forward and its backward."""
 from .elementwise import (  # noqa: F401
-    abs, add, cast, clamp, clone, cos, div, eq, exp, ge, gt, le, log, logical_and, logical_not,
+    abs, add, cast, clamp, clone, cos, div, eq, exp, expm1, ge, gt, le, log, log1p, logical_and, logical_not,
     logical_or, lt, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt, sub, tanh, where,
 )
 from .index import gather, getitem, index_key, setitem_array  # noqa: F401

@@ -1,4 +1,4 @@
-"""Activations beyond elementwise.py's basics: erf, gelu and log_sigmoid, each stable and exact.
+"""Activations beyond elementwise.py's basics: erf, gelu, log_sigmoid and softplus, each stable and exact.
 
 Every backward is written with Tensor ops, so these have second derivatives too.
 """
@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
-from .elementwise import _float_input, exp, sigmoid, tanh
+from .elementwise import _float_input, exp, sigmoid, tanh, where
 
 # NumPy has no erf ufunc; math.erf is correct to the last bit, applied element by element.
 _erf_elements = np.frompyfunc(math.erf, 1, 1)
@@ -66,15 +66,40 @@ class LogSigmoid(Op):
         return gy * sigmoid(-x)  # sigmoid(-x) = 1 - sigmoid(x), without the cancellation
 
 
+class Softplus(Op):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's cut-off).
+
+    Below the cut-off it is max(z, 0) + log1p(e^-|z|) for z = beta x: no overflow whatever the
+    threshold, and exact for very negative z (log1p keeps e^-700, where log(1 + e^-700) is 0).
+    """
+
+    def forward(ctx, x, beta, threshold):
+        z = x * beta
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        with np.errstate(all="ignore"):  # beta = 0 gives nan, as in PyTorch
+            smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        return np.where(z > threshold, x, smooth)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        z = x * ctx.beta
+        return where(z._data > ctx.threshold, gy, gy * sigmoid(z)), None, None
+
+
 def erf(x):
-    return Erf.apply(_float_input(x))
+    return Erf.apply(_float_input(x, "erf"))
 
 
 def gelu(x, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(_float_input(x), approximate)
+    return Gelu.apply(_float_input(x, "gelu"), approximate)
 
 
 def log_sigmoid(x):
-    return LogSigmoid.apply(_float_input(x))
+    return LogSigmoid.apply(_float_input(x, "logsigmoid"))
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus.apply(_float_input(x, "softplus"), float(beta), float(threshold))

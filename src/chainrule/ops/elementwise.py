@@ -2,6 +2,10 @@
 
 Gradients are returned at the broadcast shape; the engine sums them back to each input's
 shape (and casts them to its dtype) in one place, so no op here un-broadcasts.
+
+Ops that can meet IEEE special cases (log(0) = -inf, 1/0 = inf, 0/0 = nan, exp(1000) = inf) compute
+them under np.errstate(all="ignore"): the results are NumPy's and PyTorch's, without NumPy's
+RuntimeWarnings (PyTorch is silent). The hot ops (add, mul, relu, ...) are left without it (~1 us).
 """
 import numbers
 
@@ -44,13 +48,14 @@ class Mul(Op):
 class Div(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(all="ignore"):
+            return a / b
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gy / b if need_a else None
-        gb = -gy * a / (b * b) if need_b else None
+        gb = -gy * (a / b / b) if need_b else None  # not a / (b * b): b * b over/underflows first
         return ga, gb
 
 
@@ -66,7 +71,8 @@ class Pow(Op):
     """a ** b, with b a tensor or a Python number."""
 
     def forward(ctx, a, b):
-        y = a**b
+        with np.errstate(all="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan
+            y = a**b
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -88,7 +94,8 @@ class Pow(Op):
 # ---- unary functions ------------------------------------------------------------------------
 class Exp(Op):
     def forward(ctx, x):
-        y = array_module(x).exp(x)
+        with np.errstate(all="ignore"):  # exp(1000) = inf
+            y = array_module(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -97,19 +104,49 @@ class Exp(Op):
         return gy * y
 
 
-class Log(Op):
+class Expm1(Op):
+    """exp(x) - 1, exact for small |x| (where exp(x) - 1 would cancel)."""
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).log(x)
+        with np.errstate(all="ignore"):
+            return array_module(x).expm1(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * exp(x)  # not y + 1 (PyTorch's): at x = -10, y + 1 keeps only 3 digits in float32
+
+
+class Log(Op):
+    """log(0) = -inf and log(-1) = nan, as in NumPy and PyTorch; the gradient at 0 is inf."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(all="ignore"):
+            return array_module(x).log(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy / x
 
 
+class Log1p(Op):
+    """log(1 + x), exact for small |x| (where 1 + x would round)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(all="ignore"):
+            return array_module(x).log1p(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / (x + 1)
+
+
 class Sqrt(Op):
     def forward(ctx, x):
-        y = array_module(x).sqrt(x)
+        with np.errstate(all="ignore"):  # sqrt(-1) = nan
+            y = array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -318,17 +355,24 @@ def _with_number(t, value, op):
             t = cast(t, dtypes.get_default_dtype())
         return t, value
     if isinstance(value, (np.ndarray, list, tuple)):
-        return _promote(t, tensor(value) if not isinstance(value, np.ndarray) else _wrap(value))
+        try:
+            other = _wrap(value) if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" else tensor(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{op}: unsupported operand: a {type(value).__name__} that does not hold numbers") from None
+        return _promote(t, other)
     raise TypeError(f"{op}: unsupported operand types Tensor and {type(value).__name__}")
 
 
+CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's dtype categories: bool < integer < floating point
+
+
 def _promote(a, b):
-    """PyTorch's promotion: floats beat ints, wider beats narrower, and a 0-d tensor does not widen
-    a dimensioned tensor of the same kind (float32 tensor * float64 scalar tensor stays float32)."""
+    """PyTorch's promotion: floats beat ints beat bools, wider beats narrower, and a 0-d tensor does not
+    widen a dimensioned tensor of the same kind (float32 tensor * float64 scalar tensor stays float32)."""
     da, db = a._data.dtype, b._data.dtype
-    fa, fb = da.kind == "f", db.kind == "f"
-    if fa != fb:
-        return (a, cast(b, da)) if fa else (cast(a, db), b)
+    ca, cb = CATEGORY[da.kind], CATEGORY[db.kind]
+    if ca != cb:
+        return (a, cast(b, da)) if ca > cb else (cast(a, db), b)
     if (a.ndim == 0) != (b.ndim == 0):
         return (cast(a, db), b) if a.ndim == 0 else (a, cast(b, da))
     return a, b  # same kind: NumPy widens exactly as PyTorch does
@@ -372,14 +416,14 @@ def write_out(out, result, op):
 
 
 def neg(x):
-    return Neg.apply(x)
+    return Neg.apply(_tensor_input(x, "neg"))
 
 
 def pow(a, b):
     a, b = _operands(a, b, "pow")
     if not isinstance(a, Tensor):  # number ** tensor: the base becomes a constant array
         a = _wrap(np.asarray(a, dtype=b.dtype if _is_float(b) else None))
-    if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad:
+    if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad and b._data.dtype == a._data.dtype:
         b = b.item()  # a constant exponent is a number: simpler backward, no dtype surprises
     return Pow.apply(a, b)
 
@@ -389,55 +433,95 @@ def _is_float(x):
 
 
 def exp(x):
-    return Exp.apply(_float_input(x))
+    return Exp.apply(_float_input(x, "exp"))
 
 
 def log(x):
-    return Log.apply(_float_input(x))
+    return Log.apply(_float_input(x, "log"))
+
+
+def log1p(x):
+    return Log1p.apply(_float_input(x, "log1p"))
+
+
+def expm1(x):
+    return Expm1.apply(_float_input(x, "expm1"))
 
 
 def sqrt(x):
-    return Sqrt.apply(_float_input(x))
+    return Sqrt.apply(_float_input(x, "sqrt"))
 
 
 def abs(x):
-    return Abs.apply(x)
+    return Abs.apply(_tensor_input(x, "abs"))
 
 
 def sin(x):
-    return Sin.apply(_float_input(x))
+    return Sin.apply(_float_input(x, "sin"))
 
 
 def cos(x):
-    return Cos.apply(_float_input(x))
+    return Cos.apply(_float_input(x, "cos"))
 
 
 def tanh(x):
-    return Tanh.apply(_float_input(x))
+    return Tanh.apply(_float_input(x, "tanh"))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(_float_input(x))
+    return Sigmoid.apply(_float_input(x, "sigmoid"))
 
 
 def relu(x):
-    return Relu.apply(x)
+    return Relu.apply(_tensor_input(x, "relu"))
 
 
 def maximum(a, b):
-    return Maximum.apply(*_operands(a, b, "maximum"))
+    return Maximum.apply(*_tensor_operands(a, b, "maximum"))
 
 
 def minimum(a, b):
-    return Minimum.apply(*_operands(a, b, "minimum"))
+    return Minimum.apply(*_tensor_operands(a, b, "minimum"))
+
+
+def _tensor_operands(a, b, op):
+    """_operands, with a number made a 0-d constant tensor (maximum/minimum's backward reads both arrays)."""
+    a, b = _operands(a, b, op)
+    if not isinstance(a, Tensor):
+        a = _wrap(np.asarray(a, dtype=np.result_type(b._data, a)))
+    if not isinstance(b, Tensor):
+        b = _wrap(np.asarray(b, dtype=np.result_type(a._data, b)))
+    return a, b
 
 
 def clamp(x, min=None, max=None):
+    _tensor_input(x, "clamp")
+    for bound in (min, max):
+        if bound is not None and not isinstance(bound, (Tensor, numbers.Real)):
+            raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
+    dtype = _clamp_dtype(x, (min, max))
+    x = cast(x, dtype)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        min, max = (cast(b, dtype) if isinstance(b, Tensor) else b for b in (min, max))
         return ClampByTensors.apply(x, min, max)
     return Clamp.apply(x, min, max)
+
+
+def _clamp_dtype(x, bounds):
+    """The dtype PyTorch's promotion gives x and its bounds together: a float beats an int (an int tensor
+    with a float bound becomes float), within one kind the wider dtype wins."""
+    dtype = x._data.dtype
+    for bound in bounds:
+        if bound is not None:
+            a, b = _operands(x, bound, "clamp")
+            pair = np.result_type(a._data, b._data if isinstance(b, Tensor) else b)
+            if (pair.kind == "f") == (dtype.kind == "f"):
+                dtype = np.promote_types(dtype, pair)
+            elif pair.kind == "f":
+                dtype = pair
+    return dtype
 
 
 def where(condition, a, b):
@@ -445,6 +529,8 @@ def where(condition, a, b):
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        if not isinstance(a, numbers.Real):
+            raise TypeError(f"where: input and other must be Tensors or numbers, got {type(a).__name__}")
         a = tensor(a)
     a, b = _operands(a, b, "where")
     return Where.apply(condition, a, b)
@@ -458,12 +544,17 @@ def cast(x, dtype):
 
 
 def clone(x):
-    return Clone.apply(x)
+    return Clone.apply(_tensor_input(x, "clone"))
 
 
-def _float_input(x):
+def _tensor_input(x, op):
     if not isinstance(x, Tensor):
-        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _float_input(x, op="op"):
+    _tensor_input(x, op)
     return x if x._data.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
 
 
@@ -503,6 +594,8 @@ def ge(a, b):
 
 
 def logical_not(x):
+    if _tensor_input(x, "logical_not").dtype.kind not in "biu":
+        raise TypeError(f"logical_not (~x): only integer and bool tensors, got {x.dtype}")
     return _wrap(np.logical_not(x._data) if x.dtype == np.bool_ else np.invert(x._data))
 
 

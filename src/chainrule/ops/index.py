@@ -48,11 +48,27 @@ def index_key(key):
 def _index_part(part):
     if isinstance(part, Tensor):
         part = part._data
-    elif isinstance(part, list):
-        part = np.asarray(part)
+    elif isinstance(part, (list, tuple)):
+        part = _list_index(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
         raise TypeError(f"index: tensors used as indices must be integer or bool, got {part.dtype}")
+    if not isinstance(part, _INDEX_PARTS):
+        raise TypeError(
+            f"index: only ints, slices, None, ..., and integer or bool tensors/lists are valid indices, "
+            f"got {type(part).__name__}"
+        )
     return part
+
+
+def _list_index(part):
+    try:
+        array = np.asarray(part)
+    except ValueError:
+        raise ValueError(f"index: the list {part!r} is ragged; give a list of ints or bools") from None
+    return array.astype(np.int64) if array.size == 0 else array  # [] is an empty integer index
+
+
+_INDEX_PARTS = (numbers.Integral, slice, type(None), type(Ellipsis), np.ndarray, np.integer, np.bool_)
 
 
 def getitem(x, key):
@@ -68,15 +84,16 @@ def setitem_array(array, key, value):
     """array[key] = value in place, with the same PyTorch index order as getitem."""
     key = index_key(key)
     parts = key if isinstance(key, tuple) else (key,)
-    if _mixes_ints_and_arrays(parts):
-        array = array[_ints_step(parts)]  # ints, slices and None only: a view, so writes reach `array`
-        key = _arrays_step(parts)
     try:
+        if _mixes_ints_and_arrays(parts):
+            array = array[_ints_step(parts)]  # ints, slices and None only: a view, so writes reach `array`
+            key = _arrays_step(parts)
         array[key] = value
     except IndexError as err:
         raise OutOfRangeError(f"setitem: {err} (tensor shape {array.shape})") from None
-    except ValueError as err:
-        raise ValueError(f"setitem: {err} (tensor shape {array.shape})") from None
+    except (ValueError, TypeError) as err:
+        kind = ValueError if isinstance(err, ValueError) else TypeError
+        raise kind(f"setitem: {err} (tensor shape {array.shape})") from None
 
 
 def _mixes_ints_and_arrays(parts):
@@ -114,10 +131,15 @@ def _arrays_step(parts):
 
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] for dim 0 (torch.gather): an advanced index along `dim`."""
-    from .shape import normalize_dim
+    from .shape import check_tensor, normalize_dim, reshape
 
+    check_tensor(x, "gather")
     axis = normalize_dim(dim, x.ndim, "gather")
     index = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer (int64) tensor, got {index.dtype}")
+    if x.ndim == 0 and index.ndim == 0:  # a 0-d tensor gathers like a 1-element vector
+        return reshape(gather(reshape(x, (1,)), 0, index.reshape(1)), ())
     if index.ndim != x.ndim:
         raise ValueError(f"gather: index has {index.ndim} dims but the input has {x.ndim}")
     if any(i != axis and n > size for i, (n, size) in enumerate(zip(index.shape, x.shape))):

@@ -40,15 +40,23 @@ def matmul(a, b, *, out=None):
 
 
 def mm(a, b, *, out=None):
+    for name, t in (("input", a), ("mat2", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"mm: {name} must be a Tensor, got {type(t).__name__}")
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: both arguments must be 2-D matrices, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"mm: shapes {tuple(a.shape)} and {tuple(b.shape)} can't be multiplied ({a.shape[1]} != {b.shape[0]})")
     return matmul(a, b, out=out)
 
 
 def _as_tensors(a, b):
     from ..tensor import tensor
 
-    return (a if isinstance(a, Tensor) else tensor(a)), (b if isinstance(b, Tensor) else tensor(b))
+    try:
+        return (a if isinstance(a, Tensor) else tensor(a)), (b if isinstance(b, Tensor) else tensor(b))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"matmul: expected Tensors (or nested lists of numbers), got {type(a).__name__} and {type(b).__name__} ({err})") from None
 
 
 def _check_matmul(sa, sb):

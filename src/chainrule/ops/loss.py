@@ -5,6 +5,7 @@ so logits of +-1000 stay finite and gradients of 1e-19 are not lost to cancellat
 Each loss returns per-element losses for reduction='none', their sum for 'sum', and their mean
 for 'mean' (for class-index targets with class weights: divided by the weights of the targets used).
 """
+import numbers
 import warnings
 
 import numpy as np
@@ -26,13 +27,14 @@ class CrossEntropy(Op):
     """z: logits (N, C). target: class indices (N,) or class probabilities (N, C)."""
 
     def forward(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
-        logp, ctx.top, ctx.top_rest = _log_softmax_rows(z)
-        if target.dtype.kind == "f":
-            weights = _soft_target_weights(target, class_weight, label_smoothing)
-            losses = -(weights * logp).sum(axis=1)
-            denominator = len(z)
-        else:
-            losses, denominator = _index_losses(logp, target, class_weight, ignore_index, label_smoothing)
+        with np.errstate(all="ignore"):  # -inf logits: nan where PyTorch's is nan (0 * -inf), silently
+            logp, ctx.top, ctx.top_rest = _log_softmax_rows(z)
+            if target.dtype.kind == "f":
+                weights = _soft_target_weights(target, class_weight, label_smoothing)
+                losses = -(weights * logp).sum(axis=1)
+                denominator = len(z)
+            else:
+                losses, denominator = _index_losses(logp, target, class_weight, ignore_index, label_smoothing)
         ctx.save_for_backward(z, target, logp)
         ctx.options = (class_weight, ignore_index, reduction, label_smoothing, denominator)
         return _reduce_array(losses, reduction, denominator, z.dtype)
@@ -217,7 +219,9 @@ class BinaryCrossEntropyWithLogits(Op):
         if ctx.weight is not None:
             gy = gy * _wrap(ctx.weight)
         gx = gy * ((1 - y) * sigmoid(x) - pos_weight * y * sigmoid(-x)) if need_x else None
-        gt = gy * (log_sigmoid(-x) - pos_weight * log_sigmoid(x)) if need_y else None
+        gt = None
+        if need_y:  # without pos_weight log sigmoid(-x) - log sigmoid(x) is -x: exact, where the difference cancels
+            gt = -gy * x if ctx.pos_weight is None else gy * (log_sigmoid(-x) - pos_weight * log_sigmoid(x))
         return gx, gt, None, None
 
 
@@ -233,9 +237,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     op = "cross_entropy"
     _check_input(input, op)
     check_reduction(reduction, op)
+    if not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"{op}: label_smoothing must be a number, got {type(label_smoothing).__name__}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     if target.dtype.kind == "f" and target.shape == input.shape:  # class probabilities
         target = class_rows(cast(target, input.dtype))
     else:
@@ -250,7 +256,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     op = "nll_loss"
     _check_input(input, op)
     check_reduction(reduction, op)
-    target = _index_rows(input, _as_tensor(target), ignore_index, op)
+    target = _index_rows(input, _as_tensor(target, op), ignore_index, op)
     losses = NllLoss.apply(class_rows(input), target._data, _class_weight(weight, input, op), ignore_index, reduction)
     return _unflatten(losses, input, reduction)
 
@@ -283,7 +289,7 @@ def mse_loss(input, target, reduction="mean", weight=None):
     op = "mse_loss"
     _check_input(input, op)
     check_reduction(reduction, op)
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     if target.shape != input.shape:
         warnings.warn(
             f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
@@ -300,7 +306,7 @@ def mse_loss(input, target, reduction="mean", weight=None):
     squared = diff * diff
     if weight is None:
         return reduce(squared, reduction)
-    weight = _as_tensor(weight)
+    weight = _as_tensor(weight, op, "weight")
     if weight.shape != input.shape:
         raise ValueError(f"{op}: weight {tuple(weight.shape)} and input {tuple(input.shape)} must have the same size")
     weighted = squared * weight
@@ -338,6 +344,8 @@ def _unflatten(losses, input, reduction):
 
 def _index_rows(input, target, ignore_index, op):
     """Check class-index targets and flatten them to match class_rows(input)."""
+    if not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"{op}: ignore_index must be an int, got {type(ignore_index).__name__}")
     if target.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: class indices must be an integer (int64) tensor, got {target.dtype} of shape {tuple(target.shape)}; "
@@ -364,7 +372,7 @@ def _class_weight(weight, input, op):
     """The per-class weight as an array of the input's dtype (a constant: no gradient flows to it)."""
     if weight is None:
         return None
-    weight = _as_tensor(weight)
+    weight = _as_tensor(weight, op, "weight")
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight.shape != (n_classes,):
         raise ValueError(f"{op}: weight must have shape ({n_classes},), one per class, got {tuple(weight.shape)}")
@@ -377,7 +385,7 @@ def _elementwise_weight(weight, input, op, name="weight"):
     """A weight that broadcasts to the input, as an array of its dtype (a constant: no gradient flows to it)."""
     if weight is None:
         return None
-    weight = _as_tensor(weight)
+    weight = _as_tensor(weight, op, name)
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the loss is not differentiable with respect to {name}; pass {name}.detach()")
     try:
@@ -388,7 +396,7 @@ def _elementwise_weight(weight, input, op, name="weight"):
 
 
 def _same_shape_target(input, target, op):
-    target = _as_tensor(target)
+    target = _as_tensor(target, op)
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
@@ -404,7 +412,15 @@ def _check_input(input, op):
         raise TypeError(f"{op}: input must be a floating-point tensor, got {input.dtype}")
     if input.ndim == 0 and op in ("cross_entropy", "nll_loss"):
         raise ValueError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...); got a 0-d tensor")
+    if op in ("cross_entropy", "nll_loss") and input.shape[0 if input.ndim == 1 else 1] == 0:
+        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has no classes (its class dim is 0)")
 
 
-def _as_tensor(value):
-    return value if isinstance(value, Tensor) else tensor(value)
+def _as_tensor(value, op, name="target"):
+    """A Tensor from a Tensor, an array or (nested) numbers; a TypeError naming the loss otherwise."""
+    if isinstance(value, Tensor):
+        return value
+    try:
+        return tensor(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}") from None

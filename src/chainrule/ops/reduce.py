@@ -1,6 +1,7 @@
-"""Reductions: sum, and the max family. mean, var, std and logsumexp are compositions."""
+"""Reductions: sum, the max family, and logsumexp. mean, var and std are compositions."""
 import collections
 import math
+import numbers
 
 import numpy as np
 
@@ -8,9 +9,9 @@ from .. import dtypes
 from ..autograd.function import Op
 from ..backend import array_module
 from ..tensor import Tensor, _wrap
-from .elementwise import cast, exp, log, mul, where
+from .elementwise import _float_input, cast, mul, where
 from .index import gather
-from .shape import broadcast_to, normalize_dim, reshape, squeeze
+from .shape import broadcast_to, check_tensor, normalize_dim, reshape, squeeze
 
 
 class Sum(Op):
@@ -58,6 +59,28 @@ class SqrtOfVar(Op):
         return where(zero, 0.0, gy / where(zero, 1.0, 2 * y))
 
 
+class LogSumExp(Op):
+    """log(sum(exp(x))) over axes. The (finite) max is taken out first, so nothing overflows; a row of
+    only -inf gives -inf, as in PyTorch. The gradient is softmax(x) over the axes, computed from x itself
+    (not exp(x - result), whose rounded result costs float32 ~1e-4 at |x| ~ 1e4)."""
+
+    def forward(ctx, x, axes, keepdim):
+        xp = array_module(x)
+        shift = x.max(axis=axes, keepdims=True, initial=-np.inf)  # initial: reducing no values gives -inf
+        shift = xp.where(xp.isfinite(shift), shift, 0).astype(x.dtype, copy=False)  # no inf - inf
+        with np.errstate(all="ignore"):  # log(0) = -inf for a row of only -inf
+            y = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+        ctx.axes, ctx.kept_shape = axes, y.shape
+        ctx.save_for_backward(x)
+        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
+
+    def backward(ctx, gy):
+        from .softmax import Softmax  # softmax.py imports this module
+
+        (x,) = ctx.saved_tensors
+        return reshape(gy, ctx.kept_shape) * Softmax.apply(x, ctx.axes), None, None
+
+
 def _tie_share(x, extreme, axes):
     hits = (x == extreme).astype(x.dtype)
     return hits / hits.sum(axis=axes, keepdims=True)
@@ -90,6 +113,7 @@ def axes_arg(dim, ndim, op):
 
 
 def sum(x, dim=None, keepdim=False, dtype=None):
+    check_tensor(x, "sum")
     if dtype is not None:
         x = cast(x, dtype)
     elif x.dtype.kind in "bu" or x.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
@@ -98,6 +122,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
+    check_tensor(x, "mean")
     if dtype is not None:
         x = cast(x, dtype)
     if x.dtype.kind != "f":
@@ -107,19 +132,31 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return mul(sum(x, dim, keepdim), 1.0 / count if count else math.nan)
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, _op="var"):
+    check_tensor(x, _op)
     if x.dtype.kind != "f":
-        raise TypeError(f"var: the input must be a floating-point tensor, got {x.dtype}")
+        raise TypeError(f"{_op}: the input must be a floating-point tensor, got {x.dtype}")
     if correction is None:
         correction = 1 if unbiased is None else int(bool(unbiased))
-    axes = axes_arg(dim, x.ndim, "var")
+    elif not isinstance(correction, numbers.Real):
+        raise TypeError(f"{_op}: correction must be a number, got {type(correction).__name__}")
+    axes = axes_arg(dim, x.ndim, _op)
+    x = x - _wrap(_first_sample(x._data, axes))  # a constant: same var and gradient, see _first_sample
     centered = x - mean(x, dim, keepdim=True)
     dof = _count(x.shape, axes) - correction
     return mul(sum(centered * centered, dim, keepdim), 1.0 / dof if dof > 0 else math.inf)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return SqrtOfVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
+    return SqrtOfVar.apply(var(x, dim, unbiased, keepdim, correction=correction, _op="std"))
+
+
+def _first_sample(data, axes):
+    """The first value along the reduced axes (shape kept for broadcasting). var shifts by it first:
+    equal values then become exact zeros, so a constant row has var and std exactly 0 (and std the
+    gradient 0), where their rounded mean alone leaves var ~1e-17 and a std gradient of ~0.1."""
+    first = tuple(slice(0, 1) if axes is None or i in axes else slice(None) for i in range(data.ndim))
+    return data[first] if first else data
 
 
 def _count(shape, axes):
@@ -127,13 +164,17 @@ def _count(shape, axes):
 
 
 def amax(x, dim=None, keepdim=False):
-    _check_not_empty(x, "amax")
-    return Amax.apply(x, axes_arg(dim if dim != () else None, x.ndim, "amax"), keepdim)
+    check_tensor(x, "amax")
+    axes = axes_arg(dim, x.ndim, "amax")
+    _check_not_empty(x, "amax", axes)
+    return Amax.apply(x, axes, keepdim)
 
 
 def amin(x, dim=None, keepdim=False):
-    _check_not_empty(x, "amin")
-    return Amin.apply(x, axes_arg(dim if dim != () else None, x.ndim, "amin"), keepdim)
+    check_tensor(x, "amin")
+    axes = axes_arg(dim, x.ndim, "amin")
+    _check_not_empty(x, "amin", axes)
+    return Amin.apply(x, axes, keepdim)
 
 
 max_result = collections.namedtuple("max", ["values", "indices"])
@@ -148,6 +189,7 @@ def max(x, dim=None, keepdim=False):
         return maximum(x, dim)
     if dim is None:
         return amax(x)
+    check_tensor(x, "max")
     indices = argmax(x, dim, keepdim=True)
     return max_result(*_select(x, dim, indices, keepdim))
 
@@ -159,6 +201,7 @@ def min(x, dim=None, keepdim=False):
         return minimum(x, dim)
     if dim is None:
         return amin(x)
+    check_tensor(x, "min")
     indices = argmin(x, dim, keepdim=True)
     return min_result(*_select(x, dim, indices, keepdim))
 
@@ -181,25 +224,26 @@ def argmin(x, dim=None, keepdim=False):
 
 
 def _arg_extreme(x, dim, keepdim, find, op):
-    _check_not_empty(x, op)
+    check_tensor(x, op)
     data = x._data
     if dim is None or data.ndim == 0:
         if dim is not None:
             normalize_dim(dim, 0, op)
+        _check_not_empty(x, op)
         index = np.asarray(find(data.reshape(-1)), dtype=np.int64)
         return _wrap(index.reshape((1,) * data.ndim) if keepdim else index)
     axis = normalize_dim(dim, data.ndim, op)
+    _check_not_empty(x, op, (axis,))
     return _wrap(np.asarray(find(data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
 def logsumexp(x, dim, keepdim=False):
-    """log(sum(exp(x))) without overflow: the max is taken out first (and is a constant for the gradient)."""
-    shift = x.detach().amax(dim, keepdim=True)
-    shift = _wrap(np.where(np.isfinite(shift._data), shift._data, 0).astype(x.dtype))
-    result = log(sum(exp(x - shift), dim, keepdim=True)) + shift
-    return result if keepdim else squeeze(result, dim)
+    """log(sum(exp(x))) over dim without overflow (see LogSumExp)."""
+    x = _float_input(x, "logsumexp")
+    return LogSumExp.apply(x, axes_arg(dim, x.ndim, "logsumexp"), keepdim)
 
 
-def _check_not_empty(x, op):
-    if x._data.size == 0:
+def _check_not_empty(x, op, axes=None):
+    """An extreme of no values does not exist: the reduced dims (all when axes is None) must not be empty."""
+    if x._data.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
         raise ValueError(f"{op}: the input is empty (shape {tuple(x.shape)}); there is no extreme value to take")

@@ -2,6 +2,7 @@
 gradient back the opposite way (reshape <-> reshape, permute <-> inverse permute,
 broadcast_to <-> sum_to, cat <-> slicing)."""
 import numbers
+import operator
 
 import numpy as np
 
@@ -79,31 +80,39 @@ def normalize_dim(dim, ndim, op="op"):
     return dim % bound
 
 
-def shape_arg(args):
-    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3]) -> a tuple of ints."""
+def shape_arg(args, op="size"):
+    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3]) -> a tuple of ints (floats are refused, as in PyTorch)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray, Tensor)):
         args = args[0]
     try:
-        return tuple(int(a) for a in args)
+        return tuple(operator.index(a) for a in args)
     except (TypeError, ValueError):
-        raise TypeError(f"sizes must be ints, got {args!r}") from None
+        raise TypeError(f"{op}: sizes must be ints, got {args!r}") from None
+
+
+def check_tensor(x, op, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
 
 
 def reshape(x, shape):
-    shape = shape_arg((shape,)) if not isinstance(shape, numbers.Integral) else (int(shape),)
+    check_tensor(x, "reshape")
+    shape = shape_arg((shape,), "reshape") if not isinstance(shape, numbers.Integral) else (int(shape),)
     if shape == x.shape:
         return x if not x.requires_grad else Reshape.apply(x, shape)
     return Reshape.apply(x, shape)
 
 
 def permute(x, dims):
-    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    check_tensor(x, "permute")
+    axes = tuple(normalize_dim(d, x.ndim, "permute") for d in shape_arg((dims,), "permute"))
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} dims of shape {tuple(x.shape)}")
     return Permute.apply(x, axes)
 
 
 def transpose(x, dim0, dim1):
+    check_tensor(x, "transpose")
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     axes = list(range(x.ndim))
@@ -112,23 +121,30 @@ def transpose(x, dim0, dim1):
     return Permute.apply(x, tuple(axes))
 
 
-def broadcast_to(x, shape):
-    shape = tuple(shape)
+def broadcast_to(x, shape, op="broadcast_to"):
+    check_tensor(x, op)
+    shape = shape_arg((shape,), op)
     if x.shape == shape:
         return x
-    try:
-        np.broadcast_shapes(x.shape, shape)
-    except ValueError:
-        raise ValueError(f"expand: the shape {tuple(x.shape)} can't be broadcast to {shape}") from None
+    fits = len(shape) >= x.ndim and all(n in (1, s) for n, s in zip(x.shape[::-1], shape[::-1]))
+    if not fits or any(s < 0 for s in shape):
+        raise ValueError(
+            f"{op}: the shape {tuple(x.shape)} can't be expanded to {shape} (only dims of size 1 expand; "
+            "new dims go in front)"
+        )
     return BroadcastTo.apply(x, shape)
 
 
 def expand(x, sizes):
+    check_tensor(x, "expand")
+    sizes = shape_arg((sizes,), "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims ({x.ndim})")
+    if -1 in sizes[:lead]:
+        raise ValueError(f"expand: -1 is not allowed in a new leading dim (sizes {sizes} for shape {tuple(x.shape)})")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-    return broadcast_to(x, shape)
+    return broadcast_to(x, shape, "expand")
 
 
 def sum_to(x, shape):
@@ -141,6 +157,7 @@ def sum_to(x, shape):
 
 
 def squeeze(x, dim=None):
+    check_tensor(x, "squeeze")
     if dim is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
@@ -149,11 +166,13 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
+    check_tensor(x, "unsqueeze")
     dim = normalize_dim(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    check_tensor(x, "flatten")
     if x.ndim == 0:
         return reshape(x, (1,))
     start = normalize_dim(start_dim, x.ndim, "flatten")
@@ -171,10 +190,11 @@ def cat(tensors, dim=0):
     for t in tensors[1:]:
         if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(t.shape, first)) if i != axis):
             raise ValueError(f"cat: shapes {tuple(first)} and {tuple(t.shape)} differ outside dim {dim}")
-    if len({t.dtype for t in tensors}) > 1:
-        from .elementwise import cast
+    if len({t.dtype for t in tensors}) > 1:  # PyTorch's promotion: the highest category, then the widest
+        from .elementwise import CATEGORY, cast
 
-        dtype = np.result_type(*[t.dtype for t in tensors])
+        top = max(CATEGORY[t.dtype.kind] for t in tensors)
+        dtype = np.result_type(*[t.dtype for t in tensors if CATEGORY[t.dtype.kind] == top])
         tensors = [cast(t, dtype) for t in tensors]
     return Cat.apply(axis, *tensors)
 

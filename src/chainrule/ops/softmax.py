@@ -1,4 +1,10 @@
-"""softmax and log_softmax along a dim, each one op so they stay exact at extreme logits."""
+"""softmax and log_softmax along a dim, each one op so they stay exact at extreme logits.
+
+A row of only -inf has no max to subtract (-inf - -inf): its result is nan, as in PyTorch, without
+NumPy's RuntimeWarning.
+"""
+import numpy as np
+
 from ..autograd.function import Op
 from ..backend import array_module
 from .elementwise import exp
@@ -9,8 +15,9 @@ from .shape import normalize_dim
 class Softmax(Op):
     def forward(ctx, x, axis):
         xp = array_module(x)
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
-        y = e / e.sum(axis=axis, keepdims=True)
+        with np.errstate(all="ignore"):
+            e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: empty inputs work
+            y = e / e.sum(axis=axis, keepdims=True)
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
@@ -23,8 +30,9 @@ class Softmax(Op):
 class LogSoftmax(Op):
     def forward(ctx, x, axis):
         xp = array_module(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        with np.errstate(all="ignore"):
+            shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+            y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
@@ -35,14 +43,16 @@ class LogSoftmax(Op):
 
 
 def softmax(x, dim):
-    return Softmax.apply(_float(x), normalize_dim(dim, x.ndim, "softmax"))
+    x = _float(x, "softmax")
+    return Softmax.apply(x, normalize_dim(dim, x.ndim, "softmax"))
 
 
 def log_softmax(x, dim):
-    return LogSoftmax.apply(_float(x), normalize_dim(dim, x.ndim, "log_softmax"))
+    x = _float(x, "log_softmax")
+    return LogSoftmax.apply(x, normalize_dim(dim, x.ndim, "log_softmax"))
 
 
-def _float(x):
+def _float(x, op):
     from .elementwise import _float_input
 
-    return _float_input(x)
+    return _float_input(x, op)

@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates to running RMS of gradients."""
 import numpy as np
 
-from .optimizer import Optimizer, add_product_, effective_grad, zeros_state
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, zeros_state
 
 
 class Adadelta(Optimizer):
@@ -14,6 +14,7 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        check_numbers("Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= rho <= 1.0:

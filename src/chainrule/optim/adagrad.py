@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import _wrap
-from .optimizer import Optimizer, effective_grad
+from .optimizer import Optimizer, check_numbers, effective_grad
 
 
 class Adagrad(Optimizer):
@@ -14,6 +14,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
                  maximize=False):
+        check_numbers("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from .optimizer import Optimizer, add_product_, effective_grad, lerp_, zeros_state
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
 
 
 class Adam(Optimizer):
@@ -17,6 +17,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False):
+        check_numbers(type(self).__name__, lr=lr, eps=eps, weight_decay=weight_decay)
         _check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)

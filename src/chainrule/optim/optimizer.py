@@ -5,6 +5,7 @@ that has a gradient IN PLACE on its array (`p._data`), so views of the parameter
 and no graph is recorded. Gradients are only read, never written: a `.grad` array may be shared.
 """
 import copy
+import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -32,10 +33,11 @@ class Optimizer:
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
-        if isinstance(params, Tensor):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                "but got a Tensor; pass [tensor] or model.parameters()"
+                f"but got {'a Tensor' if isinstance(params, Tensor) else type(params).__name__}; "
+                "pass [tensor] or model.parameters()"
             )
         groups = list(params)
         if len(groups) == 0:
@@ -79,6 +81,8 @@ class Optimizer:
             if default is required and name not in group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             group.setdefault(name, default)
+        for name, default in self.defaults.items():
+            _check_option(type(self).__name__, name, default, group[name])
         self._check_unique(params, group)
         self.param_groups.append(group)
 
@@ -229,9 +233,33 @@ def _split_names(items):
     return [item[1] for item in items], [item[0] for item in items]
 
 
+def check_numbers(optimizer, **options):
+    """Hyper-parameters are real numbers (or one-element tensors); anything else is a TypeError naming them."""
+    for name, value in options.items():
+        if not _is_number(value):
+            raise TypeError(f"{optimizer}: {name} must be a number, got {type(value).__name__}")
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) or (isinstance(value, Tensor) and value._data.size == 1)
+
+
+def _check_option(optimizer, name, default, value):
+    """A group's option has its default's kind: a number stays a number, a pair of numbers (betas) a pair."""
+    if isinstance(default, bool) or default is required:
+        return
+    if _is_number(default):
+        check_numbers(optimizer, **{name: value})
+    elif isinstance(default, tuple) and all(_is_number(d) for d in default):
+        if not isinstance(value, (tuple, list)) or len(value) != len(default) or not all(_is_number(v) for v in value):
+            raise TypeError(f"{optimizer}: {name} must be {len(default)} numbers, got {value!r}")
+
+
 def _check_param(param):
     if not isinstance(param, Tensor):
         raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}")
+    if param._data.dtype.kind != "f":
+        raise TypeError(f"optimizer can only optimize floating-point Tensors, but one of the params is {param.dtype}")
     if not (param.is_leaf or param.retains_grad):
         raise ValueError("can't optimize a non-leaf Tensor; optimize the leaves it was computed from")
     if not param._data.flags.writeable:

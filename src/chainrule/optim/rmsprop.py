@@ -1,7 +1,7 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 import numpy as np
 
-from .optimizer import Optimizer, add_product_, effective_grad, lerp_, zeros_state
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
 
 
 class RMSprop(Optimizer):
@@ -14,6 +14,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
                  maximize=False):
+        check_numbers("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:

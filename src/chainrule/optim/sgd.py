@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import _wrap
-from .optimizer import Optimizer, effective_grad
+from .optimizer import Optimizer, check_numbers, effective_grad
 
 
 class SGD(Optimizer):
@@ -14,6 +14,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        check_numbers("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:

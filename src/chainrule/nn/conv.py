@@ -1,0 +1,109 @@
+"""Conv1d and Conv2d layers, with PyTorch's arguments, attributes, initialisation and repr."""
+import math
+
+import numpy as np
+
+from .. import dtypes
+from ..ops.conv import conv1d, conv2d, conv_padding, ntuple
+from ..ops.pad import pad
+from ..tensor import Tensor, _check_device
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class _ConvNd(Module):
+    _dims = 2
+    _function = staticmethod(conv2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        name, dims = type(self).__name__, self._dims
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) must be divisible by groups ({groups})")
+        if out_channels % groups:
+            raise ValueError(f"{name}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {PADDING_MODES}, but got padding_mode={padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = ntuple(kernel_size, dims, "kernel_size", name)
+        self.stride = ntuple(stride, dims, "stride", name)
+        self.dilation = ntuple(dilation, dims, "dilation", name)
+        pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)  # checks 'same' too
+        self.padding = padding if isinstance(padding, str) else ntuple(padding, dims, "padding", name)
+        self.transposed = False
+        self.output_padding = (0,) * dims
+        self.padding_mode = padding_mode
+        # F.pad's order for the non-zeros padding modes: last dim first, (before, after) each
+        reversed_pads = [p for pair in reversed(pads) for p in pair]
+        self._reversed_padding_repeated_twice = reversed_pads if isinstance(padding, str) else tuple(reversed_pads)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((out_channels,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # kaiming_uniform_ with a = sqrt(5): bound 1 / sqrt(fan_in), fan_in = in_channels / groups * prod(kernel)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        self._check_input(input)
+        if self.padding_mode != "zeros":
+            padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return self._function(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return self._function(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _check_input(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self!r}: input must be a Tensor, got {type(input).__name__}")
+        dims, channels = self._dims, self.in_channels
+        spatial = "H, W" if dims == 2 else "L"
+        if input.ndim not in (dims + 1, dims + 2) or input.shape[-dims - 1] != channels:
+            raise ValueError(
+                f"{self!r}: expected input of shape (N, {channels}, {spatial}) or ({channels}, {spatial}), "
+                f"got input of shape {tuple(input.shape)}"
+            )
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if isinstance(self.padding, str) or self.padding != (0,) * len(self.padding):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution over input (N, C_in, H, W): weight (C_out, C_in / groups, kh, kw), bias (C_out,).
+    Conv2d(1, 32, 3, 1): in_channels=1, out_channels=32, kernel_size=3, stride=1, as in PyTorch."""
+
+    _dims = 2
+    _function = staticmethod(conv2d)
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution over input (N, C_in, L): weight (C_out, C_in / groups, k), bias (C_out,)."""
+
+    _dims = 1
+    _function = staticmethod(conv1d)

@@ -1,0 +1,134 @@
+"""BatchNorm1d, BatchNorm2d and LayerNorm, with PyTorch's arguments, buffers and state-dict keys.
+
+BatchNorm keeps running statistics as BUFFERS (running_mean, running_var, num_batches_tracked):
+saved in state_dict() under PyTorch's names, not returned by parameters(). In training mode it
+normalises with the batch's statistics and updates the running ones; in eval mode it uses them.
+"""
+import numpy as np
+
+from .. import dtypes
+from ..ops.norm import batch_norm, layer_norm, normalized_shape_arg
+from ..tensor import Tensor, _check_device, _wrap
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    _ranks = ()  # the input ranks the layer takes
+    _layout = ""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        _check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.empty(num_features, dtype))
+            if bias:
+                self.bias = Parameter(np.empty(num_features, dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _wrap(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", _wrap(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", _wrap(np.array(0, np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative moving average: every batch counts the same
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        # eval mode uses the running statistics, unless there are none (track_running_stats=False)
+        use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
+        update = not self.training or self.track_running_stats
+        return batch_norm(
+            input,
+            self.running_mean if update else None,
+            self.running_var if update else None,
+            self.weight, self.bias, use_batch_stats, factor, self.eps,
+        )
+
+    def _check_input(self, input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self!r}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in self._ranks or input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{self!r}: expected input of shape {self._layout.format(C=self.num_features)} "
+                f"({' or '.join(f'{r}-D' for r in self._ranks)}), got input of shape {tuple(input.shape)}"
+            )
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C."""
+
+    _ranks = (2, 3)
+    _layout = "(N, {C}) or (N, {C}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs, per channel C."""
+
+    _ranks = (4,)
+    _layout = "(N, {C}, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims (normalized_shape) of each sample; weight 1 and bias 0 to start."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        self.normalized_shape = normalized_shape_arg(normalized_shape, "LayerNorm")
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")

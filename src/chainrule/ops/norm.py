@@ -1,0 +1,154 @@
+"""batch_norm and layer_norm: normalise x over some axes, then scale and shift.
+
+Both are one fused op in training (batch statistics): with x_hat = (x - mean) / sqrt(var + eps),
+the biased var, and g = gy * weight, the input's gradient is the classic
+
+    dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps)       (means over the axes)
+
+which counts that mean and var depend on x as well. Under create_graph the backward rebuilds
+mean and var from x with tensor ops, so that dependence is differentiated again too.
+batch_norm in eval mode (running statistics) is just x * scale + shift, per channel.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd.function import Op
+from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..tensor import Tensor, _wrap
+from .reduce import mean
+from .shape import reshape
+
+
+class Normalize(Op):
+    """(x - mean) / sqrt(var + eps) * weight + bias. mean and var (biased, over `axes`, kept dims)
+    arrive computed, since batch_norm also needs them for its running statistics."""
+
+    def forward(ctx, x, weight, bias, axes, eps, batch_mean, batch_var):
+        invstd = 1.0 / np.sqrt(batch_var + eps)
+        y = x - batch_mean
+        y *= invstd if weight is None else invstd * weight  # one pass over x for both factors
+        if bias is not None:
+            y += bias
+        ctx.save_for_backward(x, weight)
+        ctx.axes, ctx.eps, ctx.mean, ctx.invstd = axes, eps, batch_mean, invstd
+        return y
+
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        axes = ctx.axes
+        if is_grad_enabled():  # create_graph: mean and var as functions of x, to be differentiated again
+            centered = x - mean(x, axes, keepdim=True)
+            invstd = (mean(centered * centered, axes, keepdim=True) + ctx.eps) ** -0.5
+        else:
+            centered, invstd = x - _wrap(ctx.mean), _wrap(ctx.invstd)
+        x_hat = centered * invstd
+        gx = None
+        if need_x:
+            g = gy if weight is None else gy * weight
+            gx = invstd * (g - mean(g, axes, keepdim=True) - x_hat * mean(g * x_hat, axes, keepdim=True))
+        gw = gy * x_hat if need_weight else None  # the engine sums these down to weight's and bias's shapes
+        gb = gy if need_bias else None
+        return gx, gw, gb, None, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) of input (N, C, *) over the batch and the other dims.
+
+    training=True: with the batch's mean and biased variance; running_mean and running_var (if
+    given) are updated in place: r = (1 - momentum) * r + momentum * batch statistic, the variance
+    entering unbiased (n / (n - 1)), as in PyTorch. training=False: with the running statistics."""
+    op = "batch_norm"
+    channels = _check_batch_norm(input, running_mean, running_var, weight, bias, op)
+    axes = (0, *range(2, input.ndim))
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    weight = None if weight is None else reshape(weight, shape)
+    bias = None if bias is None else reshape(bias, shape)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var must be given when training=False")
+        scale = (reshape(running_var, shape) + eps) ** -0.5
+        if weight is not None:
+            scale = scale * weight
+        shift = -reshape(running_mean, shape) * scale
+        if bias is not None:
+            shift = shift + bias
+        return input * scale + shift
+    count = input.numel() // channels
+    if count <= 1:
+        raise ValueError(
+            f"{op}: expected more than 1 value per channel when training, got input of shape {tuple(input.shape)}"
+        )
+    x = input._data
+    batch_mean = x.mean(axis=axes, keepdims=True)
+    batch_var = x.var(axis=axes, keepdims=True)
+    with no_grad():
+        if running_mean is not None:
+            running_mean.copy_((1 - momentum) * running_mean._data + momentum * batch_mean.reshape(channels))
+        if running_var is not None:
+            unbiased = batch_var.reshape(channels) * (count / (count - 1))
+            running_var.copy_((1 - momentum) * running_var._data + momentum * unbiased)
+    return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last len(normalized_shape) dims, then weight * x + bias (elementwise)."""
+    op = "layer_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
+    shape = normalized_shape_arg(normalized_shape, op)
+    if input.shape[input.ndim - len(shape):] != shape or input.ndim < len(shape):
+        raise ValueError(
+            f"{op}: given normalized_shape={shape}, expected input with shape (*, {', '.join(map(str, shape))}), "
+            f"but got input of shape {tuple(input.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != shape:
+            raise ValueError(f"{op}: {name} must have the normalized shape {shape}, got {tuple(t.shape)}")
+    _check_dtypes(input, {"weight": weight, "bias": bias}, op)
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    x = input._data
+    batch_mean, batch_var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
+
+
+def normalized_shape_arg(normalized_shape, op):
+    if isinstance(normalized_shape, numbers.Integral):
+        return (int(normalized_shape),)
+    shape = tuple(normalized_shape)
+    if not shape or not all(isinstance(n, numbers.Integral) and n > 0 for n in shape):
+        raise ValueError(
+            f"{op}: normalized_shape must be a positive int or a non-empty tuple of them, got {normalized_shape!r}"
+        )
+    return tuple(int(n) for n in shape)
+
+
+def _check_batch_norm(input, running_mean, running_var, weight, bias, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected input (N, C, *) with at least 2 dims, got input of shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and (not isinstance(t, Tensor) or t.shape != (channels,)):
+            got = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+            raise ValueError(
+                f"{op}: {name} must be a tensor of shape ({channels},), one per channel of the input of shape "
+                f"{tuple(input.shape)}; got {got}"
+            )
+    _check_dtypes(input, {"running_mean": running_mean, "running_var": running_var, "weight": weight, "bias": bias}, op)
+    return channels
+
+
+def _check_dtypes(input, others, op):
+    for name, t in others.items():
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(
+                f"{op}: {name} ({t.dtype}) must have the input's dtype ({input.dtype}); "
+                "convert the input (x.float() / x.double()) or the model (model.double())"
+            )

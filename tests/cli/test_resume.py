@@ -1,0 +1,190 @@
+"""`chainrule train --save/--resume`, run as a user runs it (a subprocess): a resumed run ends bit for bit where
+an uninterrupted one does; bad checkpoints and options that differ are one-line errors with exit status 2
+(those refusals come before any data is loaded, so they run in-process through the same main())."""
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import safetensors.numpy
+import safetensors.torch
+import torch
+
+import chainrule as cr
+from chainrule.cli import main
+
+SMALL = ("--hidden", "16", "--no-progress")  # seconds, not minutes: a 64-16-10 MLP on the 8x8 digits
+
+# runs `chainrule train ARGS` with a Ctrl-C a few steps into epoch 3 (the checkpoint then holds epoch 2)
+INTERRUPTED_IN_EPOCH_3 = """
+import sys
+import chainrule.cli.train as train
+from chainrule.cli import main
+
+real_train_epoch, calls = train.train_epoch, []
+
+def stop_after(batches, steps):
+    for step, batch in enumerate(batches):
+        if step == steps:
+            raise KeyboardInterrupt
+        yield batch
+
+def train_epoch(model, batches, optimizer, label_smoothing):
+    calls.append(1)
+    if len(calls) == 3:
+        batches = stop_after(batches, 5)
+    return real_train_epoch(model, batches, optimizer, label_smoothing)
+
+train.train_epoch = train_epoch
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run(*args, script=None):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    command = ["-c", script, "train"] if script else ["-m", "chainrule", "train"]
+    return subprocess.run([sys.executable, *command, *map(str, args)], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def train(*args, script=None):
+    result = run(*args, script=script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def assert_same_checkpoint(path_a, path_b):
+    """Every tensor (weights, optimizer state) bit for bit; the same epoch, generator, schedule, options, history."""
+    arrays_a, arrays_b = safetensors.numpy.load_file(str(path_a)), safetensors.numpy.load_file(str(path_b))
+    assert sorted(arrays_a) == sorted(arrays_b)
+    for name in arrays_a:
+        a, b = arrays_a[name], arrays_b[name]
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), name
+    a, b = cr.load(path_a), cr.load(path_b)
+    for part in a:
+        if part not in ("model", "optimizer"):
+            assert a[part] == b[part], part
+    assert a["optimizer"]["param_groups"] == b["optimizer"]["param_groups"]
+    for name, weights in a["model"].items():
+        assert np.array_equal(weights.numpy(), b["model"][name].numpy())
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """Two uninterrupted 4-epoch runs, saved: cosine schedule with SGD, and constant schedule with Adam."""
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    cosine, constant = folder / "cosine.safetensors", folder / "constant.safetensors"
+    train(*SMALL, "--epochs", 4, "--save", cosine)
+    train(*SMALL, "--epochs", 4, "--schedule", "constant", "--optimizer", "adam", "--save", constant)
+    return {"cosine": cosine, "constant": constant}
+
+
+def test_the_checkpoint_holds_weights_optimizer_and_progress(uninterrupted):
+    checkpoint = cr.load(uninterrupted["cosine"])
+    assert list(checkpoint) == ["model", "optimizer", "scheduler", "epoch", "rng", "args", "history"]
+    assert checkpoint["epoch"] == 4 and len(checkpoint["history"]) == 4
+    assert checkpoint["model"]["1.weight"].shape == (16, 64) and checkpoint["model"]["3.weight"].shape == (10, 16)
+    assert checkpoint["args"]["hidden"] == [16] and checkpoint["args"]["lr"] == 0.1
+    assert checkpoint["rng"]["bit_generator"] == "PCG64"
+    assert checkpoint["optimizer"]["state"][0]["momentum_buffer"].shape == (16, 64)
+    assert checkpoint["scheduler"]["last_epoch"] == 4
+    assert "scheduler" not in cr.load(uninterrupted["constant"])
+
+
+def test_pytorch_reads_the_weights(uninterrupted):
+    tensors = safetensors.torch.load_file(str(uninterrupted["cosine"]))
+    weights = {name.removeprefix("model/"): t for name, t in tensors.items() if name.startswith("model/")}
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10))
+    model.load_state_dict(weights)  # strict: exactly the model's keys and shapes
+    for name, t in cr.load(uninterrupted["cosine"])["model"].items():
+        np.testing.assert_array_equal(weights[name].numpy(), t.numpy())
+
+
+def test_two_epochs_then_resume_to_four_equals_four_epochs(uninterrupted, tmp_path):
+    path = tmp_path / "two.safetensors"
+    train(*SMALL, "--epochs", 2, "--schedule", "constant", "--optimizer", "adam", "--save", path)
+    assert cr.load(path)["epoch"] == 2
+    result = train("--resume", path, "--epochs", 4, "--no-progress", "--json")  # the other options: the checkpoint's
+    epoch_lines = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+    assert "resumed from" in result.stdout and len(epoch_lines) == 2
+    assert_same_checkpoint(path, uninterrupted["constant"])
+
+
+def test_an_interrupted_run_resumes_exactly(uninterrupted, tmp_path):
+    path = tmp_path / "interrupted.safetensors"
+    result = run(*SMALL, "--epochs", 4, "--save", path, script=INTERRUPTED_IN_EPOCH_3)
+    assert result.returncode == 130, result.stderr
+    assert f"continue with: chainrule train --resume {path}" in result.stderr
+    assert cr.load(path)["epoch"] == 2  # the checkpoint of the last whole epoch, intact
+    train("--resume", path, "--no-progress")  # to its own 4 epochs, saving back into path
+    assert_same_checkpoint(path, uninterrupted["cosine"])
+
+
+def test_resume_to_where_the_checkpoint_is_trains_nothing(uninterrupted, tmp_path):
+    before = uninterrupted["cosine"].read_bytes()
+    result = train("--resume", uninterrupted["cosine"], "--no-progress", "--save", tmp_path / "copy.safetensors")
+    assert not any(line.startswith("epoch ") for line in result.stdout.splitlines())
+    assert uninterrupted["cosine"].read_bytes() == before
+
+
+def corrupted(path):
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    return bytes(data)
+
+
+BAD_FILES = {
+    "missing": (None, "No such file"),
+    "not safetensors": (lambda good: b"hello, not a checkpoint", "not a valid safetensors file"),
+    "truncated": (lambda good: good.read_bytes()[:-100], "not a valid safetensors file"),
+    "corrupted": (corrupted, "checksum"),
+    "a pickle": (lambda good: pickle.dumps({"model": 1}), "never unpickles"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_bad_checkpoint_files_are_refused(uninterrupted, tmp_path, capsys, kind):
+    make, message = BAD_FILES[kind]
+    path = tmp_path / "bad.safetensors"
+    if make is not None:
+        path.write_bytes(make(uninterrupted["cosine"]))
+    assert_refused(capsys, ["--resume", path], message)
+
+
+def test_a_file_that_is_no_training_checkpoint_is_refused(tmp_path, capsys):
+    path = tmp_path / "weights.safetensors"
+    cr.save({"1.weight": cr.zeros(16, 64)}, path)
+    assert_refused(capsys, ["--resume", path], "not a checkpoint of chainrule train")
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--optimizer", "adam"], "--optimizer adam differs from sgd"),
+    (["--hidden", "32"], "--hidden 32 differs from 16"),
+    (["--lr", "0.05"], "--lr 0.05 differs from 0.1"),
+    (["--batch-size", "32"], "--batch-size 32 differs from 64"),
+    (["--seed", "1"], "--seed 1 differs from 0"),
+    (["--epochs", "6"], "cosine schedule"),  # the schedule spans the run's epochs
+    (["--epochs", "3"], "already holds 4 epochs"),
+])
+def test_options_that_differ_from_the_checkpoint_are_refused(uninterrupted, capsys, options, message):
+    before = uninterrupted["cosine"].read_bytes()
+    assert_refused(capsys, ["--resume", uninterrupted["cosine"], *options], message)
+    assert uninterrupted["cosine"].read_bytes() == before
+
+
+def test_options_that_match_the_checkpoint_are_fine(uninterrupted, tmp_path):
+    path = tmp_path / "resumed.safetensors"
+    train("--resume", uninterrupted["constant"], "--save", path, "--optimizer", "adam", "--hidden", "16",
+          "--lr", "0.001", "--epochs", 5, "--no-progress")  # a constant schedule may run longer
+    assert cr.load(path)["epoch"] == 5 and cr.load(path)["args"]["epochs"] == 5
+
+
+def assert_refused(capsys, args, message):
+    status = main(["train", *map(str, args)])
+    out, err = capsys.readouterr()
+    assert status == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("chainrule train: error:"), err
+    assert message.lower() in lines[0].lower(), lines[0]

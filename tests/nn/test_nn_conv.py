@@ -1,0 +1,327 @@
+"""conv1d / conv2d / pad and the Conv1d / Conv2d layers against PyTorch (float64 values and every gradient),
+finite differences, second derivatives, errors, reprs, initialisation, float32."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nn_testing import assert_close, assert_grads_close, pair, rng
+from torch_parity import check_gradcheck, check_second_order, random_array
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule import nn
+
+
+def run_both(fn, tfn, arrays, **options):
+    """fn / tfn on float64 copies of arrays (all requiring grad): values and all gradients must agree."""
+    ours, theirs = zip(*(pair(a) for a in arrays))
+    y, ty = fn(*ours, **options), tfn(*theirs, **options)
+    assert_close(y, ty)
+    gy = rng(7).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close(ours, theirs)
+    return y
+
+
+CONV2D_CASES = [
+    # N, C, H, W, O, kernel, stride, padding, dilation, groups
+    (2, 3, 7, 9, 4, 3, 1, 0, 1, 1),
+    (1, 3, 6, 6, 5, 3, 1, 1, 1, 1),
+    (4, 4, 9, 8, 6, (2, 3), 2, (1, 0), 1, 2),
+    (3, 6, 11, 7, 6, 3, (2, 1), 2, (2, 1), 3),
+    (2, 4, 10, 10, 8, (3, 1), (1, 3), (0, 2), 2, 4),
+    (1, 1, 5, 5, 1, 5, 1, 0, 1, 1),
+    (2, 2, 5, 6, 3, 1, 1, 0, 1, 1),
+    (5, 3, 8, 8, 2, 2, 3, 1, 1, 1),
+    (2, 4, 7, 7, 4, 3, 1, "same", (2, 1), 2),
+    (2, 3, 6, 9, 4, (2, 4), 1, "same", 1, 1),
+    (2, 3, 6, 5, 4, (2, 2), 1, "valid", 1, 1),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on its own zero-padded copy
+@pytest.mark.parametrize("case", CONV2D_CASES)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_matches_torch(case, bias):
+    n, c, h, w, o, kernel, stride, padding, dilation, groups = case
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    r = rng(sum(map(hash, map(str, case))) % 1000)
+    arrays = [r.normal(size=(n, c, h, w)), r.normal(size=(o, c // groups, kh, kw))] + ([r.normal(size=o)] if bias else [])
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    run_both(lambda x, wt, *b: F.conv2d(x, wt, *b, **options), lambda x, wt, *b: TF.conv2d(x, wt, *b, **options), arrays)
+
+
+CONV1D_CASES = [
+    # N, C, L, O, k, stride, padding, dilation, groups
+    (2, 3, 10, 4, 3, 1, 0, 1, 1),
+    (1, 4, 9, 6, 2, 2, 1, 1, 2),
+    (3, 6, 13, 3, 3, 3, 2, 2, 3),
+    (2, 2, 7, 4, 4, 1, "same", 1, 1),
+    (4, 1, 5, 2, 5, 1, 2, 1, 1),
+]
+
+
+@pytest.mark.parametrize("case", CONV1D_CASES)
+def test_conv1d_matches_torch(case):
+    n, c, length, o, k, stride, padding, dilation, groups = case
+    r = rng(3)
+    arrays = [r.normal(size=(n, c, length)), r.normal(size=(o, c // groups, k)), r.normal(size=o)]
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    y = run_both(lambda *t: F.conv1d(*t, **options), lambda *t: TF.conv1d(*t, **options), arrays)
+    assert y.ndim == 3
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    n=st.integers(1, 3), groups=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3),
+    size=st.tuples(st.integers(3, 9), st.integers(3, 9)), kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), seed=st.integers(0, 1000),
+)
+def test_conv2d_random_geometry_matches_torch(n, groups, c, o, size, kernel, stride, padding, dilation, seed):
+    if any(s + 2 * p < d * (k - 1) + 1 for s, p, d, k in zip(size, padding, dilation, kernel)):
+        return  # no output position: both raise (tested below)
+    r = rng(seed)
+    x = r.normal(size=(n, c * groups, *size))
+    w = r.normal(size=(o * groups, c, *kernel))
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    run_both(lambda *t: F.conv2d(*t, **options), lambda *t: TF.conv2d(*t, **options), [x, w, r.normal(size=o * groups)])
+
+
+def test_conv2d_unbatched_input():
+    r = rng(4)
+    run_both(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),
+             [r.normal(size=(3, 5, 6)), r.normal(size=(2, 3, 3, 3))])
+
+
+@pytest.mark.parametrize("options", [dict(stride=2, padding=1), dict(dilation=2, groups=2), dict(padding="same")])
+def test_conv2d_finite_differences(options):
+    groups = options.get("groups", 1)
+    x, w, b = random_array((2, 4, 5, 5), 1), random_array((2, 4 // groups, 3, 2), 2), random_array((2,), 3)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.conv2d(*t, **options), x, w, b)
+
+
+def test_conv1d_finite_differences():
+    x, w = random_array((2, 2, 7), 1), random_array((3, 2, 3), 2)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.conv1d(*t, stride=2, padding=1), x, w)
+
+
+@pytest.mark.parametrize("options", [dict(padding=1), dict(stride=2, dilation=(1, 2), groups=2)])
+def test_conv2d_second_derivatives_match_torch(options):
+    # the backward ops (transposed convolution, weight gradient) are differentiable themselves
+    x, w = random_array((2, 2, 6, 5), 1), random_array((4, 2 // options.get("groups", 1), 3, 3), 2)
+    check_second_order(lambda lib, a, b: lib.nn.functional.conv2d(a, b, **options) ** 2, x, w)
+
+
+def test_third_derivative_through_conv_matches_torch():
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor(random_array((1, 2, 5, 5), 1), requires_grad=True)
+        w = lib.tensor(random_array((2, 2, 3, 3), 2), requires_grad=True)
+        y = (lib.nn.functional.conv2d(x, w, padding=1) ** 3).sum()
+        (gx,) = lib.autograd.grad(y, x, create_graph=True)
+        (ggw,) = lib.autograd.grad((gx ** 2).sum(), w, create_graph=True)
+        (gggx,) = lib.autograd.grad(ggw.sum(), x)
+        results.append(gggx.detach().numpy())
+    np.testing.assert_allclose(*results, rtol=1e-9, atol=1e-12)
+
+
+def test_conv2d_is_one_node_and_skips_unneeded_gradients():
+    x, w = cr.randn(2, 3, 5, 5), cr.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, cr.randn(4))
+    assert y.grad_fn.name() == "ConvolutionBackward"
+    assert [node.name() for node, _ in y.grad_fn.next_functions if node is not None] == ["AccumulateGrad"]
+    y.sum().backward()
+    assert x.grad is None and w.grad.shape == w.shape
+
+
+def test_conv_float32_stays_float32():
+    x = cr.randn(2, 3, 6, 6, requires_grad=True)
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    y = conv(x)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == conv.weight.grad.dtype == conv.bias.grad.dtype == cr.float32
+    y1 = nn.Conv1d(3, 2, 2)(cr.randn(2, 3, 5))
+    assert y1.dtype == cr.float32
+
+
+def test_conv2d_float32_is_close_to_torch():
+    r = rng(5)
+    x, w = r.normal(size=(4, 3, 8, 8)).astype(np.float32), r.normal(size=(5, 3, 3, 3)).astype(np.float32)
+    ours = F.conv2d(cr.tensor(x), cr.tensor(w), stride=2, padding=1)
+    theirs = TF.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1)
+    assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv2d(cr.randn(2, 4, 5, 5), cr.randn(3, 3, 3, 3)), "channels"),
+    (lambda: F.conv2d(cr.randn(2, 4, 5), cr.randn(3, 3, 3, 3)), "channels"),
+    (lambda: F.conv2d(cr.randn(5, 5), cr.randn(3, 3, 3, 3)), "4-D"),
+    (lambda: F.conv2d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3)), "weight must be 4-D"),
+    (lambda: F.conv2d(cr.randn(2, 4, 5, 5), cr.randn(3, 2, 3, 3), groups=2), "divisible by groups"),
+    (lambda: F.conv2d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3, 3), stride=2, padding="same"), "strided"),
+    (lambda: F.conv2d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3, 3), padding="full"), "padding string"),
+    (lambda: F.conv2d(cr.randn(2, 3, 2, 2), cr.randn(3, 3, 3, 3)), "smaller than the kernel"),
+    (lambda: F.conv2d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3, 3), cr.randn(4)), "bias"),
+    (lambda: F.conv2d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3, 3), stride=0), "stride"),
+    (lambda: F.conv1d(cr.randn(2, 3, 5, 5), cr.randn(3, 3, 3)), "3-D"),
+])
+def test_conv_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_conv_dtype_mismatch_is_a_type_error():
+    with pytest.raises(TypeError, match="same dtype"):
+        F.conv2d(cr.randn(1, 1, 4, 4).double(), cr.randn(1, 1, 3, 3))
+
+
+# ---- the layers ----------------------------------------------------------------------------------
+LAYERS = [
+    ("Conv2d", (1, 32, 3, 1), {}),
+    ("Conv2d", (4, 6, (3, 2)), dict(stride=2, padding=1, dilation=(2, 1), groups=2, bias=False)),
+    ("Conv2d", (3, 4, 3), dict(padding="same", padding_mode="reflect")),
+    ("Conv2d", (3, 4, 2), dict(padding=(1, 2), padding_mode="circular")),
+    ("Conv2d", (3, 4, 3), dict(padding=1, padding_mode="replicate", stride=(1, 2))),
+    ("Conv2d", (2, 2, 4), dict(padding="same", dilation=2)),
+    ("Conv1d", (3, 6, 3), dict(padding="same", padding_mode="reflect", groups=3)),
+    ("Conv1d", (3, 2, 2), dict(stride=2, padding=1)),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYERS)
+def test_layers_match_torch(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs).double(), getattr(torch.nn, name)(*args, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    size = (2, args[0], 9, 8) if name == "Conv2d" else (2, args[0], 11)
+    x, tx = pair(rng(2).normal(size=size))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    gy = rng(3).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+
+
+def test_conv2d_attributes_and_shapes_as_torch():
+    ours, theirs = nn.Conv2d(4, 6, (3, 2), stride=2, groups=2), torch.nn.Conv2d(4, 6, (3, 2), stride=2, groups=2)
+    for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
+                 "padding_mode", "output_padding", "transposed", "_reversed_padding_repeated_twice"):
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+    assert ours.weight.shape == tuple(theirs.weight.shape) and ours.bias.shape == tuple(theirs.bias.shape)
+    assert len(list(nn.Conv2d(1, 2, 3, bias=False).parameters())) == 1
+
+
+def test_conv_default_init_bounds_and_seed():
+    cr.manual_seed(0)
+    conv = nn.Conv2d(8, 64, 3, groups=2)
+    fan_in = 8 // 2 * 9
+    bound = 1 / math.sqrt(fan_in)
+    weight = conv.weight.detach().numpy()
+    assert np.abs(weight).max() <= bound and np.abs(conv.bias.detach().numpy()).max() <= bound
+    assert abs(weight.std() - bound / math.sqrt(3)) < 0.05 * bound  # U(-b, b) has std b / sqrt(3)
+    cr.manual_seed(0)
+    assert np.array_equal(nn.Conv2d(8, 64, 3, groups=2).weight.detach().numpy(), weight)
+
+
+def test_conv_layer_input_errors_name_the_layer():
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 32.*\(64, 3, 28, 28\)"):
+        nn.Conv2d(1, 32, 3, 1)(cr.randn(64, 3, 28, 28))
+    with pytest.raises(ValueError, match=r"Conv1d.*\(2, 3\)"):
+        nn.Conv1d(3, 2, 2)(cr.randn(2, 3))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(groups=0), "groups"), (dict(groups=2), "in_channels"), (dict(padding_mode="mirror"), "padding_mode"),
+    (dict(padding="same", stride=2), "strided"), (dict(padding="middle"), "padding string"),
+])
+def test_conv_layer_argument_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        nn.Conv2d(3, 4, 3, **kwargs)
+
+
+# ---- pad -----------------------------------------------------------------------------------------
+PAD_CASES = [
+    ("constant", (2, 3, 4), (1, 2)),
+    ("constant", (2, 3, 4), (1, -1, 2, 0, 0, 1)),
+    ("reflect", (2, 3, 5), (2, 3)),
+    ("reflect", (2, 3, 4, 5), (1, 2, 3, 0)),
+    ("replicate", (2, 3, 4, 5), (3, 1, 0, 5)),
+    ("circular", (2, 3, 4, 5), (2, 5, 4, 1)),
+    ("circular", (1, 2, 3), (3, 0)),
+]
+
+
+@pytest.mark.parametrize("mode, shape, pads", PAD_CASES)
+def test_pad_matches_torch(mode, shape, pads):
+    run_both(lambda x: F.pad(x, pads, mode=mode), lambda x: TF.pad(x, pads, mode=mode), [rng(1).normal(size=shape)])
+
+
+def test_pad_value_and_gradcheck():
+    run_both(lambda x: F.pad(x, (1, 1, 2, 0), value=-3.5), lambda x: TF.pad(x, (1, 1, 2, 0), value=-3.5),
+             [rng(2).normal(size=(2, 3))])
+    check_gradcheck(lambda lib, x: lib.nn.functional.pad(x, (2, 1), mode="reflect"), random_array((2, 4), 3))
+    check_second_order(lambda lib, x: lib.nn.functional.pad(x, (1, 2, 1, 0)) ** 2, random_array((2, 3), 4))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: F.pad(x, (1,)), "even"),
+    (lambda x: F.pad(x, (1, 1) * 4), "pairs"),
+    (lambda x: F.pad(x, (3, 0), mode="reflect"), "less than"),
+    (lambda x: F.pad(x, (1, 0), mode="mirror"), "mode"),
+    (lambda x: F.pad(x, (-1, 0), mode="replicate"), "negative"),
+    (lambda x: F.pad(x, (1, 0), mode="reflect", value=2.0), "value"),
+])
+def test_pad_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(cr.randn(2, 3, 3))
+
+
+# ---- a whole network -------------------------------------------------------------------------------
+def _lenet(lib):
+    n = lib.nn
+    return n.Sequential(n.Conv2d(1, 4, 3, padding=1), n.BatchNorm2d(4), n.ReLU(), n.MaxPool2d(2),
+                        n.Conv2d(4, 6, 3, groups=2), n.ReLU(), n.AvgPool2d(2, ceil_mode=True), n.Flatten(),
+                        n.Linear(6, 5), n.LayerNorm(5), n.Linear(5, 3))
+
+
+def test_small_cnn_trains_like_torch():
+    ours, theirs = _lenet(cr).double(), _lenet(torch).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    opt = cr.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    r = rng(12)
+    for _ in range(3):
+        x, y = r.normal(size=(5, 1, 8, 8)), r.integers(0, 3, size=5)
+        loss = F.cross_entropy(ours(cr.tensor(x)), cr.tensor(y))
+        tloss = TF.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y))
+        assert_close(loss, tloss)
+        for o, lib_loss in ((opt, loss), (topt, tloss)):
+            o.zero_grad()
+            lib_loss.backward()
+            o.step()
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)
+
+
+@pytest.mark.parametrize("side", [8, 28])
+def test_train_command_cnn_takes_one_channel_images(side):
+    from chainrule.cli.train import build_model
+
+    model = build_model("cnn", side * side, [16], 10)
+    assert model(cr.randn(2, 1, side, side)).shape == (2, 10)
+
+
+def test_conv2d_empty_batch():
+    x, w = cr.randn(0, 3, 5, 5, requires_grad=True), cr.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    y.sum().backward()
+    assert y.shape == (0, 4, 5, 5) and x.grad.shape == x.shape and not w.grad.numpy().any()

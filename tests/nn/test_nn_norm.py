@@ -1,0 +1,214 @@
+"""batch_norm / layer_norm and BatchNorm1d / BatchNorm2d / LayerNorm against PyTorch: float64 values and
+gradients in train and eval mode, running statistics over several steps, buffers and state dicts, reprs,
+finite differences, second derivatives, errors, float32."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from nn_testing import assert_close, assert_grads_close, pair, rng
+from torch_parity import check_gradcheck, check_second_order, random_array
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule import nn
+
+
+def backward_both(y, ty, seed=8):
+    gy = rng(seed).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 3, 4, 5), (2, 3, 1, 1)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_training_matches_torch(shape, affine):
+    r = rng(len(shape))
+    x, tx = pair(r.normal(2.0, 3.0, size=shape))
+    w, tw = pair(r.normal(size=3)) if affine else (None, None)
+    b, tb = pair(r.normal(size=3)) if affine else (None, None)
+    mean, tmean = pair(r.normal(size=3), requires_grad=False)
+    var, tvar = pair(r.uniform(0.5, 2.0, size=3), requires_grad=False)
+    y = F.batch_norm(x, mean, var, w, b, training=True, momentum=0.3, eps=1e-3)
+    ty = TF.batch_norm(tx, tmean, tvar, tw, tb, training=True, momentum=0.3, eps=1e-3)
+    assert_close(y, ty)
+    assert_close(mean, tmean)
+    assert_close(var, tvar)  # updated with the unbiased batch variance
+    backward_both(y, ty)
+    assert_grads_close([x] + ([w, b] if affine else []), [tx] + ([tw, tb] if affine else []))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (3, 3, 4, 5)])
+def test_batch_norm_eval_matches_torch(shape):
+    r = rng(11)
+    x, tx = pair(r.normal(size=shape))
+    w, tw = pair(r.normal(size=3))
+    b, tb = pair(r.normal(size=3))
+    mean, tmean = pair(r.normal(size=3), requires_grad=False)
+    var, tvar = pair(r.uniform(0.5, 2.0, size=3), requires_grad=False)
+    y, ty = F.batch_norm(x, mean, var, w, b), TF.batch_norm(tx, tmean, tvar, tw, tb)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x, w, b], [tx, tw, tb])
+
+
+def test_batch_norm_without_running_stats():
+    x, tx = pair(rng(1).normal(size=(5, 2, 3)))
+    y, ty = F.batch_norm(x, None, None, training=True), TF.batch_norm(tx, None, None, training=True)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x], [tx])
+
+
+@pytest.mark.parametrize("normalized", [(5,), (4, 5), 5])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_matches_torch(normalized, affine):
+    r = rng(2)
+    shape = (normalized,) if isinstance(normalized, int) else normalized
+    x, tx = pair(r.normal(1.0, 2.0, size=(3, 4, 5)))
+    w, tw = pair(r.normal(size=shape)) if affine else (None, None)
+    b, tb = pair(r.normal(size=shape)) if affine else (None, None)
+    y, ty = F.layer_norm(x, normalized, w, b, eps=1e-4), TF.layer_norm(tx, shape, tw, tb, eps=1e-4)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x] + ([w, b] if affine else []), [tx] + ([tw, tb] if affine else []))
+
+
+def test_norms_finite_differences():
+    x, w, b = random_array((4, 3, 2), 1), random_array((3,), 2), random_array((3,), 3)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.batch_norm(t[0], None, None, t[1], t[2], training=True), x, w, b)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.layer_norm(t[0], (2,), t[1][:2], t[2][:2]), x, w, b)
+
+
+def test_norms_second_derivatives_match_torch():
+    # under create_graph the backward rebuilds the statistics from x, so they are differentiated again
+    x, w = random_array((4, 3, 2), 1), random_array((3,), 2)
+    check_second_order(lambda lib, a, b: lib.nn.functional.batch_norm(a, None, None, b, training=True) ** 2, x, w)
+    check_second_order(lambda lib, a, b: lib.nn.functional.layer_norm(a, (2,), b[:2]) ** 2, x, w)
+
+
+# ---- the layers ----------------------------------------------------------------------------------
+BATCH_NORMS = [
+    ("BatchNorm1d", (3,), {}, (8, 3)),
+    ("BatchNorm1d", (3,), dict(momentum=None, eps=1e-3), (4, 3, 5)),
+    ("BatchNorm2d", (3,), dict(momentum=0.5), (4, 3, 3, 2)),
+    ("BatchNorm2d", (3,), dict(affine=False), (2, 3, 4, 4)),
+    ("BatchNorm2d", (3,), dict(bias=False, momentum=None), (2, 3, 4, 4)),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, shape", BATCH_NORMS)
+def test_batch_norm_layers_match_torch_over_steps(name, args, kwargs, shape):
+    ours, theirs = getattr(nn, name)(*args, **kwargs).double(), getattr(torch.nn, name)(*args, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    r = rng(4)
+    for step in range(4):
+        x, tx = pair(r.normal(step, 1 + step, size=shape))
+        y, ty = ours(x), theirs(tx)
+        assert_close(y, ty)
+        backward_both(y, ty, seed=step)
+        assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)  # running_mean, running_var, num_batches_tracked
+    ours.eval()
+    theirs.eval()
+    x, tx = pair(r.normal(size=shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+
+
+def test_batch_norm_buffers_and_state_dict_interchange_with_torch():
+    ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == [
+        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert [name for name, _ in ours.named_parameters()] == ["weight", "bias"]
+    assert [name for name, _ in ours.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+    assert ours.num_batches_tracked.dtype == cr.int64 and ours.num_batches_tracked.shape == ()
+    theirs(torch.randn(3, 4, 2, 2))
+    ours.load_state_dict(theirs.state_dict())  # torch -> chainrule
+    assert ours.num_batches_tracked.item() == 1
+    assert_close(ours.running_var, theirs.running_var, rtol=1e-6)
+    fresh = torch.nn.BatchNorm2d(4)
+    fresh.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})  # and back
+    assert fresh.num_batches_tracked.item() == 1
+    ours.double()
+    assert ours.running_mean.dtype == cr.float64 and ours.num_batches_tracked.dtype == cr.int64
+
+
+def test_batch_norm_without_tracking_uses_batch_stats_in_eval():
+    ours, theirs = nn.BatchNorm1d(3, track_running_stats=False).double(), torch.nn.BatchNorm1d(
+        3, track_running_stats=False).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "bias"]
+    assert repr(ours) == repr(theirs)
+    ours.eval()
+    theirs.eval()
+    x, tx = pair(rng(6).normal(size=(5, 3)))
+    assert_close(ours(x), theirs(tx))
+
+
+def test_batch_norm_reset_and_defaults():
+    bn = nn.BatchNorm1d(3)
+    assert np.array_equal(bn.weight.detach().numpy(), np.ones(3)) and np.array_equal(bn.bias.detach().numpy(), np.zeros(3))
+    bn(cr.randn(4, 3) * 5 + 2)
+    bn.reset_running_stats()
+    assert np.array_equal(bn.running_mean.numpy(), np.zeros(3)) and np.array_equal(bn.running_var.numpy(), np.ones(3))
+    assert bn.num_batches_tracked.item() == 0
+
+
+@pytest.mark.parametrize("layer, x, message", [
+    (nn.BatchNorm2d(3), cr.randn(2, 3, 4), r"BatchNorm2d\(3.*\(2, 3, 4\)"),
+    (nn.BatchNorm2d(3), cr.randn(2, 4, 4, 4), r"BatchNorm2d\(3.*\(2, 4, 4, 4\)"),
+    (nn.BatchNorm1d(3), cr.randn(2, 3, 4, 4), r"BatchNorm1d\(3.*\(2, 3, 4, 4\)"),
+    (nn.BatchNorm1d(3), cr.randn(1, 3), "more than 1 value per channel"),
+    (nn.LayerNorm(4), cr.randn(2, 3), r"normalized_shape=\(4,\).*\(2, 3\)"),
+])
+def test_norm_layer_input_errors(layer, x, message):
+    with pytest.raises(ValueError, match=message):
+        layer(x)
+
+
+def test_batch_norm_functional_errors():
+    with pytest.raises(ValueError, match="training=False"):
+        F.batch_norm(cr.randn(3, 2), None, None)
+    with pytest.raises(ValueError, match="running_mean"):
+        F.batch_norm(cr.randn(3, 2), cr.zeros(3), cr.ones(2), training=True)
+    with pytest.raises(TypeError, match="dtype"):
+        F.batch_norm(cr.randn(3, 2).double(), cr.zeros(2), cr.ones(2))
+
+
+@pytest.mark.parametrize("args, kwargs", [((10,), {}), ((3, 4), dict(elementwise_affine=False)), ([4], dict(bias=False))])
+def test_layer_norm_layer_matches_torch(args, kwargs):
+    shape = args if len(args) > 1 else tuple(args[0]) if isinstance(args[0], list) else args
+    ours, theirs = nn.LayerNorm(shape, **kwargs).double(), torch.nn.LayerNorm(shape, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    with torch.no_grad():  # non-trivial affine parameters
+        for param in theirs.parameters():
+            param.uniform_(-2, 2)
+    ours.load_state_dict(theirs.state_dict())
+    x, tx = pair(rng(3).normal(size=(2, 5) + tuple(ours.normalized_shape)))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+
+
+def test_norms_float32_stays_float32():
+    x = cr.randn(4, 3, 2, 2, requires_grad=True)
+    for layer in (nn.BatchNorm2d(3), nn.LayerNorm((2, 2))):
+        y = layer(x)
+        y.sum().backward()
+        assert y.dtype == x.grad.dtype == layer.weight.grad.dtype == cr.float32
+    bn = nn.BatchNorm2d(3)
+    bn(x)
+    assert bn.running_mean.dtype == bn.running_var.dtype == cr.float32
+    bn.eval()
+    assert bn(x).dtype == cr.float32
+
+
+def test_batch_norm_float32_is_close_to_torch():
+    x = rng(2).normal(3.0, 2.0, size=(16, 4, 5, 5)).astype(np.float32)
+    ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+    assert_close(ours(cr.tensor(x)), theirs(torch.tensor(x)), rtol=1e-4, atol=1e-5)
+    assert_close(ours.running_var, theirs.running_var, rtol=1e-5)
