@@ -656,7 +656,10 @@ def _init(t, array, requires_grad, grad_fn, output_nr):
 
 
 def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
-    """A Tensor around an existing array, without copying or checks (the ops' fast path)."""
+    """A Tensor around an existing array, without copying or checks (the ops' fast path).
+
+    _init's body is written out here on purpose: every op output passes through this function.
+    """
     t = _new(Tensor)
     t._data = array
     t.grad = None
@@ -724,7 +727,7 @@ def _from_python(data, dtype=None):
     if array.dtype.kind == "f" and not _holds_numpy_floats(data):
         array = array.astype(dtypes.get_default_dtype())
     elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
-        array = array.astype(np.int64)
+        array = _cast_values(array, np.dtype(np.int64))  # NumPy made uint64 of ints beyond int64: refused
     return array
 
 

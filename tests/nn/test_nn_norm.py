@@ -161,14 +161,16 @@ def test_batch_norm_reset_and_defaults():
     (nn.BatchNorm2d(3), cr.randn(2, 4, 4, 4), r"BatchNorm2d\(3.*\(2, 4, 4, 4\)"),
     (nn.BatchNorm1d(3), cr.randn(2, 3, 4, 4), r"BatchNorm1d\(3.*\(2, 3, 4, 4\)"),
     (nn.BatchNorm1d(3), cr.randn(1, 3), "more than 1 value per channel"),
-    (nn.LayerNorm(4), cr.randn(2, 3), r"normalized_shape=\(4,\).*\(2, 3\)"),
+    (nn.LayerNorm(4), cr.randn(2, 3), r"LayerNorm\(\(4,\).*\(\*, 4\).*\(2, 3\)"),
 ])
 def test_norm_layer_input_errors(layer, x, message):
     with pytest.raises(ValueError, match=message):
         layer(x)
 
 
-def test_batch_norm_functional_errors():
+def test_functional_norm_errors():
+    with pytest.raises(ValueError, match=r"normalized_shape=\(4,\).*\(2, 3\)"):
+        F.layer_norm(cr.randn(2, 3), 4)
     with pytest.raises(ValueError, match="training=False"):
         F.batch_norm(cr.randn(3, 2), None, None)
     with pytest.raises(ValueError, match="running_mean"):

@@ -170,6 +170,12 @@ def test_layers_match_torch(name, args, kwargs):
     run_both(ours, theirs, INPUTS["random"])
 
 
+@pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(2)])
+def test_pool_layer_input_errors_name_the_layer(layer):
+    with pytest.raises(ValueError, match=rf"{type(layer).__name__}\(.*\(4, 4\)"):
+        layer(cr.randn(4, 4))
+
+
 def test_max_pool_layer_return_indices():
     run_both(nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True), INPUTS["random"])
 

@@ -127,7 +127,12 @@ class LayerNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input):
-        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        shape = self.normalized_shape
+        if isinstance(input, Tensor) and input.shape[max(input.ndim - len(shape), 0):] != shape:
+            raise ValueError(
+                f"{self!r}: expected input of shape (*, {', '.join(map(str, shape))}), got {tuple(input.shape)}"
+            )
+        return layer_norm(input, shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "

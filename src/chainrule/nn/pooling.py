@@ -1,6 +1,12 @@
 """Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (PyTorch's arguments and reprs)."""
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..tensor import Tensor
 from .module import Module
+
+
+def _check_input(layer, input):
+    if isinstance(input, Tensor) and input.ndim not in (3, 4):
+        raise ValueError(f"{layer!r}: expected input of shape (N, C, H, W) or (C, H, W), got {tuple(input.shape)}")
 
 
 class MaxPool2d(Module):
@@ -14,6 +20,7 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
+        _check_input(self, input)
         return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
 
@@ -34,6 +41,7 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
+        _check_input(self, input)
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                           self.divisor_override)
 
@@ -49,6 +57,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input):
+        _check_input(self, input)
         return adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self):

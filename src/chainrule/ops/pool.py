@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap
+from .conv import ntuple
 from .linalg import matmul
 from .shape import squeeze, unsqueeze
 
@@ -273,8 +274,6 @@ def _batched(input, op):
 
 
 def _windows(x, kernel_size, stride, padding, dilation, ceil_mode, op):
-    from .conv import ntuple
-
     kernel = ntuple(kernel_size, 2, "kernel_size", op)
     stride = kernel if stride is None or stride == [] or stride == () else ntuple(stride, 2, "stride", op)
     padding = ntuple(padding, 2, "padding", op)
