@@ -65,10 +65,10 @@ def uniform_array(shape, dtype, low=0.0, high=1.0, generator=None):
     return values
 
 
-def _float_dtype(dtype):
+def _float_dtype(dtype, op):
     dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(f"random floats need a floating-point dtype, got {dtype}")
+        raise TypeError(f"{op}: random floats need a floating-point dtype, got {dtype}")
     return dtype
 
 
@@ -90,12 +90,12 @@ def _make(array, requires_grad, device):
 
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples of the given size (float32 unless dtype says otherwise)."""
-    return _make(normal_array(size_arg(size, "randn"), _float_dtype(dtype), generator), requires_grad, device)
+    return _make(normal_array(size_arg(size, "randn"), _float_dtype(dtype, "randn"), generator), requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples in [0, 1)."""
-    return _make(uniform_array(size_arg(size, "rand"), _float_dtype(dtype), generator=generator), requires_grad, device)
+    return _make(uniform_array(size_arg(size, "rand"), _float_dtype(dtype, "rand"), generator=generator), requires_grad, device)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None, device=None):
@@ -127,5 +127,5 @@ def rand_like(t, dtype=None, requires_grad=False):
 
 def normal(mean, std, size, generator=None, dtype=None, requires_grad=False):
     mean, std = _scalar_arg(mean, "normal", "mean"), _scalar_arg(std, "normal", "std")
-    values = normal_array(size_arg((size,), "normal"), _float_dtype(dtype), generator) * std + mean
-    return _make(values.astype(_float_dtype(dtype), copy=False), requires_grad, None)
+    values = normal_array(size_arg((size,), "normal"), _float_dtype(dtype, "normal"), generator) * std + mean
+    return _make(values.astype(_float_dtype(dtype, "normal"), copy=False), requires_grad, None)
