@@ -17,14 +17,17 @@ from .function import AccumulateGrad, edge_to
 from .grad_mode import set_grad_enabled
 
 
-def backward(tensors, grad_tensors, retain_graph=None, create_graph=False, inputs=None):
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaf) into every leaf's .grad (or only into `inputs`)."""
+    tensors = _tensor_tuple(tensors, "backward", "tensors")
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
     roots = _roots(tensors, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
     only = None
     if inputs is not None:
-        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        inputs = _tensor_tuple(inputs, "backward", "inputs")
         only = {id(edge_to(t)[0]) for t in inputs}
     _run(roots, retain_graph, create_graph, capture=None, only_leaves=only)
 
@@ -32,9 +35,8 @@ def backward(tensors, grad_tensors, retain_graph=None, create_graph=False, input
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
          materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, returned as a tuple; .grad is not touched."""
-    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
-    single_input = isinstance(inputs, Tensor)
-    inputs = (inputs,) if single_input else tuple(inputs)
+    outputs = _tensor_tuple(outputs, "autograd.grad", "outputs")
+    inputs = _tensor_tuple(inputs, "autograd.grad", "inputs")
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
     roots = _roots(outputs, grad_outputs, "autograd.grad")
@@ -65,6 +67,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(results)
 
 
+def _tensor_tuple(value, caller, what):
+    """A tensor or a sequence of tensors, as a tuple; anything else is a TypeError naming the argument."""
+    if isinstance(value, Tensor):
+        return (value,)
+    try:
+        values = tuple(value)
+    except TypeError:
+        raise TypeError(f"{caller}: {what} must be a tensor or a sequence of tensors, got {type(value).__name__}") from None
+    for item in values:
+        if not isinstance(item, Tensor):
+            raise TypeError(f"{caller}: {what} must hold tensors, got {type(item).__name__}")
+    return values
+
+
 def _roots(tensors, grads, caller):
     roots = []
     for index, (t, g) in enumerate(zip(tensors, grads)):
@@ -83,7 +99,11 @@ def _roots(tensors, grads, caller):
                 )
             g = _wrap(np.ones(t.shape, dtype=t.dtype))
         else:
-            g = g if isinstance(g, Tensor) else _wrap(np.asarray(g, dtype=t.dtype))
+            if not isinstance(g, Tensor):
+                try:
+                    g = _wrap(np.asarray(g, dtype=t.dtype))
+                except (TypeError, ValueError):
+                    raise TypeError(f"{caller}: the gradient for output {index} must be a tensor, got {type(g).__name__}") from None
             if g.shape != t.shape:
                 raise RuntimeError(
                     f"{caller}: the gradient has shape {tuple(g.shape)} but the output has shape {tuple(t.shape)}; they must match"

@@ -306,5 +306,6 @@ def _arrays_of(ctx, results):
 def _op_error(cls, args, err):
     shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
     name = cls.__name__.lower()
-    kind = type(err) if isinstance(err, (ValueError, TypeError)) else OutOfRangeError
+    # NumPy's own error subclasses take other constructor arguments: re-raise as the plain kind
+    kind = OutOfRangeError if isinstance(err, IndexError) else ValueError if isinstance(err, ValueError) else TypeError
     return kind(f"{name}: {err} (input shapes: {shapes})")
