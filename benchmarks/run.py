@@ -227,6 +227,27 @@ def seed2_gradients():
     return backprop, numerical, count
 
 
+# ---- workload 6: conv2d ---------------------------------------------------------------------------
+def conv_step(framework):
+    """conv2d forward + backward: a (64, 16, 28, 28) float32 batch, 32 3x3 filters, padding 1."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 16, 28, 28)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 3, 3)) * 0.1).astype(np.float32)
+    b = np.zeros(32, dtype=np.float32)
+    lib = __import__(framework)
+    functional = lib.nn.functional
+    xt = lib.tensor(x, requires_grad=True)
+    wt, bt = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+
+    def step():
+        xt.grad = wt.grad = bt.grad = None
+        functional.conv2d(xt, wt, bt, padding=1).sum().backward()
+
+    return step
+
+
 # ---- workload 4: memory (one subprocess per framework) -----------------------------------------------
 def memory_run(framework, steps):
     step = {"chainrule": mlp_step_chainrule, "torch": mlp_step_torch, "numpy": mlp_step_numpy}[framework]()
@@ -287,6 +308,10 @@ def measure(workload, framework, args):
                 dict(workload="5. seed 2 net, one full gradient", framework="chainrule numerical", unit="ms",
                      median=n_med * 1e3, min=n_min * 1e3,
                      note=f"{2 * count:,} loss evaluations; {n_med / b_med:,.0f}x backprop")]
+    if workload == "conv":
+        median, best = timed(conv_step(framework), args.repeats * 2, 2)
+        return [dict(workload="6. conv2d fwd+bwd (64,16,28,28), 32 3x3, pad 1", framework=framework, unit="ms",
+                     median=median * 1e3, min=best * 1e3)]
     raise ValueError(f"unknown workload {workload!r}")
 
 
@@ -296,6 +321,7 @@ FRAMEWORKS = {  # which frameworks each workload has
     "deep": ("chainrule",),
     "memory": ("chainrule", "numpy", "torch"),
     "seed2": ("chainrule",),
+    "conv": ("chainrule", "torch"),
 }
 
 
@@ -335,8 +361,8 @@ def table(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workloads", nargs="*", default=["mlp", "ops", "deep", "memory", "seed2"],
-                        help="any of: mlp ops deep memory seed2 (default: all)")
+    parser.add_argument("--workloads", nargs="*", default=["mlp", "ops", "deep", "memory", "seed2", "conv"],
+                        help="any of: mlp ops deep memory seed2 conv (default: all)")
     parser.add_argument("--frameworks", nargs="*", default=["chainrule", "numpy", "torch"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
