@@ -102,3 +102,18 @@ def test_train_errors_are_one_line_without_traceback(args, fragment):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_train_cnn_on_mnist_format_files(tmp_path):
+    rng = np.random.default_rng(1)
+    for prefix, n in (("train", 48), ("t10k", 16)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+        images[np.arange(n), labels * 2, :] = 255
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    result = chainrule("train", "--model", "cnn", "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "2",
+                       "--json", "--no-progress", "--batch-size", "16")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["model"] == "cnn" and metrics["epochs"] == 2

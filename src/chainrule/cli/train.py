@@ -94,9 +94,9 @@ def load_data(args):
         if args.dataset == "digits":  # the cnn takes the images as (N, 1, 8, 8), the others flat
             flat = args.model != "cnn"
             train_set, test_set = (cr.data.load_digits(split=s, flatten=flat) for s in ("train", "test"))
-        elif args.model == "cnn":
-            raise UsageError(f"--model cnn needs images: --dataset digits, mnist or fashion-mnist, not {args.dataset}")
         elif args.dataset == "iris":
+            if args.model == "cnn":
+                raise UsageError("--model cnn needs images: --dataset digits, mnist or fashion-mnist, not iris")
             train_set, test_set = cr.data.load_iris(split="train"), cr.data.load_iris(split="test")
         else:
             kind = cr.data.MNIST if args.dataset == "mnist" else cr.data.FashionMNIST
