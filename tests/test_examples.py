@@ -67,3 +67,25 @@ def test_seed3_tiny_gradients_are_twice_the_notebooks_halved_ones():
                                    "autograd:  3.297442541400256", "2.38476639e+04", "7.87919630e+08"])
 def test_seed4_prints_the_notebooks_numbers(value):
     assert value in run_example("seed4_autodiff.py")
+
+
+def test_cnn_mnist_example_trains_on_idx_files(tmp_path):
+    import gzip
+    import struct
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 128), ("t10k", 64)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 30).astype(np.uint8)
+        images[np.arange(n), 2 + 2 * labels, 3:25] = 255  # one learnable stroke per class
+        for name, array in (("images-idx3", images), ("labels-idx1", labels)):
+            header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+            with gzip.open(tmp_path / f"{prefix}-{name}-ubyte.gz", "wb") as f:
+                f.write(header + array.tobytes())
+    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "cnn_mnist.py"), str(tmp_path), "--epochs", "4",
+                             "--batch-size", "16"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accuracies = [float(v) for v in re.findall(r"test accuracy ([0-9.]+)%", result.stdout)]
+    assert len(accuracies) == 4 and accuracies[-1] > 50
