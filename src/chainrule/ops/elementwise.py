@@ -333,14 +333,17 @@ def _operands(a, b, op):
     Python numbers stay numbers (NumPy keeps the tensor's dtype for them, so float32 stays
     float32); an integer tensor meeting a float becomes the float's dtype instead of float64.
     """
+    if isinstance(a, Tensor):  # the common cases first: they run for every op, backward included
+        if isinstance(b, Tensor):
+            return (a, b) if a._data.dtype == b._data.dtype else _promote(a, b)
+        if type(b) is float and a._data.dtype.kind == "f" or type(b) is int:
+            return a, b
     if isinstance(b, np.generic):
         b = b.item()
     if isinstance(a, np.generic):
         a = a.item()
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a._data.dtype != b._data.dtype:
-            return _promote(a, b)
-        return a, b
+        return (a, b) if a._data.dtype == b._data.dtype else _promote(a, b)
     if isinstance(a, Tensor):
         return _with_number(a, b, op)
     if isinstance(b, Tensor):
@@ -381,15 +384,18 @@ def _promote(a, b):
 
 
 def add(a, b, *, out=None):
-    return write_out(out, Add.apply(*_operands(a, b, "add")), "add")
+    result = Add.apply(*_operands(a, b, "add"))
+    return result if out is None else write_out(out, result, "add")
 
 
 def sub(a, b, *, out=None):
-    return write_out(out, Sub.apply(*_operands(a, b, "sub")), "sub")
+    result = Sub.apply(*_operands(a, b, "sub"))
+    return result if out is None else write_out(out, result, "sub")
 
 
 def mul(a, b, *, out=None):
-    return write_out(out, Mul.apply(*_operands(a, b, "mul")), "mul")
+    result = Mul.apply(*_operands(a, b, "mul"))
+    return result if out is None else write_out(out, result, "mul")
 
 
 def div(a, b, *, out=None):
