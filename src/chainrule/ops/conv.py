@@ -28,6 +28,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
 from ..tensor import Tensor
+from .linear import check_layer_dtypes
 from .reduce import sum
 from .shape import squeeze, unsqueeze
 
@@ -283,15 +284,7 @@ def _check_tensors(op, dims, input, weight, bias):
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), one per out channel, got {tuple(bias.shape)}")
-    kinds = {t.dtype for t in (input, weight, bias) if t is not None}
-    if len(kinds) > 1:
-        raise TypeError(
-            f"{op}: input ({input.dtype}), weight ({weight.dtype})"
-            + (f" and bias ({bias.dtype})" if bias is not None else "")
-            + " must have the same dtype; convert the input (x.float() / x.double()) or the model (model.double())"
-        )
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected floating-point tensors, got {input.dtype}; use x.float()")
+    check_layer_dtypes(op, input, weight, bias)
 
 
 def _check_groups(op, input, weight, groups):

@@ -60,12 +60,17 @@ def _check_linear(input, weight, bias):
     out_shape = weight.shape[:1] if weight.ndim == 2 else ()
     if bias is not None and (bias.ndim > 1 or (bias.shape != out_shape and bias.numel() != 1)):
         raise ValueError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features {out_shape}")
-    dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
-    if len(dtypes) > 1:
+    check_layer_dtypes("linear", input, weight, bias)
+
+
+def check_layer_dtypes(op, input, weight, bias):
+    """A layer's input, weight and bias must share one floating-point dtype (no silent casts)."""
+    kinds = {t.dtype for t in (input, weight, bias) if t is not None}
+    if len(kinds) > 1:
         raise TypeError(
-            f"linear: input ({input.dtype}), weight ({weight.dtype})"
+            f"{op}: input ({input.dtype}), weight ({weight.dtype})"
             + (f" and bias ({bias.dtype})" if bias is not None else "")
             + " must have the same dtype; convert the input (x.float() / x.double()) or the model (model.double())"
         )
     if input.dtype.kind != "f":
-        raise TypeError(f"linear: expected floating-point tensors, got {input.dtype}; use x.float()")
+        raise TypeError(f"{op}: expected floating-point tensors, got {input.dtype}; use x.float()")
