@@ -281,3 +281,47 @@ def test_every_in_place_change_of_a_saved_tensor_is_caught(change):
             layer.weight.add_(1.0)
     with pytest.raises(RuntimeError, match="saved tensor 1 \\(a parameter of shape \\(2, 3\\)"):
         loss.backward()
+
+
+def test_leaf_grads_never_share_memory_with_each_other_or_the_seed():
+    # Add's backward hands the same gradient to both leaves: each .grad must still be its own array
+    x, y = cr.ones(3, requires_grad=True), cr.ones(3, requires_grad=True)
+    seed = cr.tensor([1.0, 2.0, 3.0])
+    (x + y).backward(seed)
+    tx, ty = torch.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+    (tx + ty).backward(torch.tensor([1.0, 2.0, 3.0]))
+    x.grad += 10
+    tx.grad += 10
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+    np.testing.assert_array_equal(seed.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_second_backward_adds_into_the_same_grad_tensor_as_torch():
+    x, tx = cr.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
+    (x * 2).sum().backward()
+    (tx * 2).sum().backward()
+    first, tfirst = x.grad, tx.grad
+    (x * x).sum().backward()
+    (tx * tx).sum().backward()
+    assert (first is x.grad) == (tfirst is tx.grad)
+    np.testing.assert_array_equal(first.numpy(), tfirst.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: (a * b + a / b - b).tanh(),
+    lambda a, b: (a.exp() - b.sigmoid()).relu() * a.log1p(),
+    lambda a, b: -((a * a).sqrt() + b.log()),
+])
+def test_array_backward_and_tensor_backward_agree_with_torch(fn):
+    """Without create_graph, array_backward ops run their formulas on arrays; with it, on Tensors."""
+    rng = np.random.default_rng(0)
+    a_np, b_np = rng.uniform(0.5, 2.0, (4, 3)), rng.uniform(0.5, 2.0, (3,))
+    ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    expected = torch.autograd.grad(fn(ta, tb).sum(), (ta, tb))
+    for create_graph in (False, True):
+        a, b = cr.tensor(a_np, requires_grad=True), cr.tensor(b_np, requires_grad=True)
+        got = cr.autograd.grad(fn(a, b).sum(), (a, b), create_graph=create_graph)
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g.detach().numpy(), e.numpy(), rtol=1e-12)
+            assert g.requires_grad == create_graph

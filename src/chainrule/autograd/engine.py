@@ -8,6 +8,11 @@
    (summing away broadcast dims) and dtype, adds it to that input's buffer, and drops the
    node's own buffer right away.
 4. Leaves end in AccumulateGrad nodes, which add into `.grad`; autograd.grad captures instead.
+
+Without create_graph the gradients travel as bare NumPy arrays: ops whose backward formula holds on
+arrays (`array_backward`) get them directly, the others get them wrapped in Tensors. The walk runs
+under np.errstate(all="ignore"): a gradient that overflows to inf or meets 0 / 0 is silent, as in
+PyTorch (detect_anomaly is the tool that reports it).
 """
 import numpy as np
 
@@ -22,7 +27,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensors = _tensor_tuple(tensors, "backward", "tensors")
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
-    roots = _roots(tensors, grad_tensors, "backward")
+    roots = _roots(tensors, grad_tensors, "backward", create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     only = None
@@ -39,7 +44,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _tensor_tuple(inputs, "autograd.grad", "inputs")
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
-    roots = _roots(outputs, grad_outputs, "autograd.grad")
+    roots = _roots(outputs, grad_outputs, "autograd.grad", create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     capture = {}
@@ -62,7 +67,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "Set allow_unused=True if this is expected."
                 )
         elif not create_graph:
-            g = g.detach()
+            g = _wrap(g)
         results.append(g)
     return tuple(results)
 
@@ -81,7 +86,7 @@ def _tensor_tuple(value, caller, what):
     return values
 
 
-def _roots(tensors, grads, caller):
+def _roots(tensors, grads, caller, create_graph):
     roots = []
     for index, (t, g) in enumerate(zip(tensors, grads)):
         if not isinstance(t, Tensor):
@@ -108,7 +113,7 @@ def _roots(tensors, grads, caller):
                 raise RuntimeError(
                     f"{caller}: the gradient has shape {tuple(g.shape)} but the output has shape {tuple(t.shape)}; they must match"
                 )
-        roots.append((edge_to(t), g))
+        roots.append((edge_to(t), g if create_graph else g._data))
     return roots
 
 
@@ -138,49 +143,63 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
     pending = _dependencies(starts)
     ready = [node for node in starts if pending.get(node, 0) == 0]
     found = {}
+    handed_out = {id(g) for _edge, g in roots}  # arrays a leaf's .grad must not share: see AccumulateGrad
     outer, anomaly.mode.in_backward = anomaly.mode.in_backward, True
     try:
-        _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves)
+        with set_grad_enabled(create_graph), np.errstate(all="ignore"):
+            _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves, handed_out)
     finally:
         anomaly.mode.in_backward = outer
     return found
 
 
-def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves):
-    with set_grad_enabled(create_graph):
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None)
-            if grads is not None:
-                if node._hooks or node._retained:
-                    grads = _tensor_hooks(node, grads, create_graph)
-                if capture is not None:
-                    for index, g in enumerate(grads):
-                        for position in capture.get((node, index), ()):
-                            found[position] = g
-            if type(node) is AccumulateGrad:
-                if grads is not None and grads[0] is not None and capture is None:
-                    if only_leaves is None or id(node) in only_leaves:
-                        node.accumulate(grads[0], create_graph)
+def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves, handed_out):
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node, None)
+        if grads is not None:
+            if node._hooks or node._retained:
+                grads = _tensor_hooks(node, grads, create_graph)
+            if capture is not None:
+                for index, g in enumerate(grads):
+                    for position in capture.get((node, index), ()):
+                        found[position] = g
+        if type(node) is AccumulateGrad:
+            if grads is not None and grads[0] is not None and capture is None:
+                if only_leaves is None or id(node) in only_leaves:
+                    node.accumulate(grads[0], create_graph, handed_out)
+            continue
+        if grads is None:
+            input_grads = None
+        elif node.array_backward and not create_graph and len(grads) == 1 and not anomaly.mode.enabled:
+            input_grads = type(node).backward(node, grads[0])  # the hot path: a built-in op on arrays
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        else:
+            input_grads = _call_backward(node, grads, create_graph)
+        if node._saved and not retain_graph:
+            node._release()
+        for position, edge in enumerate(node._inputs):
+            if edge is None:
                 continue
-            input_grads = _call_backward(node, grads) if grads is not None else None
-            if not retain_graph:
-                node._release()
-            for position, edge in enumerate(node._inputs):
-                if edge is None or edge[0] is None:
-                    continue
-                child, child_index, shape, dtype = edge
-                g = input_grads[position] if input_grads is not None else None
-                if g is not None:
+            child, child_index, shape, dtype = edge
+            if child is None:
+                continue
+            g = input_grads[position] if input_grads is not None else None
+            if g is not None:
+                if create_graph:
                     if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(g, shape, dtype, node, position)
-                    slots = buffers.get(child)
-                    if slots is None:
-                        slots = buffers[child] = [None] * child._n_outputs
-                    slots[child_index] = g if slots[child_index] is None else slots[child_index] + g
-                pending[child] -= 1
-                if pending[child] == 0:
-                    ready.append(child)
+                elif type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+                    g = _fit_array(g, shape, dtype, node, position)
+                slots = buffers.get(child)
+                if slots is None:
+                    slots = buffers[child] = [None] * child._n_outputs
+                slots[child_index] = g if slots[child_index] is None else slots[child_index] + g
+            left = pending[child] - 1
+            pending[child] = left
+            if not left:
+                ready.append(child)
 
 
 def _add(buffers, node, index, g):
@@ -192,43 +211,59 @@ def _add(buffers, node, index, g):
 
 def _tensor_hooks(node, grads, create_graph):
     """Run hooks registered on the non-leaf tensors this node produced, then retain_grad's copies."""
+    as_tensor = _wrap if not create_graph else (lambda g: g)
     if node._hooks:
         for index, hooks in node._hooks.items():
             for hook in hooks:
                 if grads[index] is not None:
-                    result = hook(grads[index])
+                    result = hook(as_tensor(grads[index]))
                     if result is not None:
-                        grads[index] = result
+                        grads[index] = result if create_graph else _array(result)
     if node._retained:
         for index, ref in node._retained.items():
             t = ref()
             g = grads[index]
             if t is not None and g is not None:
-                g = g if create_graph else g.detach()
+                g = g if create_graph else _wrap(np.array(g))  # a copy: the gradient travels on
                 t.grad = g if t.grad is None else t.grad + g
     return grads
 
 
-def _call_backward(node, grads):
-    if len(grads) > 1 and node._materialize_grads and any(g is None for g in grads):
-        grads = [
-            g if g is not None else _wrap(np.zeros(shape, dtype=dtype))
-            for g, (shape, dtype) in zip(grads, node._output_meta)
-        ]
-    result = type(node).backward(node, *grads)
-    if not isinstance(result, tuple):
+def _array(value):
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _call_backward(node, grads, create_graph):
+    if len(grads) > 1 and node._materialize_grads and None in grads:
+        zeros = np.zeros if not create_graph else (lambda shape, dtype: _wrap(np.zeros(shape, dtype)))
+        grads = [g if g is not None else zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._output_meta)]
+    if create_graph or node.array_backward:
+        result = type(node).backward(node, *grads)
+    else:  # a backward written for Tensors only: wrap the arrays, unwrap the results
+        result = type(node).backward(node, *[g if g is None else _wrap(g) for g in grads])
+        result = tuple(_unwrap(g) for g in result) if type(result) is tuple else _unwrap(result)
+    if type(result) is not tuple:
         result = (result,)
     if anomaly.mode.enabled:
         anomaly.check(node, [g._data if isinstance(g, Tensor) else g for g in result], "backward")
+    if len(result) != len(node._inputs):
+        result = _one_per_input(node, result)
+    return result
+
+
+def _unwrap(g):
+    return g._data if isinstance(g, Tensor) else g
+
+
+def _one_per_input(node, result):
+    """Trailing Nones past the inputs are dropped (PyTorch allows them); any other count is an error."""
     expected = len(node._inputs)
     if len(result) > expected and all(r is None for r in result[expected:]):
-        result = result[:expected]
-    if len(result) != expected:
-        raise RuntimeError(
-            f"{node.name()} returned {len(result)} gradients but its forward took {expected} inputs; "
-            "backward must return one gradient (or None) per forward input"
-        )
-    return result
+        return result[:expected]
+    raise RuntimeError(
+        f"{node.name()} returned {len(result)} gradients but its forward took {expected} inputs; "
+        "backward must return one gradient (or None) per forward input"
+    )
 
 
 def _fit(g, shape, dtype, node, position):
@@ -248,3 +283,20 @@ def _fit(g, shape, dtype, node, position):
     if g.dtype != dtype:
         g = g.to(dtype)
     return g
+
+
+def _fit_array(g, shape, dtype, node, position):
+    """_fit for the arrays that travel when no graph is recorded."""
+    g = np.asarray(g)
+    if g.shape != shape:
+        from ..ops.shape import sum_to_array
+
+        try:
+            g = sum_to_array(g, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{node.name()} returned a gradient of shape {g.shape} for input {position}, "
+                f"which has shape {shape}: the shapes must match (or broadcast to it)"
+            ) from None
+    return g if g.dtype == dtype else g.astype(dtype)
+

@@ -12,6 +12,12 @@ Two flavours share this class:
 - `Op` (every built-in op): forward(ctx, *arrays) runs on the arrays inside the tensors and
   returns arrays. Both write backward(ctx, *grads) on Tensors, so a backward is itself
   differentiable and `create_graph=True` gives higher derivatives.
+
+Array backward. Most backward formulas are plain arithmetic (`gy * (1 - y * y)`, `gy @ w`), which
+reads the same on NumPy arrays as on Tensors. An op that says so (`array_backward = True`) is
+handed arrays, and its saved values come back as arrays, whenever no graph of the backward is
+being recorded (create_graph=False, the usual case): each step of its formula is then one NumPy
+call instead of a recorded op. With create_graph=True the same formula runs on Tensors.
 """
 import weakref
 
@@ -39,7 +45,9 @@ class Function:
     _inputs = ()
     _saved = ()
     _freed = False
+    _n_outputs = 1
     needs_input_grad = ()
+    array_backward = False  # True: backward's formula also holds on arrays (see the module docstring)
     _hooks = None  # {output index: [hook, ...]} for tensors this node produced
     _retained = None  # {output index: weakref to a tensor that called retain_grad()}
 
@@ -55,23 +63,36 @@ class Function:
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
                 "if you need to backward through the graph again."
             )
-        return tuple(self._unpack(value, index) for index, value in enumerate(self._saved))
+        if self.array_backward and not _state.enabled:
+            return tuple([self._unpack_array(value, index) for index, value in enumerate(self._saved)])
+        return tuple([self._unpack(value, index) for index, value in enumerate(self._saved)])
 
     def _unpack(self, value, index=0):
         if isinstance(value, _SavedOutput):
             return _wrap(value.array, requires_grad=True, grad_fn=self, output_nr=value.index)
         if isinstance(value, tuple):  # (tensor, version when saved)
-            tensor, version = value
-            if tensor._version != version:
-                raise RuntimeError(
-                    f"{self.name()}: saved tensor {index} ({_describe(tensor)}) was modified by an in-place "
-                    f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
-                    "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
-                )
-            return tensor
+            self._check_version(value, index)
+            return value[0]
         if isinstance(value, (np.ndarray, np.generic)):
             return _wrap(np.asarray(value))  # a constant array
         return value  # a number
+
+    def _unpack_array(self, value, index):
+        if type(value) is tuple:
+            self._check_version(value, index)
+            return value[0]._data
+        if type(value) is _SavedOutput:
+            return value.array
+        return value
+
+    def _check_version(self, saved, index):
+        tensor, version = saved
+        if tensor._version != version:
+            raise RuntimeError(
+                f"{self.name()}: saved tensor {index} ({_describe(tensor)}) was modified by an in-place "
+                f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
+                "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
+            )
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tensors
@@ -132,18 +153,30 @@ class Function:
 
 
 class Op(Function):
-    """A built-in op: forward works on arrays (fast, no Tensor in the way), backward on Tensors."""
+    """A built-in op: forward works on arrays (fast, no Tensor in the way), backward on Tensors
+    (or on arrays, for ops that set array_backward)."""
 
     @classmethod
     def apply(cls, *args):
         ctx = _new(cls)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        # one pass over the arguments: their arrays, and where each one's gradient must go
+        arrays, edges = [], []
         record = False
-        if _state.enabled:
-            needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-            if True in needs:
-                record = True
-                ctx.needs_input_grad = needs
+        enabled = _state.enabled
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if enabled and a.requires_grad:
+                    edges.append(_edge(a))
+                    record = True
+                else:
+                    edges.append(_NO_EDGE)
+            else:
+                arrays.append(a)
+                edges.append(None)
+        if record:
+            ctx._inputs = edges
+            ctx.needs_input_grad = [edge is not None and edge[0] is not None for edge in edges]
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
@@ -160,25 +193,24 @@ class Op(Function):
             if not record:
                 outputs = tuple(_wrap(r) for r in results)
                 return outputs if type(raw) is tuple else outputs[0]
-        ctx._inputs = [_edge(a) if isinstance(a, Tensor) else None for a in args]
-        ctx._n_outputs = len(results)
         if ctx._saved:
-            ctx._saved = tuple(_saved_array(v, args, arrays, results) for v in ctx._saved)
-        outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
-        if type(raw) is not tuple:
-            return outputs[0]
+            ctx._saved = [_saved_array(v, args, arrays, results) if type(v) is np.ndarray else v for v in ctx._saved]
+        if type(raw) is np.ndarray:
+            return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
+        ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
-        return outputs
+        outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
+        return outputs if type(raw) is tuple else outputs[0]
 
 
 def _edge(tensor):
-    """(node, output index, shape, dtype): where tensor's gradient goes and what it must look like."""
-    if not tensor.requires_grad:
-        return _NO_EDGE
+    """(node, output index, shape, dtype): where the gradient of a tensor that requires grad goes,
+    and what it must look like."""
+    data = tensor._data
     node = tensor.grad_fn
     if node is None:
-        return (accumulator(tensor), 0, tensor._data.shape, tensor._data.dtype)
-    return (node, tensor._output_nr, tensor._data.shape, tensor._data.dtype)
+        return (accumulator(tensor), 0, data.shape, data.dtype)
+    return (node, tensor._output_nr, data.shape, data.dtype)
 
 
 _new = object.__new__
@@ -203,20 +235,36 @@ class AccumulateGrad:
 
     next_functions = ()
 
-    def accumulate(self, grad, create_graph):
+    def accumulate(self, grad, create_graph, handed_out):
+        """Add grad (a Tensor with create_graph, else an array) into the leaf's .grad.
+
+        Without create_graph, .grad is added to in place, as in PyTorch; a new .grad never shares
+        memory with another gradient (one handed to another leaf, or a view), so changing one
+        .grad in place can't change another."""
         leaf = self.variable
-        for hook in leaf._hooks or ():
-            result = hook(grad)
-            if result is not None:
-                grad = result
-        if not create_graph:
-            grad = grad.detach()
-        if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
-            grad = _wrap(np.array(grad._data), requires_grad=grad.requires_grad, grad_fn=grad.grad_fn)
-        if leaf.grad is None:
-            leaf.grad = grad
+        if leaf._hooks:
+            grad = _wrap(grad) if not create_graph else grad
+            for hook in leaf._hooks:
+                result = hook(grad)
+                if result is not None:
+                    grad = result
+            grad = grad._data if not create_graph else grad
+        if create_graph:
+            if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
+                grad = _wrap(np.array(grad._data), requires_grad=grad.requires_grad, grad_fn=grad.grad_fn)
+            leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+            return
+        current = leaf.grad
+        if current is None:
+            if id(grad) in handed_out or grad.base is not None or not grad.flags.writeable:
+                grad = np.array(grad)
+            handed_out.add(id(grad))
+            leaf.grad = _wrap(grad)
+        elif current.requires_grad or not current._data.flags.writeable or current.shape != grad.shape:
+            leaf.grad = current.detach() + _wrap(grad)
         else:
-            leaf.grad = leaf.grad + grad
+            current._data += grad
+            current._version += 1
 
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
@@ -242,7 +290,7 @@ def edge_to(tensor):
 
 def _connect(ctx, args, outputs, out_arrays):
     """Record ctx as the node that made `outputs` (Tensors) from `args` (custom Functions)."""
-    ctx._inputs = [_edge(a) if isinstance(a, Tensor) else None for a in args]
+    ctx._inputs = [(_edge(a) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None for a in args]
     ctx._n_outputs = len(outputs)
     ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
     if ctx._saved:
@@ -261,14 +309,14 @@ def _describe(tensor):
 
 
 def _saved_array(value, args, arrays, results):
-    """What an Op saved (arrays or numbers) becomes a reference to an input tensor, an output, or stays."""
-    if type(value) is np.ndarray:
-        for arg, array in zip(args, arrays):
-            if array is value and isinstance(arg, Tensor):
-                return (arg, arg._version)
-        for index, result in enumerate(results):
-            if result is value:
-                return _SavedOutput(index, result)
+    """An array an Op saved becomes a reference to its input tensor (with the tensor's version), or to
+    its output (kept as the array: no node -> output -> node cycle), or stays a constant array."""
+    for arg, array in zip(args, arrays):
+        if array is value and isinstance(arg, Tensor):
+            return (arg, arg._version)
+    for index, result in enumerate(results):
+        if result is value:
+            return _SavedOutput(index, result)
     return value
 
 

@@ -6,12 +6,12 @@ backward hands each input exactly its gradient and skips those nobody asked for:
 """
 from ..autograd.function import Op
 from ..tensor import Tensor
-from .linalg import matmul
-from .reduce import sum
-from .shape import reshape, squeeze, transpose, unsqueeze
+from .shape import reshape, squeeze, unsqueeze
 
 
 class Linear(Op):
+    array_backward = True
+
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         y = x @ weight.T
@@ -24,10 +24,10 @@ class Linear(Op):
         need_x, need_weight, need_bias = ctx.needs_input_grad
         out_features, in_features = weight.shape
         # Every leading dim of x is a batch dim: flatten them so one matmul sums over all of them.
-        gy_rows = reshape(gy, (-1, out_features))
-        gx = matmul(gy, weight) if need_x else None
-        gweight = matmul(transpose(gy_rows, 0, 1), reshape(x, (-1, in_features))) if need_weight else None
-        gbias = sum(gy_rows, 0) if need_bias else None
+        gy_rows = gy.reshape(-1, out_features)
+        gx = gy @ weight if need_x else None
+        gweight = gy_rows.T @ x.reshape(-1, in_features) if need_weight else None
+        gbias = gy_rows.sum(0) if need_bias else None
         return gx, gweight, gbias
 
 

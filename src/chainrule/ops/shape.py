@@ -43,13 +43,20 @@ class SumTo(Op):
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(shape) if lead else y
+        return sum_to_array(x, shape)
 
     def backward(ctx, gy):
         return broadcast_to(gy, ctx.shape), None
+
+
+def sum_to_array(x, shape):
+    """Sum array x down to `shape`, the shape it was broadcast from: the adjoint of broadcasting."""
+    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"sum_to: an array of shape {x.shape} can't be summed to shape {tuple(shape)}")
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    y = x.sum(axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead else y
 
 
 class Cat(Op):
