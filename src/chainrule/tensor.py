@@ -561,6 +561,9 @@ class Tensor:
     def transpose(self, dim0, dim1):
         return _ops.transpose(self, dim0, dim1)
 
+    def swapaxes(self, axis0, axis1):
+        return _ops.transpose(self, axis0, axis1)
+
     def t(self):
         if self.ndim > 2:
             raise ValueError(f"t(): expects a tensor with <= 2 dimensions, got {self.ndim}; use transpose(dim0, dim1)")

@@ -332,12 +332,13 @@ class Where(Op):
 
 # ---- dtype and copies ---------------------------------------------------------------------------
 class Cast(Op):
+    array_backward = True
+
     def forward(ctx, x, dtype):
-        ctx.dtype = x.dtype
         return x.astype(dtype)
 
     def backward(ctx, gy):
-        return cast(gy, ctx.dtype), None
+        return gy, None  # the engine casts every gradient to its input's dtype
 
 
 class Clone(Op):

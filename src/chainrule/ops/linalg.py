@@ -2,10 +2,11 @@
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .elementwise import _operands, write_out
-from .shape import squeeze, transpose, unsqueeze
 
 
 class MatMul(Op):
+    array_backward = True
+
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a @ b
@@ -16,17 +17,17 @@ class MatMul(Op):
         if a.ndim == 1 and b.ndim == 1:  # dot product: gy is a scalar
             return (gy * b if need_a else None), (gy * a if need_b else None)
         # Treat a vector as a one-row (a) or one-column (b) matrix, then undo that on its gradient.
-        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
-        b2 = unsqueeze(b, -1) if b.ndim == 1 else b
-        gy2 = unsqueeze(gy, -2) if a.ndim == 1 else gy
-        gy2 = unsqueeze(gy2, -1) if b.ndim == 1 else gy2
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        gy2 = gy.reshape(gy.shape[:-1] + (1, gy.shape[-1])) if a.ndim == 1 else gy
+        gy2 = gy2.reshape(gy2.shape + (1,)) if b.ndim == 1 else gy2
         ga = gb = None
         if need_a:
-            ga = gy2 @ transpose(b2, -1, -2)
-            ga = squeeze(ga, -2) if a.ndim == 1 else ga
+            ga = gy2 @ b2.swapaxes(-1, -2)
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
         if need_b:
-            gb = transpose(a2, -1, -2) @ gy2
-            gb = squeeze(gb, -1) if b.ndim == 1 else gb
+            gb = a2.swapaxes(-1, -2) @ gy2
+            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
         return ga, gb  # batch dims that were broadcast are summed away by the engine
 
 

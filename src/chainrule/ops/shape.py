@@ -12,12 +12,14 @@ from ..tensor import Tensor
 
 
 class Reshape(Op):
+    array_backward = True
+
     def forward(ctx, x, shape):
         ctx.shape = x.shape
         return x.reshape(shape)
 
     def backward(ctx, gy):
-        return reshape(gy, ctx.shape), None
+        return gy.reshape(ctx.shape), None
 
 
 class Permute(Op):
