@@ -69,12 +69,12 @@ def _log_softmax_rows(z):
     rest being the sum of the others: -log p of a dominant class stays e^-44, not 0. Returns log p,
     the index of each row's largest logit, and each row's rest (1 - p_top = rest / (1 + rest)).
     """
-    top = z.argmax(axis=1)[:, None]
-    shifted = z - np.take_along_axis(z, top, axis=1)
+    rows, top = np.arange(len(z)), z.argmax(axis=1)
+    shifted = z - z[rows, top][:, None]
     others = np.exp(shifted)
-    np.put_along_axis(others, top, 0, axis=1)
-    rest = others.sum(axis=1, keepdims=True)
-    return shifted - np.log1p(rest), top, rest
+    others[rows, top] = 0
+    rest = others.sum(axis=1)
+    return shifted - np.log1p(rest)[:, None], top, rest
 
 
 def _softmax_minus_target(logp, weights, top, rest):
@@ -83,12 +83,13 @@ def _softmax_minus_target(logp, weights, top, rest):
     At the most likely class p - 1 rounds to 0 when p = 1 - e^-44 (PyTorch's kernel returns that 0);
     there it is computed with 1 - p = rest / (1 + rest) instead, which keeps the e^-44.
     """
+    rows = np.arange(len(logp))
     grad = np.exp(logp)
-    total = weights.sum(axis=1, keepdims=True)
-    p_top, w_top = np.take_along_axis(grad, top, axis=1), np.take_along_axis(weights, top, axis=1)
-    grad *= total
+    total = weights.sum(axis=1)
+    p_top, w_top = grad[rows, top], weights[rows, top]
+    grad *= total[:, None]
     grad -= weights
-    np.put_along_axis(grad, top, (total - w_top) * p_top - w_top * (rest / (1 + rest)), axis=1)
+    grad[rows, top] = (total - w_top) * p_top - w_top * (rest / (1 + rest))
     return grad
 
 
@@ -118,7 +119,7 @@ def _index_weights(target, class_weight, ignore_index, dtype):
 
 def _index_losses(logp, target, class_weight, ignore_index, smoothing):
     keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
-    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    picked = logp[np.arange(len(logp)), safe]
     losses = -(1 - smoothing) * sample_weight * picked
     if smoothing:  # label smoothing spreads `smoothing` evenly over the C classes
         all_classes = logp if class_weight is None else logp * class_weight
@@ -141,7 +142,7 @@ def _index_target_weights(target, class_weight, ignore_index, smoothing, shape, 
 class NllLoss(Op):
     def forward(ctx, logp, target, class_weight, ignore_index, reduction):
         keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
-        losses = -sample_weight * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+        losses = -sample_weight * logp[np.arange(len(logp)), safe]
         denominator = float(sample_weight.sum())
         ctx.options = (target, class_weight, ignore_index, reduction, denominator)
         ctx.shape = logp.shape
