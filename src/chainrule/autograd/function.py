@@ -46,7 +46,6 @@ class Function:
     _saved = ()
     _freed = False
     _n_outputs = 1
-    needs_input_grad = ()
     array_backward = False  # True: backward's formula also holds on arrays (see the module docstring)
     _hooks = None  # {output index: [hook, ...]} for tensors this node produced
     _retained = None  # {output index: weakref to a tensor that called retain_grad()}
@@ -94,6 +93,11 @@ class Function:
                 "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
             )
 
+    @property
+    def needs_input_grad(self):
+        """Per forward argument: whether its gradient is wanted (it is a tensor that requires grad)."""
+        return tuple([edge is not None and edge[0] is not None for edge in self._inputs])
+
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tensors
 
@@ -124,7 +128,7 @@ class Function:
     def apply(cls, *args):
         ctx = cls.__new__(cls)
         record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx._inputs = [(_edge(a) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None for a in args]
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -176,7 +180,6 @@ class Op(Function):
                 edges.append(None)
         if record:
             ctx._inputs = edges
-            ctx.needs_input_grad = [edge is not None and edge[0] is not None for edge in edges]
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
