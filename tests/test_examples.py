@@ -89,3 +89,24 @@ def test_cnn_mnist_example_trains_on_idx_files(tmp_path):
     assert result.returncode == 0, result.stderr
     accuracies = [float(v) for v in re.findall(r"test accuracy ([0-9.]+)%", result.stdout)]
     assert len(accuracies) == 4 and accuracies[-1] > 50
+
+
+def test_digits_written_as_idx_train_the_mnist_example(tmp_path):
+    import numpy as np
+
+    import chainrule as cr
+
+    subprocess.run([sys.executable, os.path.join(EXAMPLES, "digits_to_idx.py"), str(tmp_path)], check=True,
+                   capture_output=True, timeout=120)
+    train, test = cr.data.MNIST(tmp_path, train=True), cr.data.MNIST(tmp_path, train=False)
+    digits_train = cr.data.load_digits(split="train", flatten=False)
+    assert (len(train), len(test)) == (len(digits_train), len(cr.data.load_digits(split="test")))
+    np.testing.assert_array_equal(train.tensors[1].numpy(), digits_train.tensors[1].numpy())
+    # the 28x28 image, shrunk back by averaging 3x3 blocks of its 24x24 middle, is close to the 8x8 digit
+    images = train.tensors[0].numpy()[:, 0, 2:26, 2:26].reshape(-1, 8, 3, 8, 3).mean(axis=(2, 4))
+    original = digits_train.tensors[0].numpy()[:, 0]
+    assert np.abs(images - original).mean() < 0.1 and np.corrcoef(images.ravel(), original.ravel())[0, 1] > 0.97
+    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "cnn_mnist.py"), str(tmp_path), "--epochs", "3"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert float(re.findall(r"test accuracy ([0-9.]+)%", result.stdout)[-1]) > 80
