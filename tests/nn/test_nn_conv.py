@@ -93,6 +93,75 @@ def test_conv2d_random_geometry_matches_torch(n, groups, c, o, size, kernel, str
     run_both(lambda *t: F.conv2d(*t, **options), lambda *t: TF.conv2d(*t, **options), [x, w, r.normal(size=o * groups)])
 
 
+def _blocks_of(monkeypatch, images, x_shape, w_shape, stride, padding, dilation, groups):
+    """Make the convolution run over blocks of `images` whole images (see conv.BLOCK_BYTES)."""
+    from chainrule.ops import conv
+
+    pads = tuple((p, p) for p in padding)
+    geo = conv.Geometry(stride, pads, dilation, groups)
+    plan = conv._Plan(x_shape, w_shape, geo, np.float64)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", images * plan.rows * plan.hg * plan.wg * 8)
+    assert conv._Plan(x_shape, w_shape, geo, np.float64).block == min(images, x_shape[0])
+
+
+BLOCK_CASES = [  # images per block, N, stride, dilation, groups: partial last blocks, one block for all
+    (1, 3, (1, 1), (1, 1), 1), (2, 5, (1, 1), (1, 1), 1), (3, 5, (1, 1), (2, 1), 2),
+    (5, 5, (1, 1), (1, 1), 1), (8, 5, (1, 1), (1, 2), 1), (2, 5, (2, 1), (1, 1), 2), (4, 7, (2, 2), (1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("images, n, stride, dilation, groups", BLOCK_CASES)
+@pytest.mark.parametrize("needs", ["all", "input", "weight"])
+def test_conv2d_blocks_of_images_match_torch(monkeypatch, images, n, stride, dilation, groups, needs):
+    x_shape, w_shape = (n, 4, 6, 7), (6, 4 // groups, 3, 2)
+    _blocks_of(monkeypatch, images, x_shape, w_shape, stride, (1, 2), dilation, groups)
+    r = rng(images + n)
+    (x, tx), (w, tw), (b, tb) = (pair(r.normal(size=shape), requires_grad=False) for shape in (x_shape, w_shape, 6))
+    wanted = {"all": [(x, tx), (w, tw), (b, tb)], "input": [(x, tx)], "weight": [(w, tw)]}[needs]
+    for ours, theirs in wanted:
+        ours.requires_grad_(True)
+        theirs.requires_grad_(True)
+    options = dict(stride=stride, padding=(1, 2), dilation=dilation, groups=groups)
+    y, ty = F.conv2d(x, w, b, **options), TF.conv2d(tx, tw, tb, **options)
+    assert_close(y, ty)
+    gy = r.normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([x, w, b], [tx, tw, tb])
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv2d_second_derivatives_over_blocks_match_torch(monkeypatch, stride):
+    _blocks_of(monkeypatch, 2, (3, 2, 6, 5), (4, 2, 3, 3), (stride, stride), (1, 1), (1, 1), 1)
+    x, w = random_array((3, 2, 6, 5), 1), random_array((4, 2, 3, 3), 2)
+    check_second_order(lambda lib, a, b: lib.nn.functional.conv2d(a, b, padding=1, stride=stride) ** 2, x, w)
+
+
+def test_conv1d_blocks_of_images_match_torch(monkeypatch):
+    _blocks_of(monkeypatch, 2, (5, 3, 1, 9), (4, 3, 1, 3), (1, 1), (0, 1), (1, 1), 1)
+    r = rng(6)
+    run_both(lambda *t: F.conv1d(*t, padding=1), lambda *t: TF.conv1d(*t, padding=1),
+             [r.normal(size=(5, 3, 9)), r.normal(size=(4, 3, 3)), r.normal(size=4)])
+
+
+def test_conv2d_float32_default_blocks_match_torch():
+    # 28x28 images: several blocks of the default size, the last one partial
+    from chainrule.ops import conv
+
+    x_shape, w_shape = (9, 16, 28, 28), (8, 16, 3, 3)
+    plan = conv._Plan(x_shape, w_shape, conv.Geometry((1, 1), ((1, 1), (1, 1)), (1, 1), 1), np.float32)
+    assert 1 < plan.block < 9 and 9 % plan.block
+    r = rng(8)
+    (x, tx), (w, tw) = (pair(r.normal(size=shape), dtype=np.float32) for shape in (x_shape, w_shape))
+    y, ty = F.conv2d(x, w, padding=1), TF.conv2d(tx, tw, padding=1)
+    assert_close(y, ty, rtol=1e-4, atol=1e-4)
+    gy = r.normal(size=ty.shape).astype(np.float32)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert x.grad.dtype == w.grad.dtype == cr.float32
+    assert_grads_close([x, w], [tx, tw], rtol=1e-4, atol=1e-3)
+
+
 def test_conv2d_unbatched_input():
     r = rng(4)
     run_both(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),

@@ -1,21 +1,28 @@
-"""conv1d and conv2d on NumPy: im2col, then ONE large matmul.
+"""conv1d and conv2d on NumPy: im2col, then a matmul, over blocks of whole images.
 
 Forward. Every receptive field of the zero-padded input is copied into a column of `cols`
 (rows: the C * kh * kw values of one field, columns: the output positions), and
     y = weight as (O, C*kh*kw) @ cols
-gives every output at once. Backward, for the output gradient gy:
-    grad weight = gy as (O, positions) @ cols.T     (one matmul, reusing the forward's cols)
+gives the outputs. Backward, for the output gradient gy:
+    grad weight = gy as (O, positions) @ cols.T     (made as its transpose, cols @ gy.T: faster)
     grad input  = col2im(weight.T @ gy)             (a transposed convolution: each column of
                                                     weight.T @ gy is added back onto its field)
     grad bias   = gy summed over N and the positions
 With groups, C and O split into G blocks and each matmul is batched over a leading G dim.
 
-The grid. Padded inputs live channel-first, as (C, N, Hp, Wp). A strided convolution has one
-column per output position (N, Ho, Wo). At stride 1 the columns cover the whole padded grid
-(N, Hp, Wp) instead: the extra positions are garbage, dropped in forward and given a zero
+Blocks. The GEMMs are tiled over their columns: a block of a few whole images (BLOCK_BYTES of
+cols, about 2 MB) at a time, with each block's cols, gy and results in buffers reused by every
+block. These stay in cache, and no big working array is made: the fresh pages of one would cost
+more to fault in than the copies themselves. Backward recomputes each block's cols from x rather
+than keep them all; one loop makes both gradients, so each block's gy columns are copied once.
+
+The grid. Padded images live channel-first, as (C, n, Hp, Wp). A strided convolution has one
+column per output position (n, Ho, Wo). At stride 1 the columns cover the whole padded grid
+(n, Hp, Wp) instead: the extra positions are garbage, dropped in forward and given a zero
 gradient in backward. In exchange the taps of one channel are one long contiguous run of the
 buffer, so the copies of im2col and the adds of col2im move whole slabs, not rows of Wo values:
-about 2x faster for 28x28 images, for about 15% more matmul work.
+about 2x faster for 28x28 images, for about 15% more matmul work. col2im goes tap by tap over
+rows in (i, j, c) order, so that each add is a single run over all the channels.
 
 conv1d is conv2d on a height-1 view of its arrays. The three ops (the convolution, its input
 gradient and its weight gradient) are each other's backward, so any order of derivative works.
@@ -45,10 +52,10 @@ class Geometry(NamedTuple):
 class _Plan:
     """Sizes of one convolution: input (N, C, H, W), weight (O, C/G, kh, kw), output (N, O, Ho, Wo)."""
 
-    def __init__(self, x_shape, w_shape, geo):
+    def __init__(self, x_shape, w_shape, geo, dtype):
         self.n, self.c, self.h, self.w = x_shape
         self.o, _, self.kh, self.kw = w_shape
-        self.geo = geo
+        self.geo, self.dtype = geo, np.dtype(dtype)
         (self.top, bottom), (self.left, right) = geo.padding
         self.hp, self.wp = self.h + self.top + bottom, self.w + self.left + right
         (self.sh, self.sw), (self.dh, self.dw) = geo.stride, geo.dilation
@@ -58,78 +65,138 @@ class _Plan:
         self.hg, self.wg = (self.hp, self.wp) if whole_grid else (self.ho, self.wo)  # column positions
         # how far past the buffer's end the last taps of the whole grid read
         self.tail = self.dh * (self.kh - 1) * self.wp + self.dw * (self.kw - 1) if whole_grid else 0
-        self.positions = self.n * self.hg * self.wg
+        self.rows = self.c * self.kh * self.kw  # rows of cols, over all groups
+        column_bytes = self.rows * self.hg * self.wg * self.dtype.itemsize  # one image's columns
+        self.block = max(1, min(self.n, BLOCK_BYTES // max(column_bytes, 1)))  # images per block
 
-    def buffer(self, dtype):
-        """Zeros of shape (C, N, Hp, Wp), with `tail` more zeros behind them."""
-        size = self.c * self.n * self.hp * self.wp
-        return np.zeros(size + self.tail, dtype)[:size].reshape(self.c, self.n, self.hp, self.wp)
+    def blocks(self):
+        """(first, end) image ranges of the blocks."""
+        return [(n0, min(n0 + self.block, self.n)) for n0 in range(0, self.n, self.block)]
 
     def interior(self, padded):
-        """The unpadded input (C, N, H, W) inside a padded (C, N, Hp, Wp) buffer."""
+        """The unpadded images (C, n, H, W) inside a padded (C, n, Hp, Wp) buffer."""
         return padded[:, :, self.top:self.top + self.h, self.left:self.left + self.w]
 
     def taps(self, padded):
-        """(C, kh, kw, N, Hg, Wg) view: the value each kernel tap meets at each column position."""
+        """(G, C/G, kh, kw, n, Hg, Wg) view: the value each kernel tap meets at each column position."""
         sc, sn, sy, sx = padded.strides
-        shape = (self.c, self.kh, self.kw, self.n, self.hg, self.wg)
-        return as_strided(padded, shape, (sc, sy * self.dh, sx * self.dw, sn, sy * self.sh, sx * self.sw))
+        groups = self.geo.groups
+        shape = (groups, self.c // groups, self.kh, self.kw, padded.shape[1], self.hg, self.wg)
+        strides = (sc * (self.c // groups), sc, sy * self.dh, sx * self.dw, sn, sy * self.sh, sx * self.sw)
+        return as_strided(padded, shape, strides)
 
 
-# ---- array kernels -------------------------------------------------------------------------------
-def _im2col(x, plan):
-    """cols of shape (G, C/G * kh * kw, positions): row (c, i, j) holds tap (i, j) of channel c."""
-    padded = plan.buffer(x.dtype)
-    plan.interior(padded)[...] = x.transpose(1, 0, 2, 3)
-    rows = plan.c // plan.geo.groups * plan.kh * plan.kw
-    return np.ascontiguousarray(plan.taps(padded)).reshape(plan.geo.groups, rows, plan.positions)
+BLOCK_BYTES = 2**21  # the size of one block of cols: small enough to stay in cache and to be reused by malloc
 
 
-def _col2im(gcols, plan, dtype):
-    """The adjoint of _im2col: add each column of gcols back onto the input positions it came from."""
-    gcols = gcols.reshape(plan.c, plan.kh, plan.kw, plan.n, plan.hg, plan.wg)
-    padded = plan.buffer(dtype)
-    taps = plan.taps(padded)
-    for i in range(plan.kh):  # a loop over the kernel taps only: each add moves a whole slab
+class _Scratch:
+    """The working arrays of one call, made once per shape and reused by every block (the last block
+    may be smaller: one more set). Only valid positions are ever written into the `zeros` ones, so
+    their padding and garbage positions stay zero from block to block."""
+
+    def __init__(self, plan):
+        self.plan, self.arrays = plan, {}
+
+    def empty(self, name, shape):
+        return self._get(name, shape, np.empty)
+
+    def zeros(self, name, shape):
+        return self._get(name, shape, np.zeros)
+
+    def padded(self, name, images):
+        """Zeros of shape (C, images, Hp, Wp), with `tail` more zeros behind them: (that buffer, its
+        interior, its taps), the views made once too."""
+        key = (name, images)
+        if key not in self.arrays:
+            plan = self.plan
+            size = plan.c * images * plan.hp * plan.wp
+            padded = np.zeros(size + plan.tail, plan.dtype)[:size].reshape(plan.c, images, plan.hp, plan.wp)
+            self.arrays[key] = padded, plan.interior(padded), plan.taps(padded)
+        return self.arrays[key]
+
+    def _get(self, name, shape, make):
+        key = (name, shape)
+        if key not in self.arrays:
+            self.arrays[key] = make(shape, self.plan.dtype)
+        return self.arrays[key]
+
+
+# ---- array kernels: a loop over blocks of whole images, one matmul per block and result ----------
+def _cols(x, n0, n1, scratch):
+    """The im2col of images n0:n1 of x: (G, C/G * kh * kw, positions), row (c, i, j) holding tap (i, j)
+    of channel c of the group. The images are first copied into a zero-padded (C, n, Hp, Wp) buffer."""
+    plan = scratch.plan
+    _, interior, taps = scratch.padded("x", n1 - n0)
+    interior[...] = x[n0:n1].transpose(1, 0, 2, 3)
+    cols = scratch.empty("cols", taps.shape)
+    np.copyto(cols, taps)
+    return cols.reshape(plan.geo.groups, plan.rows // plan.geo.groups, -1)  # a view
+
+
+def _col2im(gcols, n0, n1, scratch, grad_input):
+    """The adjoint of _cols for gcols with rows in (i, j, c) order (see _grouped): add each column back
+    onto the positions it came from, in a padded buffer whose interior is the gradient of images n0:n1."""
+    plan = scratch.plan
+    padded, interior, taps = scratch.padded("gx", n1 - n0)
+    padded.fill(0)
+    groups = plan.geo.groups
+    gcols = gcols.reshape(groups, plan.kh, plan.kw, plan.c // groups, n1 - n0, plan.hg, plan.wg)
+    for i in range(plan.kh):  # a loop over the kernel taps only: at stride 1 each add is one run per group
         for j in range(plan.kw):
-            tap = taps[:, i, j]
+            tap = taps[:, :, i, j]
             tap += gcols[:, i, j]
-    return np.ascontiguousarray(plan.interior(padded).transpose(1, 0, 2, 3))
+    grad_input[n0:n1] = interior.transpose(1, 0, 2, 3)
 
 
-def _gy_columns(gy, plan):
-    """gy (N, O, Ho, Wo) as (G, O/G, positions), zero at the garbage positions of the whole grid."""
-    moved = gy.transpose(1, 0, 2, 3)
-    if (plan.hg, plan.wg) == (plan.ho, plan.wo):
-        columns = np.ascontiguousarray(moved)
-    else:
-        columns = np.zeros((plan.o, plan.n, plan.hg, plan.wg), gy.dtype)
-        columns[:, :, :plan.ho, :plan.wo] = moved
-    return columns.reshape(plan.geo.groups, plan.o // plan.geo.groups, plan.positions)
+def _gy_columns(gy, n0, n1, scratch):
+    """gy of images n0:n1 as (G, O/G, positions), zero at the garbage positions of the whole grid."""
+    plan = scratch.plan
+    columns = scratch.zeros("gy", (plan.o, n1 - n0, plan.hg, plan.wg))
+    columns[:, :, :plan.ho, :plan.wo] = gy[n0:n1].transpose(1, 0, 2, 3)
+    return columns.reshape(plan.geo.groups, plan.o // plan.geo.groups, -1)
 
 
-def _grouped(weight, groups):
-    return weight.reshape(groups, weight.shape[0] // groups, -1)  # (G, O/G, C/G * kh * kw)
+def _grouped(weight, groups, taps_first=False):
+    """weight (O, C/G, kh, kw) as (G, O/G, C/G * kh * kw), columns in (c, i, j) order like the rows of
+    cols, or in (i, j, c) order: then the rows of weight.T @ gy hold one tap of all channels in a run."""
+    o, group_channels, kh, kw = weight.shape
+    weight = weight.reshape(groups, o // groups, group_channels, kh, kw)
+    return (weight.transpose(0, 1, 3, 4, 2) if taps_first else weight).reshape(groups, o // groups, -1)
 
 
-def _forward(x, weight, bias, plan, cols):
-    y = (_grouped(weight, plan.geo.groups) @ cols).reshape(plan.o, plan.n, plan.hg, plan.wg)
-    y = y[:, :, :plan.ho, :plan.wo].transpose(1, 0, 2, 3)
-    out = np.empty((plan.n, plan.o, plan.ho, plan.wo), x.dtype)
-    if bias is None:
-        np.copyto(out, y)
-    else:
-        np.add(y, bias.reshape(-1, 1, 1), out=out)  # the bias rides along with the transposing copy
+def _forward(x, weight, bias, plan):
+    out = np.empty((plan.n, plan.o, plan.ho, plan.wo), plan.dtype)
+    weight, scratch = _grouped(weight, plan.geo.groups), _Scratch(plan)
+    for n0, n1 in plan.blocks():
+        cols = _cols(x, n0, n1, scratch)
+        y = np.matmul(weight, cols, out=scratch.empty("y", (*weight.shape[:2], cols.shape[2])))
+        y = y.reshape(plan.o, n1 - n0, plan.hg, plan.wg)
+        if bias is not None:
+            y += bias.reshape(-1, 1, 1, 1)  # on the cached block: long runs, unlike the copy below
+        out[n0:n1] = y[:, :, :plan.ho, :plan.wo].transpose(1, 0, 2, 3)
     return out
 
 
-def _input_grad(gy_cols, weight, plan, dtype):
-    gcols = _grouped(weight, plan.geo.groups).transpose(0, 2, 1) @ gy_cols
-    return _col2im(gcols, plan, dtype)
-
-
-def _weight_grad(cols, gy_cols, w_shape):
-    return (gy_cols @ cols.transpose(0, 2, 1)).reshape(w_shape)
+def _backward(gy, x, weight, plan, want_input, want_weight):
+    """(grad input or None, grad weight or None) in one loop over the blocks, where each block's gy
+    columns serve both. x is needed for the weight's gradient only, weight for the input's only."""
+    groups, scratch = plan.geo.groups, _Scratch(plan)
+    if want_weight:  # made transposed, (G, C/G * kh * kw, O/G): the faster matmul here
+        grad_weight_t = np.zeros((groups, plan.rows // groups, plan.o // groups), plan.dtype)
+    if want_input:
+        grad_input = np.empty((plan.n, plan.c, plan.h, plan.w), plan.dtype)
+        weight_t = _grouped(weight, groups, taps_first=True).transpose(0, 2, 1)
+    for n0, n1 in plan.blocks():
+        gy_cols = _gy_columns(gy, n0, n1, scratch)
+        if want_weight:
+            cols = _cols(x, n0, n1, scratch)
+            block_grad = scratch.empty("gw", grad_weight_t.shape)
+            grad_weight_t += np.matmul(cols, gy_cols.transpose(0, 2, 1), out=block_grad)
+        if want_input:
+            gcols = scratch.empty("gcols", (groups, weight_t.shape[1], gy_cols.shape[2]))
+            _col2im(np.matmul(weight_t, gy_cols, out=gcols), n0, n1, scratch, grad_input)
+    return (grad_input if want_input else None,
+            np.ascontiguousarray(grad_weight_t.transpose(0, 2, 1)) if want_weight else None)
 
 
 # 1-d convolutions run as 2-d ones over a height-1 view of every array
@@ -148,36 +215,37 @@ def _like(a, ndim):
 # ---- the ops: each one's backward is made of the other two -----------------------------------------
 class Convolution(Op):
     def forward(ctx, x, weight, bias, geo):
-        plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), geo)
-        cols = _im2col(_as_4d(x), plan)
+        plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), geo, x.dtype)
         ctx.geo = geo
-        keep_cols = any(ctx.needs_input_grad[1:2])  # the weight's gradient will want them
-        ctx.save_for_backward(x, weight, cols if keep_cols else None)
-        return _like(_forward(x, _as_4d(weight), bias, plan, cols), x.ndim)
+        ctx.save_for_backward(x, weight)
+        return _like(_forward(_as_4d(x), _as_4d(weight), bias, plan), x.ndim)
 
     def backward(ctx, gy):
-        x, weight, cols = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        gy_cols = None
-        if need_x and need_weight:  # both gradients start from gy in column layout: make it once
-            plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), ctx.geo)
-            gy_cols = _gy_columns(_as_4d(gy._data), plan)
-        gx = ConvolutionInputGrad.apply(gy, weight, x.shape, ctx.geo, gy_cols) if need_x else None
-        gw = ConvolutionWeightGrad.apply(x, gy, weight.shape, ctx.geo, cols._data, gy_cols) if need_weight else None
+        gx_array = gw_array = None
+        if need_x and need_weight:  # one loop over the blocks makes both; each op then records its own
+            plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), ctx.geo, x.dtype)
+            gx_array, gw_array = _backward(_as_4d(gy._data), _as_4d(x._data), _as_4d(weight._data), plan, True, True)
+            gx_array, gw_array = _like(gx_array, x.ndim), gw_array.reshape(weight.shape)
+        gx = ConvolutionInputGrad.apply(gy, weight, x.shape, ctx.geo, gx_array) if need_x else None
+        gw = ConvolutionWeightGrad.apply(x, gy, weight.shape, ctx.geo, gw_array) if need_weight else None
         gb = sum(gy, (0, *range(2, gy.ndim))) if need_bias else None
         return gx, gw, gb, None
 
 
 class ConvolutionInputGrad(Op):
     """The gradient of a convolution with respect to its input: a transposed convolution of gy.
-    gy_cols: gy already in column layout (_gy_columns), or None."""
+    result: the gradient when the caller already computed it (see Convolution.backward), or None."""
 
-    def forward(ctx, gy, weight, x_shape, geo, gy_cols=None):
+    def forward(ctx, gy, weight, x_shape, geo, result=None):
         ctx.geo = geo
         ctx.save_for_backward(gy, weight)
-        plan = _Plan(_as_4d_shape(x_shape), _as_4d_shape(weight.shape), geo)
-        gy_cols = _gy_columns(_as_4d(gy), plan) if gy_cols is None else gy_cols
-        return _like(_input_grad(gy_cols, _as_4d(weight), plan, gy.dtype), len(x_shape))
+        if result is not None:
+            return result
+        plan = _Plan(_as_4d_shape(x_shape), _as_4d_shape(weight.shape), geo, gy.dtype)
+        grad_input, _ = _backward(_as_4d(gy), None, _as_4d(weight), plan, True, False)
+        return _like(grad_input, len(x_shape))
 
     def backward(ctx, ggx):
         gy, weight = ctx.saved_tensors
@@ -188,23 +256,24 @@ class ConvolutionInputGrad(Op):
 
 
 class ConvolutionWeightGrad(Op):
-    """The gradient of a convolution with respect to its weight. cols (the forward's im2col of x)
-    and gy_cols (gy in column layout): passed when the caller already has them, else None."""
+    """The gradient of a convolution with respect to its weight.
+    result: the gradient when the caller already computed it (see Convolution.backward), or None."""
 
-    def forward(ctx, x, gy, w_shape, geo, cols=None, gy_cols=None):
+    def forward(ctx, x, gy, w_shape, geo, result=None):
         ctx.geo = geo
         ctx.save_for_backward(x, gy)
-        plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(w_shape), geo)
-        cols = _im2col(_as_4d(x), plan) if cols is None else cols
-        gy_cols = _gy_columns(_as_4d(gy), plan) if gy_cols is None else gy_cols
-        return _weight_grad(cols, gy_cols, w_shape)
+        if result is not None:
+            return result
+        plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(w_shape), geo, x.dtype)
+        _, grad_weight = _backward(_as_4d(gy), _as_4d(x), None, plan, False, True)
+        return grad_weight.reshape(w_shape)
 
     def backward(ctx, ggw):
         x, gy = ctx.saved_tensors
         need_x, need_gy = ctx.needs_input_grad[:2]
         g_x = ConvolutionInputGrad.apply(gy, ggw, x.shape, ctx.geo) if need_x else None
         g_gy = Convolution.apply(x, ggw, None, ctx.geo) if need_gy else None
-        return g_x, g_gy, None, None, None, None
+        return g_x, g_gy, None, None, None
 
 
 # ---- the functions users call --------------------------------------------------------------------
