@@ -5,7 +5,8 @@ in the same run, one after another, with the same thread count.
     python benchmarks/run.py --workloads mlp ops  # a subset
     python benchmarks/run.py --frameworks chainrule numpy --repeats 5
 
-Times are the median and min of several repeats after a warm-up; "ratio" divides by the reference
+Times are the median and min of several repeats after a warm-up; the timed comparisons (mlp, ops,
+conv) run in --rounds rounds with the frameworks taking turns. "ratio" divides by the reference
 (hand-written NumPy where it exists, else PyTorch).
 """
 import argparse
@@ -325,23 +326,44 @@ FRAMEWORKS = {  # which frameworks each workload has
 }
 
 
+INTERLEAVED = ("mlp", "ops", "conv")  # the timed comparisons: their frameworks take turns, round after round
+
+
 def run(args):
-    """Each (workload, framework) in its own process, one after another, with the same thread count."""
+    """Each (workload, framework) in its own process, one after another, with the same thread count.
+
+    The timed comparisons run in --rounds rounds, the frameworks taking turns in each, so that a slow
+    spell of a shared machine falls on all of them alike; a row gives the median of the rounds' medians
+    and the min of their mins."""
     rows = []
     env = dict(os.environ, **{name: str(args.threads) for name in THREADS_ENV})
     for workload in args.workloads:
-        for framework in FRAMEWORKS[workload]:
-            if framework in ("chainrule", "numpy", "torch") and framework not in args.frameworks:
-                continue
-            command = [sys.executable, __file__, "--child", workload, framework, "--repeats", str(args.repeats),
-                       "--threads", str(args.threads), "--steps", str(args.steps)]
-            done = subprocess.run(command, capture_output=True, text=True, env=env)
-            if done.returncode != 0:
-                print(f"({workload}/{framework} failed: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
-                continue
-            rows += json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"  done: {workload} / {framework}", file=sys.stderr)
+        rounds = args.rounds if workload in INTERLEAVED else 1
+        results = {}
+        for _ in range(rounds):
+            for framework in FRAMEWORKS[workload]:
+                if framework in ("chainrule", "numpy", "torch") and framework not in args.frameworks:
+                    continue
+                command = [sys.executable, __file__, "--child", workload, framework, "--repeats", str(args.repeats),
+                           "--threads", str(args.threads), "--steps", str(args.steps)]
+                done = subprocess.run(command, capture_output=True, text=True, env=env)
+                if done.returncode != 0:
+                    print(f"({workload}/{framework} failed: {done.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+                    continue
+                results.setdefault(framework, []).append(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(f"  done: {workload} / {framework}", file=sys.stderr)
+        for runs in results.values():
+            rows += runs[0] if len(runs) == 1 else [_combine(runs)]
     return rows
+
+
+def _combine(runs):
+    """One row from the one-row results of several rounds."""
+    row = dict(runs[0][0])
+    row["median"] = statistics.median(r[0]["median"] for r in runs)
+    row["min"] = min(r[0]["min"] for r in runs)
+    row["note"] = f"{len(runs)} rounds"
+    return row
 
 
 def table(rows):
@@ -365,6 +387,7 @@ def main():
                         help="any of: mlp ops deep memory seed2 conv (default: all)")
     parser.add_argument("--frameworks", nargs="*", default=["chainrule", "numpy", "torch"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the timed comparisons (mlp, ops, conv)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--steps", type=int, default=1000, help="steps for the memory workload")
     parser.add_argument("--json", default="benchmarks/results.json")
