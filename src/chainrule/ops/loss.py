@@ -26,6 +26,8 @@ REDUCTIONS = ("mean", "sum", "none")
 class CrossEntropy(Op):
     """z: logits (N, C). target: class indices (N,) or class probabilities (N, C)."""
 
+    array_backward = True  # backward is written for both: arrays without create_graph, Tensors with it
+
     def forward(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
         with np.errstate(all="ignore"):  # -inf logits: nan where PyTorch's is nan (0 * -inf), silently
             logp, ctx.top, ctx.top_rest = _log_softmax_rows(z)
@@ -44,22 +46,27 @@ class CrossEntropy(Op):
         class_weight, ignore_index, reduction, smoothing, denominator = ctx.options
         need_z, need_target = ctx.needs_input_grad[:2]
         create_graph = is_grad_enabled()
+        constant = _wrap if create_graph else (lambda array: array)
         scale = _gradient_scale(gy, reduction, denominator)
         if target.dtype.kind == "f":
             weights = _soft_target_weights(target, class_weight, smoothing)  # Tensor ops: target may need grad
         else:
-            weights = _wrap(_index_target_weights(target._data, class_weight, ignore_index, smoothing, z.shape, z.dtype))
+            weights = constant(_index_target_weights(_array(target), class_weight, ignore_index, smoothing, z.shape, z.dtype))
         graph_logp = log_softmax(z, 1) if create_graph else logp  # create_graph: log p as a function of z
         gz = gt = None
         if need_z:
-            gz = _wrap(_softmax_minus_target(logp._data, weights._data, ctx.top, ctx.top_rest))
+            gz = constant(_softmax_minus_target(_array(logp), _array(weights), ctx.top, ctx.top_rest))
             if create_graph:
                 gz = _with_graph(gz, graph_logp, weights)
             gz = scale * gz
         if need_target:
             gt = scale * graph_logp * (smoothing - 1)
-            gt = gt if class_weight is None else gt * _wrap(class_weight)
+            gt = gt if class_weight is None else gt * constant(class_weight)
         return gz, gt, None, None, None, None
+
+
+def _array(value):
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _log_softmax_rows(z):
@@ -166,7 +173,7 @@ def _reduce_array(losses, reduction, denominator, dtype):
 
 def _gradient_scale(gy, reduction, denominator):
     if reduction == "none":
-        return reshape(gy, (-1, 1))
+        return gy.reshape(-1, 1)
     if reduction == "mean":
         return gy / denominator if denominator else gy * 0.0  # all ignored: no gradient, as in PyTorch
     return gy
