@@ -62,8 +62,16 @@ class Function:
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
                 "if you need to backward through the graph again."
             )
-        if self.array_backward and not _state.enabled:
-            return tuple([self._unpack_array(value, index) for index, value in enumerate(self._saved)])
+        if self.array_backward and not _state.enabled:  # the arrays themselves (see the module docstring)
+            arrays = []
+            for index, value in enumerate(self._saved):
+                if type(value) is tuple:  # an input: (tensor, version when saved)
+                    self._check_version(value, index)
+                    value = value[0]._data
+                elif type(value) is _SavedOutput:
+                    value = value.array
+                arrays.append(value)
+            return tuple(arrays)
         return tuple([self._unpack(value, index) for index, value in enumerate(self._saved)])
 
     def _unpack(self, value, index=0):
@@ -75,14 +83,6 @@ class Function:
         if isinstance(value, (np.ndarray, np.generic)):
             return _wrap(np.asarray(value))  # a constant array
         return value  # a number
-
-    def _unpack_array(self, value, index):
-        if type(value) is tuple:
-            self._check_version(value, index)
-            return value[0]._data
-        if type(value) is _SavedOutput:
-            return value.array
-        return value
 
     def _check_version(self, saved, index):
         tensor, version = saved
