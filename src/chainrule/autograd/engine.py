@@ -180,11 +180,9 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
         if node._saved and not retain_graph:
             node._release()
         for position, edge in enumerate(node._inputs):
-            if edge is None:
+            if edge is None or edge[0] is None:
                 continue
             child, child_index, shape, dtype = edge
-            if child is None:
-                continue
             g = input_grads[position] if input_grads is not None else None
             if g is not None:
                 if create_graph:
