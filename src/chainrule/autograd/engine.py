@@ -117,20 +117,20 @@ def _roots(tensors, grads, caller, create_graph):
     return roots
 
 
-def _dependencies(nodes):
-    """How many edges point at each node reachable from `nodes`."""
-    counts = {}
-    stack = list(nodes)
-    seen = set(stack)
+def _dependencies(starts):
+    """How many edges point at each node reachable from `starts` (a start no edge points at: 0)."""
+    counts = dict.fromkeys(starts, 0)  # also the set of nodes seen
+    stack = list(starts)
     while stack:
         node = stack.pop()
         for edge in node._inputs:
             if edge is None or edge[0] is None:
                 continue
             child = edge[0]
-            counts[child] = counts.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
+            if child in counts:
+                counts[child] += 1
+            else:
+                counts[child] = 1
                 stack.append(child)
     return counts
 
@@ -141,7 +141,7 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
         _add(buffers, node, index, g)
     starts = list(dict.fromkeys(node for (node, _), _g in roots))
     pending = _dependencies(starts)
-    ready = [node for node in starts if pending.get(node, 0) == 0]
+    ready = [node for node in starts if pending[node] == 0]
     found = {}
     handed_out = {id(g) for _edge, g in roots}  # arrays a leaf's .grad must not share: see AccumulateGrad
     outer, anomaly.mode.in_backward = anomaly.mode.in_backward, True
@@ -154,6 +154,7 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
 
 
 def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves, handed_out):
+    mode = anomaly.mode
     while ready:
         node = ready.pop()
         grads = buffers.pop(node, None)
@@ -170,20 +171,20 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                     node.accumulate(grads[0], create_graph, handed_out)
             continue
         if grads is None:
-            input_grads = None
-        elif node.array_backward and not create_graph and len(grads) == 1 and not anomaly.mode.enabled:
+            input_grads = (None,) * len(node._inputs)
+        elif node.array_backward and not create_graph and len(grads) == 1 and not mode.enabled:
             input_grads = type(node).backward(node, grads[0])  # the hot path: a built-in op on arrays
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
         else:
             input_grads = _call_backward(node, grads, create_graph)
         if node._saved and not retain_graph:
-            node._release()
+            node._saved = None  # freed: reading saved_tensors again raises
         for position, edge in enumerate(node._inputs):
             if edge is None or edge[0] is None:
                 continue
             child, child_index, shape, dtype = edge
-            g = input_grads[position] if input_grads is not None else None
+            g = input_grads[position]
             if g is not None:
                 if create_graph:
                     if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:

@@ -43,8 +43,7 @@ class Function:
     """Base class of every graph node. Subclass it with static forward(ctx, ...) and backward(ctx, ...)."""
 
     _inputs = ()
-    _saved = ()
-    _freed = False
+    _saved = ()  # what save_for_backward stored, resolved by apply; None once backward freed it
     _n_outputs = 1
     array_backward = False  # True: backward's formula also holds on arrays (see the module docstring)
     _hooks = None  # {output index: [hook, ...]} for tensors this node produced
@@ -56,7 +55,8 @@ class Function:
 
     @property
     def saved_tensors(self):
-        if self._freed:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(
                 f"{self.name()}: trying to backward through the graph a second time (or to read saved "
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
@@ -64,7 +64,7 @@ class Function:
             )
         if self.array_backward and not _state.enabled:  # the arrays themselves (see the module docstring)
             arrays = []
-            for index, value in enumerate(self._saved):
+            for index, value in enumerate(saved):
                 if type(value) is tuple:  # an input: (tensor, version when saved)
                     self._check_version(value, index)
                     value = value[0]._data
@@ -72,7 +72,7 @@ class Function:
                     value = value.array
                 arrays.append(value)
             return tuple(arrays)
-        return tuple([self._unpack(value, index) for index, value in enumerate(self._saved)])
+        return tuple([self._unpack(value, index) for index, value in enumerate(saved)])
 
     def _unpack(self, value, index=0):
         if isinstance(value, _SavedOutput):
@@ -149,12 +149,6 @@ class Function:
     def backward(ctx, *grads):
         raise NotImplementedError("a Function subclass must define backward(ctx, *grads) to be differentiated")
 
-    def _release(self):
-        """Drop the saved values once backward ran (unless retain_graph)."""
-        if self._saved:
-            self._saved = ()
-            self._freed = True
-
 
 class Op(Function):
     """A built-in op: forward works on arrays (fast, no Tensor in the way), backward on Tensors
@@ -187,23 +181,27 @@ class Op(Function):
         if anomaly.mode.enabled and not anomaly.mode.in_backward:
             ctx._created_at = anomaly.creation_site()
             anomaly.check(ctx, raw if type(raw) is tuple else (np.asarray(raw),), "forward")
-        if type(raw) is np.ndarray:  # the common case: one array out
-            if not record:
-                return _wrap(raw)
-            results = (raw,)
-        else:
-            results = _arrays_of(ctx, raw if type(raw) is tuple else (raw,))
-            if not record:
-                outputs = tuple(_wrap(r) for r in results)
-                return outputs if type(raw) is tuple else outputs[0]
+        if type(raw) is not np.ndarray:  # several arrays out, or a NumPy scalar
+            return _outputs(ctx, raw, record, args)
+        if not record:
+            return _wrap(raw)
         if ctx._saved:
-            ctx._saved = [_saved_array(v, args, arrays, results) if type(v) is np.ndarray else v for v in ctx._saved]
-        if type(raw) is np.ndarray:
-            return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
+            ctx._saved = _resolve_saved(ctx._saved, args, (raw,))
+        return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
+
+
+def _outputs(ctx, raw, record, args):
+    """Op.apply's ending for an op that returned a tuple of arrays (or a NumPy scalar)."""
+    results = _arrays_of(ctx, raw if type(raw) is tuple else (raw,))
+    if record:
+        if ctx._saved:
+            ctx._saved = _resolve_saved(ctx._saved, args, results)
         ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
         outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
-        return outputs if type(raw) is tuple else outputs[0]
+    else:
+        outputs = tuple(_wrap(r) for r in results)
+    return outputs if type(raw) is tuple else outputs[0]
 
 
 def _edge(tensor):
@@ -311,11 +309,21 @@ def _describe(tensor):
     return f"{kind} of shape {tuple(tensor.shape)} and dtype {tensor.dtype}"
 
 
-def _saved_array(value, args, arrays, results):
+def _resolve_saved(saved, args, results):
+    """What an Op saved, as kept on its node: each array becomes a reference to an input or output."""
+    resolved = []
+    for value in saved:
+        if type(value) is np.ndarray:
+            value = _saved_array(value, args, results)
+        resolved.append(value)
+    return resolved
+
+
+def _saved_array(value, args, results):
     """An array an Op saved becomes a reference to its input tensor (with the tensor's version), or to
     its output (kept as the array: no node -> output -> node cycle), or stays a constant array."""
-    for arg, array in zip(args, arrays):
-        if array is value and isinstance(arg, Tensor):
+    for arg in args:
+        if isinstance(arg, Tensor) and arg._data is value:
             return (arg, arg._version)
     for index, result in enumerate(results):
         if result is value:
