@@ -188,9 +188,9 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
             if g is not None:
                 if create_graph:
                     if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:
-                        g = _fit(g, shape, dtype, node, position)
+                        g = _fit(g, shape, dtype, node, position, True)
                 elif type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
-                    g = _fit_array(g, shape, dtype, node, position)
+                    g = _fit(g, shape, dtype, node, position, False)
                 slots = buffers.get(child)
                 if slots is None:
                     slots = buffers[child] = [None] * child._n_outputs
@@ -265,37 +265,22 @@ def _one_per_input(node, result):
     )
 
 
-def _fit(g, shape, dtype, node, position):
-    """Sum a gradient down to its input's shape and give it the input's dtype."""
-    if not isinstance(g, Tensor):
-        g = _wrap(np.asarray(g))
-    if g.shape != shape:
-        from ..ops import sum_to
+def _fit(g, shape, dtype, node, position, create_graph):
+    """Sum a gradient down to its input's shape and give it the input's dtype: a Tensor (recorded, with
+    create_graph) or an array."""
+    from ..ops.shape import sum_to, sum_to_array
 
+    if create_graph:
+        g, sum_down, cast = (g if isinstance(g, Tensor) else _wrap(np.asarray(g))), sum_to, (lambda t: t.to(dtype))
+    else:
+        g, sum_down, cast = np.asarray(g), sum_to_array, (lambda a: a.astype(dtype))
+    if g.shape != shape:
         try:
-            g = sum_to(g, shape)
+            g = sum_down(g, shape)
         except ValueError:
             raise RuntimeError(
                 f"{node.name()} returned a gradient of shape {tuple(g.shape)} for input {position}, "
                 f"which has shape {shape}: the shapes must match (or broadcast to it)"
             ) from None
-    if g.dtype != dtype:
-        g = g.to(dtype)
-    return g
-
-
-def _fit_array(g, shape, dtype, node, position):
-    """_fit for the arrays that travel when no graph is recorded."""
-    g = np.asarray(g)
-    if g.shape != shape:
-        from ..ops.shape import sum_to_array
-
-        try:
-            g = sum_to_array(g, shape)
-        except ValueError:
-            raise RuntimeError(
-                f"{node.name()} returned a gradient of shape {g.shape} for input {position}, "
-                f"which has shape {shape}: the shapes must match (or broadcast to it)"
-            ) from None
-    return g if g.dtype == dtype else g.astype(dtype)
+    return g if g.dtype == dtype else cast(g)
 
