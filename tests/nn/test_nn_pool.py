@@ -71,6 +71,35 @@ def test_max_pool2d_nan_and_minus_inf_windows_like_torch():
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1, 5, 7), (2, 3, 6, 6), (1, 2, 9, 4)])
+@pytest.mark.parametrize("kernel_size", [2, 3, (2, 3), (1, 2)])
+def test_max_pool2d_tiling_windows_match_torch_exactly(dtype, shape, kernel_size):
+    # stride == kernel (the CNN case), odd sizes drop the last rows/columns; ties, NaN (several per
+    # window), -inf and -0.0 among the values; gradients with inf and NaN in gy; batch 1 and dtypes kept
+    generator = rng(sum(shape))
+    x = generator.integers(-1, 2, size=shape).astype(dtype)
+    x[generator.random(shape) < 0.1] = np.nan
+    x[generator.random(shape) < 0.1] = -np.inf
+    x[generator.random(shape) < 0.1] = -0.0
+    ours, theirs = pair(x, dtype=dtype)
+    (y, index), (ty, tindex) = F.max_pool2d(ours, kernel_size, return_indices=True), TF.max_pool2d(
+        theirs, kernel_size, return_indices=True)
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())  # NaN where torch has NaN
+    np.testing.assert_array_equal(index.numpy(), tindex.numpy())
+    gy = generator.normal(size=ty.shape).astype(dtype)
+    gy.reshape(-1)[:2] = [np.inf, np.nan]
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    assert y.dtype == ours.grad.dtype == dtype
+
+
+def test_max_pool2d_with_over_256_taps_matches_torch():
+    x = rng(6).integers(0, 4, size=(1, 2, 17, 18)).astype(np.float64)  # ties among 289 taps per window
+    run_both(lambda t: F.max_pool2d(t, 17, return_indices=True), lambda t: TF.max_pool2d(t, 17, return_indices=True), x)
+
+
 @pytest.mark.parametrize("window", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)])
 def test_max_pool2d_routes_nan_and_inf_gradients_only_to_the_maximum(window):
     x, tx = pair(INPUTS["random"])

@@ -108,14 +108,17 @@ class MaxPool2d(Op):
 
 
 def _max_and_tap(taps):
+    """Running maximum over the taps, in order. Each strided tap is first copied into one reused
+    contiguous buffer: NumPy's compares run several times faster on contiguous memory."""
     values = taps[0].copy()
-    for view in taps[1:]:
-        np.maximum(values, view, out=values)  # NaN propagates, as in PyTorch
     tap = np.zeros(values.shape, np.uint8 if len(taps) <= 256 else np.int64)
-    for index in range(len(taps) - 1, -1, -1):  # backwards, so the FIRST equal tap is the one kept
-        equal = taps[index] == values
-        tap *= ~equal  # multiply and add, not np.where: several times faster on small ints
-        tap += equal * tap.dtype.type(index)
+    view_copy, greater, winners = np.empty_like(values), np.empty(values.shape, bool), np.empty_like(tap)
+    for index, view in enumerate(taps[1:], 1):
+        np.copyto(view_copy, view)
+        np.greater(view_copy, values, out=greater)  # strictly: on ties the FIRST equal tap stays
+        np.maximum(view_copy, values, out=values)  # NaN propagates, as in PyTorch
+        np.multiply(greater, tap.dtype.type(index), out=winners)
+        np.maximum(tap, winners, out=tap)  # taps come in increasing order: the winner's index is the larger
     if np.isnan(values).any():  # PyTorch's kernel: a NaN always wins, so the last NaN is kept
         for index, view in enumerate(taps):
             tap[np.isnan(view)] = index
@@ -129,12 +132,15 @@ class MaxPoolScatter(Op):
         ctx.tap, ctx.win = tap, win
         padded = np.zeros(win.padded_shape, g.dtype)
         finite = np.isfinite(g).all()
+        won = np.empty(tap.shape, bool)
         for index, view in enumerate(win.taps(padded)):
-            routed = _where_tap(tap == index, g, finite)
+            np.equal(tap, index, out=won)
             if win.overlapping:
-                view += routed
-            else:  # every input position belongs to one window at most: assigning is enough
-                view[...] = routed
+                view += _where_tap(won, g, finite)
+            elif finite:  # every input position belongs to one window at most: writing is enough
+                np.multiply(g, won, out=view)
+            else:
+                view[...] = np.where(won, g, 0)
         return np.ascontiguousarray(win.interior(padded))
 
     def backward(ctx, ggx):
