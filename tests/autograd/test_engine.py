@@ -325,3 +325,15 @@ def test_array_backward_and_tensor_backward_agree_with_torch(fn):
         for g, e in zip(got, expected):
             np.testing.assert_allclose(g.detach().numpy(), e.numpy(), rtol=1e-12)
             assert g.requires_grad == create_graph
+
+
+def test_grad_set_from_a_hook_result_is_a_copy_like_torch():
+    keep, tkeep = cr.tensor([5.0, 5.0]), torch.tensor([5.0, 5.0])
+    x, tx = cr.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    x.register_hook(lambda g: keep)
+    tx.register_hook(lambda g: tkeep)
+    for _ in range(2):
+        (x * 3).sum().backward()
+        (tx * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(keep.numpy(), tkeep.numpy())

@@ -243,12 +243,13 @@ class AccumulateGrad:
         memory with another gradient (one handed to another leaf, or a view), so changing one
         .grad in place can't change another."""
         leaf = self.variable
+        replaced = False  # by a hook: then the array may be anybody's, so .grad gets a copy
         if leaf._hooks:
             grad = _wrap(grad) if not create_graph else grad
             for hook in leaf._hooks:
                 result = hook(grad)
                 if result is not None:
-                    grad = result
+                    grad, replaced = result, True
             grad = grad._data if not create_graph else grad
         if create_graph:
             if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
@@ -257,7 +258,7 @@ class AccumulateGrad:
             return
         current = leaf.grad
         if current is None:
-            if id(grad) in handed_out or grad.base is not None or not grad.flags.writeable:
+            if replaced or id(grad) in handed_out or grad.base is not None or not grad.flags.writeable:
                 grad = np.array(grad)
             handed_out.add(id(grad))
             leaf.grad = _wrap(grad)
