@@ -337,3 +337,23 @@ def test_grad_set_from_a_hook_result_is_a_copy_like_torch():
         (tx * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
     np.testing.assert_array_equal(keep.numpy(), tkeep.numpy())
+
+
+def test_a_custom_backward_returning_a_saved_tensor_never_lets_grad_alias_it():
+    class PassSaved(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(x)
+            return x * w
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return None, x  # d(x * w)/dw for a summed loss: x itself
+
+    x = cr.tensor([1.0, 2.0])
+    w = cr.ones(2, requires_grad=True)
+    for _ in range(2):
+        PassSaved.apply(x, w).sum().backward()
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])  # accumulating into w.grad left x alone
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])

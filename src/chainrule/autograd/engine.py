@@ -18,7 +18,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 from . import anomaly
-from .function import AccumulateGrad, edge_to
+from .function import AccumulateGrad, Op, edge_to
 from .grad_mode import set_grad_enabled
 
 
@@ -240,7 +240,10 @@ def _call_backward(node, grads, create_graph):
         result = type(node).backward(node, *grads)
     else:  # a backward written for Tensors only: wrap the arrays, unwrap the results
         result = type(node).backward(node, *[g if g is None else _wrap(g) for g in grads])
-        result = tuple(_unwrap(g) for g in result) if type(result) is tuple else _unwrap(result)
+        # a custom Function may return a tensor it holds (an input, a saved one): take a copy, which
+        # a .grad may then own; built-in ops return fresh arrays
+        unwrap = _unwrap if isinstance(node, Op) else _unwrap_copy
+        result = tuple(unwrap(g) for g in result) if type(result) is tuple else unwrap(result)
     if type(result) is not tuple:
         result = (result,)
     if anomaly.mode.enabled:
@@ -252,6 +255,10 @@ def _call_backward(node, grads, create_graph):
 
 def _unwrap(g):
     return g._data if isinstance(g, Tensor) else g
+
+
+def _unwrap_copy(g):
+    return np.array(g._data) if isinstance(g, Tensor) else g
 
 
 def _one_per_input(node, result):
