@@ -1,6 +1,7 @@
 """Indexing (t[key]) and gather against PyTorch and finite differences."""
 import numpy as np
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -202,3 +203,19 @@ def test_random_combined_keys_match_torch(data):
         return p
 
     check_torch(lambda m, t: t[tuple(part(m, p) for p in key)] * 2.0, _X.copy())
+
+
+@pytest.mark.parametrize("key", [
+    (None, slice(None), [0], Ellipsis, [0]),  # found by hypothesis: the Ellipsis stands for no dims
+    (slice(None), [0], Ellipsis, [1, 2]),
+    ([0], Ellipsis, [2], [1]),
+])
+def test_an_ellipsis_for_no_dims_does_not_separate_array_indices(key):
+    def part(m, p):
+        return m.tensor(p, dtype=m.int64) if isinstance(p, list) else p
+
+    check_torch(lambda m, t: t[tuple(part(m, p) for p in key)] * 2.0, _X.copy())
+    mine, theirs = cr.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    mine[tuple(part(cr, p) for p in key)] = 1.0
+    theirs[tuple(part(torch, p) for p in key)] = 1.0
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())

@@ -72,8 +72,7 @@ _INDEX_PARTS = (numbers.Integral, slice, type(None), type(Ellipsis), np.ndarray,
 
 
 def getitem(x, key):
-    key = index_key(key)
-    parts = key if isinstance(key, tuple) else (key,)
+    parts = key = _index_parts(index_key(key), x.ndim)
     if _mixes_ints_and_arrays(parts):
         x = GetItem.apply(x, _ints_step(parts))
         key = _arrays_step(parts)
@@ -82,8 +81,7 @@ def getitem(x, key):
 
 def setitem_array(array, key, value):
     """array[key] = value in place, with the same PyTorch index order as getitem."""
-    key = index_key(key)
-    parts = key if isinstance(key, tuple) else (key,)
+    parts = key = _index_parts(index_key(key), array.ndim)
     try:
         if _mixes_ints_and_arrays(parts):
             array = array[_ints_step(parts)]  # ints, slices and None only: a view, so writes reach `array`
@@ -94,6 +92,26 @@ def setitem_array(array, key, value):
     except (ValueError, TypeError) as err:
         kind = ValueError if isinstance(err, ValueError) else TypeError
         raise kind(f"setitem: {err} (tensor shape {array.shape})") from None
+
+
+def _index_parts(key, ndim):
+    """The key as a tuple of parts, without an Ellipsis that stands for no dims: for NumPy even an
+    empty Ellipsis keeps two array indices apart (their dims then go first), for PyTorch it does not
+    (t[:, [0], ..., [0]] of a 3-d t: (2, 1) in PyTorch, (1, 2) in NumPy)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(p is Ellipsis for p in parts) and _dims_taken(parts) == ndim:
+        parts = tuple(p for p in parts if p is not Ellipsis)
+    return parts
+
+
+def _dims_taken(parts):
+    """How many dims of the tensor the parts of a key index (None, Ellipsis and a bool scalar: none)."""
+    taken = 0
+    for p in parts:
+        if p is None or p is Ellipsis or isinstance(p, (bool, np.bool_)):
+            continue
+        taken += p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1
+    return taken
 
 
 def _mixes_ints_and_arrays(parts):
