@@ -1,5 +1,4 @@
 """Conv1d and Conv2d layers, with PyTorch's arguments, attributes, initialisation and repr."""
-import math
 
 import numpy as np
 
@@ -53,13 +52,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_ with a = sqrt(5): bound 1 / sqrt(fan_in), fan_in = in_channels / groups * prod(kernel)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         self._check_input(input)

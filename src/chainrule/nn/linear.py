@@ -1,5 +1,4 @@
 """Linear and Identity layers."""
-import math
 
 import numpy as np
 
@@ -33,12 +32,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_ with a = sqrt(5) gives bound = 1 / sqrt(fan_in): PyTorch's default
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         return linear(input, self.weight, self.bias)
