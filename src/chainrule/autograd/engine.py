@@ -143,7 +143,7 @@ def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
     pending = _dependencies(starts)
     ready = [node for node in starts if pending[node] == 0]
     found = {}
-    handed_out = {id(g) for _edge, g in roots}  # arrays a leaf's .grad must not share: see AccumulateGrad
+    handed_out = {id(g) for _edge, g in roots}  # arrays a leaf's .grad must not own: see AccumulateGrad
     outer, anomaly.mode.in_backward = anomaly.mode.in_backward, True
     try:
         with set_grad_enabled(create_graph), np.errstate(all="ignore"):
@@ -178,6 +178,9 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                 input_grads = (input_grads,)
         else:
             input_grads = _call_backward(node, grads, create_graph)
+            if not create_graph and not isinstance(node, Op):
+                # a custom Function may return a tensor it holds (an input, a saved one): no .grad may own it
+                handed_out.update(id(g) for g in input_grads if g is not None)
         if node._saved and not retain_graph:
             node._saved = None  # freed: reading saved_tensors again raises
         for position, edge in enumerate(node._inputs):
@@ -240,10 +243,7 @@ def _call_backward(node, grads, create_graph):
         result = type(node).backward(node, *grads)
     else:  # a backward written for Tensors only: wrap the arrays, unwrap the results
         result = type(node).backward(node, *[g if g is None else _wrap(g) for g in grads])
-        # a custom Function may return a tensor it holds (an input, a saved one): take a copy, which
-        # a .grad may then own; built-in ops return fresh arrays
-        unwrap = _unwrap if isinstance(node, Op) else _unwrap_copy
-        result = tuple(unwrap(g) for g in result) if type(result) is tuple else unwrap(result)
+        result = tuple(_unwrap(g) for g in result) if type(result) is tuple else _unwrap(result)
     if type(result) is not tuple:
         result = (result,)
     if anomaly.mode.enabled:
@@ -255,10 +255,6 @@ def _call_backward(node, grads, create_graph):
 
 def _unwrap(g):
     return g._data if isinstance(g, Tensor) else g
-
-
-def _unwrap_copy(g):
-    return np.array(g._data) if isinstance(g, Tensor) else g
 
 
 def _one_per_input(node, result):

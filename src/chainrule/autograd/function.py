@@ -240,8 +240,9 @@ class AccumulateGrad:
         """Add grad (a Tensor with create_graph, else an array) into the leaf's .grad.
 
         Without create_graph, .grad is added to in place, as in PyTorch; a new .grad never shares
-        memory with another gradient (one handed to another leaf, or a view), so changing one
-        .grad in place can't change another."""
+        memory with another gradient (one handed to another leaf, a view, an array a custom
+        Function's backward returned, a hook's result), so changing one .grad in place can't
+        change anything else."""
         leaf = self.variable
         replaced = False  # by a hook: then the array may be anybody's, so .grad gets a copy
         if leaf._hooks:
