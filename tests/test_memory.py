@@ -11,7 +11,7 @@ import tracemalloc
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import nn
-from chainrule.autograd.function import Function
+from chainrule.autograd.function import Node
 
 WARM_UP, STEPS = 100, 1000
 SLACK_BYTES = 16 * 1024  # allocator and interpreter noise; one leaked graph per step is ~3.6 KB, ~3 MB in all
@@ -21,7 +21,7 @@ def live_objects():
     """(number of chainrule Tensors, number of graph nodes) alive now."""
     gc.collect()
     types = [type(o) for o in gc.get_objects()]  # type(), not isinstance: no lazy module attribute is touched
-    return sum(issubclass(t, cr.Tensor) for t in types), sum(issubclass(t, Function) for t in types)
+    return sum(issubclass(t, cr.Tensor) for t in types), sum(issubclass(t, Node) for t in types)
 
 
 def training_steps(kept_losses=None):

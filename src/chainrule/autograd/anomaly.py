@@ -70,7 +70,7 @@ def check(node, arrays, stage):
             continue
         bad = "nan" if np.isnan(array).any() else "inf"
         where = getattr(node, "_created_at", None) or "unknown (anomaly mode was off when it was created)"
-        op = type(node).__name__ if stage == "forward" else node.name()
+        op = node.op.__name__ if stage == "forward" else node.name()
         raise RuntimeError(
             f"anomaly: {op} produced {bad} values in its {stage} (output {index}, shape {array.shape}); "
             f"the op was created at {where}"

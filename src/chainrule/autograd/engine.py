@@ -124,7 +124,7 @@ def _dependencies(starts):
     while stack:
         node = stack.pop()
         for edge in node._inputs:
-            if edge is None or edge[0] is None:
+            if not edge:  # None or _NO_EDGE: no gradient goes there
                 continue
             child = edge[0]
             if child in counts:
@@ -170,21 +170,22 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                 if only_leaves is None or id(node) in only_leaves:
                     node.accumulate(grads[0], create_graph, handed_out)
             continue
+        op = node.op
         if grads is None:
             input_grads = (None,) * len(node._inputs)
-        elif node.array_backward and not create_graph and len(grads) == 1 and not mode.enabled:
-            input_grads = type(node).backward(node, grads[0])  # the hot path: a built-in op on arrays
+        elif op.array_backward and not create_graph and len(grads) == 1 and not mode.enabled:
+            input_grads = op.backward(node, grads[0])  # the hot path: a built-in op on arrays
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
         else:
             input_grads = _call_backward(node, grads, create_graph)
-            if not create_graph and not isinstance(node, Op):
+            if not create_graph and not issubclass(op, Op):
                 # a custom Function may return a tensor it holds (an input, a saved one): no .grad may own it
                 handed_out.update(id(g) for g in input_grads if g is not None)
         if node._saved and not retain_graph:
             node._saved = None  # freed: reading saved_tensors again raises
         for position, edge in enumerate(node._inputs):
-            if edge is None or edge[0] is None:
+            if not edge:
                 continue
             child, child_index, shape, dtype = edge
             g = input_grads[position]
@@ -239,10 +240,10 @@ def _call_backward(node, grads, create_graph):
     if len(grads) > 1 and node._materialize_grads and None in grads:
         zeros = np.zeros if not create_graph else (lambda shape, dtype: _wrap(np.zeros(shape, dtype)))
         grads = [g if g is not None else zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._output_meta)]
-    if create_graph or node.array_backward:
-        result = type(node).backward(node, *grads)
+    if create_graph or node.op.array_backward:
+        result = node.op.backward(node, *grads)
     else:  # a backward written for Tensors only: wrap the arrays, unwrap the results
-        result = type(node).backward(node, *[g if g is None else _wrap(g) for g in grads])
+        result = node.op.backward(node, *[g if g is None else _wrap(g) for g in grads])
         result = tuple(_unwrap(g) for g in result) if type(result) is tuple else _unwrap(result)
     if type(result) is not tuple:
         result = (result,)

@@ -1,12 +1,13 @@
-"""Graph nodes. Every op that records itself is a Function; the node object is also the op's `ctx`.
+"""Graph nodes and the ops that make them.
 
-An op's node remembers, per positional argument, where that argument's gradient must go
-(`_inputs`: the producing node, which of its outputs, and the shape and dtype to fit the
-gradient to) and whatever the op saved for its backward. It never holds its own outputs,
-so no reference cycle keeps a graph alive: a saved output is kept as its array and
-rebuilt as a Tensor when backward asks for it.
+Each call of an op that records itself makes a `Node`: the vertex of the graph that a tensor's
+`grad_fn` points to, and the `ctx` the op's forward and backward are handed. A node remembers, per
+positional argument, where that argument's gradient must go (`_inputs`: the producing node, which of
+its outputs, and the shape and dtype to fit the gradient to) and whatever the op saved for its
+backward. It never holds its own outputs, so no reference cycle keeps a graph alive: a saved output
+is kept as its array and rebuilt as a Tensor when backward asks for it.
 
-Two flavours share this class:
+Ops come in two flavours:
 - `Function` (PyTorch's custom-function API): forward(ctx, *tensors) runs on Tensors under
   no_grad and returns Tensors.
 - `Op` (every built-in op): forward(ctx, *arrays) runs on the arrays inside the tensors and
@@ -29,25 +30,29 @@ from . import anomaly
 from .grad_mode import _state, is_grad_enabled, no_grad
 
 
-class _SavedOutput:
-    """A saved output of the node itself: kept as its array to avoid a node -> output -> node cycle."""
+class _SavedOutput(tuple):
+    """(output index, array): a saved output of the node itself, kept as its array to avoid a
+    node -> output -> node cycle. A tuple subclass, so making one runs no Python code."""
 
-    __slots__ = ("index", "array")
-
-    def __init__(self, index, array):
-        self.index = index
-        self.array = array
+    __slots__ = ()
 
 
-class Function:
-    """Base class of every graph node. Subclass it with static forward(ctx, ...) and backward(ctx, ...)."""
+class Node:
+    """One recorded application of an op: a vertex of the graph, and the `ctx` its forward and
+    backward are handed (a tensor's `grad_fn`). `op` is the Function subclass that made it.
 
-    _inputs = ()
-    _saved = ()  # what save_for_backward stored, resolved by apply; None once backward freed it
-    _n_outputs = 1
-    array_backward = False  # True: backward's formula also holds on arrays (see the module docstring)
-    _hooks = None  # {output index: [hook, ...]} for tensors this node produced
-    _retained = None  # {output index: weakref to a tensor that called retain_grad()}
+    Every node is of this one class, whatever its op, with its hot fields in slots: the engine reads
+    them once per node, and Python's attribute caches only pay off when a site sees a single type.
+    Ops keep their own values on it as plain attributes (ctx.shape = ...).
+    """
+
+    __slots__ = ("op", "_inputs", "_saved", "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
+    # _inputs: per forward argument, an edge (node, output index, shape, dtype), _NO_EDGE or None
+    # _saved: what save_for_backward stored, resolved by apply; None once backward freed it
+    # _hooks: {output index: [hook, ...]} for tensors this node produced
+    # _retained: {output index: weakref to a tensor that called retain_grad()}
+    _materialize_grads = True
+    _non_differentiable = ()
 
     # ---- what forward and backward use -----------------------------------------------
     def save_for_backward(self, *values):
@@ -62,21 +67,24 @@ class Function:
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
                 "if you need to backward through the graph again."
             )
-        if self.array_backward and not _state.enabled:  # the arrays themselves (see the module docstring)
+        if self.op.array_backward and not _state.enabled:  # the arrays themselves (see the module docstring)
             arrays = []
-            for index, value in enumerate(saved):
+            for value in saved:
                 if type(value) is tuple:  # an input: (tensor, version when saved)
-                    self._check_version(value, index)
-                    value = value[0]._data
+                    tensor, version = value
+                    if tensor._version != version:
+                        self._check_version(value, len(arrays))
+                    value = tensor._data
                 elif type(value) is _SavedOutput:
-                    value = value.array
+                    value = value[1]
                 arrays.append(value)
             return tuple(arrays)
         return tuple([self._unpack(value, index) for index, value in enumerate(saved)])
 
     def _unpack(self, value, index=0):
         if isinstance(value, _SavedOutput):
-            return _wrap(value.array, requires_grad=True, grad_fn=self, output_nr=value.index)
+            index, array = value
+            return _wrap(array, requires_grad=True, grad_fn=self, output_nr=index)
         if isinstance(value, tuple):  # (tensor, version when saved)
             self._check_version(value, index)
             return value[0]
@@ -96,7 +104,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """Per forward argument: whether its gradient is wanted (it is a tensor that requires grad)."""
-        return tuple([edge is not None and edge[0] is not None for edge in self._inputs])
+        return tuple(map(bool, self._inputs))  # an edge is a 4-tuple; no edge is None or _NO_EDGE, both falsy
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tensors
@@ -104,17 +112,13 @@ class Function:
     def set_materialize_grads(self, value):
         self._materialize_grads = bool(value)
 
-    _materialize_grads = True
-    _non_differentiable = ()
-
     # ---- what users see of a node ----------------------------------------------------
-    @classmethod
-    def name(cls):
-        return cls.__name__ + "Backward"
+    def name(self):
+        return self.op.name()
 
     @property
     def next_functions(self):
-        return tuple((edge[0], edge[1]) for edge in self._inputs if edge is not None)
+        return tuple((edge[0], edge[1]) if edge else (None, 0) for edge in self._inputs if edge is not None)
 
     def register_hook(self, hook):
         """hook(grad_inputs, grad_outputs) is not supported on nodes; register on the tensor instead."""
@@ -123,12 +127,33 @@ class Function:
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
 
+
+def _new_node(op, inputs):
+    node = _new(Node)
+    node.op = op
+    node._inputs = inputs
+    node._saved = ()
+    node._n_outputs = 1
+    node._hooks = node._retained = None
+    return node
+
+
+class Function:
+    """Base class of custom ops: subclass it with static forward(ctx, ...) and backward(ctx, ...),
+    and call it with apply(...). ctx is the Node that records the call."""
+
+    array_backward = False  # True: backward's formula also holds on arrays (see the module docstring)
+
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward"
+
     # ---- forward, called by apply ------------------------------------------------------
     @classmethod
     def apply(cls, *args):
-        ctx = cls.__new__(cls)
-        record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx._inputs = [(_edge(a) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None for a in args]
+        inputs = [(_edge(a) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None for a in args]
+        ctx = _new_node(cls, inputs)
+        record = is_grad_enabled() and any(inputs)
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -138,7 +163,7 @@ class Function:
         outputs = (outputs,) if single else outputs
         outputs = tuple(_fresh_output(out, args) for out in outputs)
         if record:
-            _connect(ctx, args, outputs, [out._data for out in outputs])
+            _connect(ctx, outputs, [out._data for out in outputs])
         return outputs[0] if single else outputs
 
     @staticmethod
@@ -156,24 +181,24 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args):
-        ctx = _new(cls)
         # one pass over the arguments: their arrays, and where each one's gradient must go
         arrays, edges = [], []
         record = False
         enabled = _state.enabled
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if enabled and a.requires_grad:
-                    edges.append(_edge(a))
+                data = a._data
+                arrays.append(data)
+                if enabled and a.requires_grad:  # _edge(a), written out: this runs for every argument of every op
+                    node = a.grad_fn
+                    edges.append((node, a._output_nr, data.shape, data.dtype) if node is not None else _edge(a))
                     record = True
                 else:
                     edges.append(_NO_EDGE)
             else:
                 arrays.append(a)
                 edges.append(None)
-        if record:
-            ctx._inputs = edges
+        ctx = _new_node(cls, edges)
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
@@ -215,7 +240,7 @@ def _edge(tensor):
 
 
 _new = object.__new__
-_NO_EDGE = (None, 0, None, None)  # a tensor argument that needs no gradient
+_NO_EDGE = ()  # a tensor argument that needs no gradient (falsy, like None for a non-tensor one)
 
 
 class AccumulateGrad:
@@ -291,9 +316,8 @@ def edge_to(tensor):
     return None, 0
 
 
-def _connect(ctx, args, outputs, out_arrays):
-    """Record ctx as the node that made `outputs` (Tensors) from `args` (custom Functions)."""
-    ctx._inputs = [(_edge(a) if a.requires_grad else _NO_EDGE) if isinstance(a, Tensor) else None for a in args]
+def _connect(ctx, outputs, out_arrays):
+    """Record ctx as the node that made `outputs` (Tensors) (custom Functions)."""
     ctx._n_outputs = len(outputs)
     ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
     if ctx._saved:
@@ -312,25 +336,23 @@ def _describe(tensor):
 
 
 def _resolve_saved(saved, args, results):
-    """What an Op saved, as kept on its node: each array becomes a reference to an input or output."""
+    """What an Op saved, as kept on its node. An array it saved becomes a reference to its input
+    tensor (with the tensor's version), or to its output (kept as the array: no node -> output ->
+    node cycle), or stays a constant array."""
     resolved = []
     for value in saved:
         if type(value) is np.ndarray:
-            value = _saved_array(value, args, results)
+            for arg in args:
+                if isinstance(arg, Tensor) and arg._data is value:
+                    value = (arg, arg._version)
+                    break
+            else:
+                for index, result in enumerate(results):
+                    if result is value:
+                        value = _SavedOutput((index, result))
+                        break
         resolved.append(value)
     return resolved
-
-
-def _saved_array(value, args, results):
-    """An array an Op saved becomes a reference to its input tensor (with the tensor's version), or to
-    its output (kept as the array: no node -> output -> node cycle), or stays a constant array."""
-    for arg in args:
-        if isinstance(arg, Tensor) and arg._data is value:
-            return (arg, arg._version)
-    for index, result in enumerate(results):
-        if result is value:
-            return _SavedOutput(index, result)
-    return value
 
 
 def _saved_tensor(value, out_arrays):
@@ -338,7 +360,7 @@ def _saved_tensor(value, out_arrays):
     if isinstance(value, Tensor):
         for index, out in enumerate(out_arrays):
             if value._data is out:
-                return _SavedOutput(index, out)
+                return _SavedOutput((index, out))
         return (value, value._version)
     return value
 
