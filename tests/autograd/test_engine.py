@@ -197,9 +197,9 @@ def test_intermediate_dies_after_backward():
     x = cr.tensor(np.ones(1000), requires_grad=True)
     h = cr.exp(x)
     ref = weakref.ref(h)
-    loss = (h * 2).sum()
+    loss = (h * x).sum()
     del h
-    assert ref() is not None  # the graph keeps what backward needs
+    assert ref() is not None  # the graph keeps what backward needs: h, for x's gradient
     loss.backward()
     del loss
     gc.disable()
@@ -207,6 +207,18 @@ def test_intermediate_dies_after_backward():
         assert ref() is None  # freed by reference counting alone: no cycle keeps it
     finally:
         gc.enable()
+
+
+def test_a_product_with_a_number_keeps_no_operand():
+    """Like PyTorch's mul by a Scalar: the gradient of h * 2 needs only the 2, so h is not kept."""
+    x = cr.tensor(np.ones(10), requires_grad=True)
+    h = cr.exp(x)
+    ref = weakref.ref(h)
+    loss = (h * 2).sum() + (h / 4).sum()
+    del h
+    assert ref() is None
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(1.0) * (2 + 1 / 4))
 
 
 def test_graph_is_freed_without_the_cycle_collector():

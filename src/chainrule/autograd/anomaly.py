@@ -14,8 +14,9 @@ import numpy as np
 
 
 class _Mode:
-    enabled = False
-    in_backward = False  # the engine's walk checks gradients itself, not the ops it runs
+    def __init__(self):  # instance attributes, not class ones: every op reads `enabled`, and
+        self.enabled = False  # Python's attribute cache serves instance attributes fastest
+        self.in_backward = False  # the engine's walk checks gradients itself, not the ops it runs
 
 
 mode = _Mode()

@@ -46,9 +46,10 @@ class Node:
     Ops keep their own values on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "_inputs", "_saved", "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
+    __slots__ = ("op", "_inputs", "_saved", "_output_id", "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
     # _inputs: per forward argument, an edge (node, output index, shape, dtype), _NO_EDGE or None
     # _saved: what save_for_backward stored, resolved by apply; None once backward freed it
+    # _output_id: id() of the array a one-output op returned, set when it saved anything (see _unpack)
     # _hooks: {output index: [hook, ...]} for tensors this node produced
     # _retained: {output index: weakref to a tensor that called retain_grad()}
     _materialize_grads = True
@@ -88,6 +89,10 @@ class Node:
         if isinstance(value, tuple):  # (tensor, version when saved)
             self._check_version(value, index)
             return value[0]
+        if type(value) is np.ndarray and id(value) == self._output_id:
+            # the output of a one-output op. Every array the op saved was alive beside its output when
+            # forward ended, so no other saved array can have the output's id, even after it died.
+            return _wrap(value, requires_grad=True, grad_fn=self, output_nr=0)
         if isinstance(value, (np.ndarray, np.generic)):
             return _wrap(np.asarray(value))  # a constant array
         return value  # a number
@@ -133,6 +138,7 @@ def _new_node(op, inputs):
     node.op = op
     node._inputs = inputs
     node._saved = ()
+    node._output_id = None
     node._n_outputs = 1
     node._hooks = node._retained = None
     return node
@@ -198,7 +204,13 @@ class Op(Function):
             else:
                 arrays.append(a)
                 edges.append(None)
-        ctx = _new_node(cls, edges)
+        ctx = _new(Node)  # _new_node(cls, edges), written out like _edge above
+        ctx.op = cls
+        ctx._inputs = edges
+        ctx._saved = ()
+        ctx._output_id = None
+        ctx._n_outputs = 1
+        ctx._hooks = ctx._retained = None
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
@@ -211,7 +223,8 @@ class Op(Function):
         if not record:
             return _wrap(raw)
         if ctx._saved:
-            ctx._saved = _resolve_saved(ctx._saved, args, (raw,))
+            ctx._saved = _resolve_saved(ctx._saved, args)
+            ctx._output_id = id(raw)
         return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
 
 
@@ -220,7 +233,7 @@ def _outputs(ctx, raw, record, args):
     results = _arrays_of(ctx, raw if type(raw) is tuple else (raw,))
     if record:
         if ctx._saved:
-            ctx._saved = _resolve_saved(ctx._saved, args, results)
+            ctx._saved = _saved_outputs(_resolve_saved(ctx._saved, args), results)
         ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
         outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
@@ -335,24 +348,26 @@ def _describe(tensor):
     return f"{kind} of shape {tuple(tensor.shape)} and dtype {tensor.dtype}"
 
 
-def _resolve_saved(saved, args, results):
-    """What an Op saved, as kept on its node. An array it saved becomes a reference to its input
-    tensor (with the tensor's version), or to its output (kept as the array: no node -> output ->
-    node cycle), or stays a constant array."""
-    resolved = []
-    for value in saved:
+def _resolve_saved(saved, args):
+    """What an Op saved, as kept on its node: an array of one of its input tensors becomes (that
+    tensor, its version now), so that backward can tell whether it was changed in place since."""
+    resolved = list(saved)
+    for position, value in enumerate(saved):
         if type(value) is np.ndarray:
             for arg in args:
                 if isinstance(arg, Tensor) and arg._data is value:
-                    value = (arg, arg._version)
+                    resolved[position] = (arg, arg._version)
                     break
-            else:
-                for index, result in enumerate(results):
-                    if result is value:
-                        value = _SavedOutput((index, result))
-                        break
-        resolved.append(value)
     return resolved
+
+
+def _saved_outputs(saved, results):
+    """For an op with several outputs: a saved output array becomes _SavedOutput((index, array))."""
+    for position, value in enumerate(saved):
+        for index, result in enumerate(results):
+            if value is result:
+                saved[position] = _SavedOutput((index, result))
+    return saved
 
 
 def _saved_tensor(value, out_arrays):

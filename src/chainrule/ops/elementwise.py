@@ -42,7 +42,8 @@ class Mul(Op):
     array_backward = True
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # each operand is saved for the other's gradient: a is not kept when b is a Python number
+        ctx.save_for_backward(a if type(b) is np.ndarray else None, b if type(a) is np.ndarray else None)
         return a * b
 
     def backward(ctx, gy):
@@ -55,7 +56,7 @@ class Div(Op):
     array_backward = True
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if type(b) is np.ndarray else None, b)  # a only serves b's gradient
         with np.errstate(all="ignore"):
             return a / b
 
