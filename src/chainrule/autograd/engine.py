@@ -193,7 +193,7 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                 if create_graph:
                     if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(g, shape, dtype, node, position, True)
-                elif type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+                elif type(g) is not np.ndarray or g.shape != shape or g.dtype is not dtype:  # `is`: _fit compares
                     g = _fit(g, shape, dtype, node, position, False)
                 slots = buffers.get(child)
                 if slots is None:
