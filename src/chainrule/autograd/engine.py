@@ -183,7 +183,7 @@ def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, o
                 # a custom Function may return a tensor it holds (an input, a saved one): no .grad may own it
                 handed_out.update(id(g) for g in input_grads if g is not None)
         if node._saved and not retain_graph:
-            node._saved = None  # freed: reading saved_tensors again raises
+            node._saved = node._saved_inputs = None  # freed: reading saved_tensors again raises
         for position, edge in enumerate(node._inputs):
             if not edge:
                 continue

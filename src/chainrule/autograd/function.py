@@ -30,13 +30,6 @@ from . import anomaly
 from .grad_mode import _state, is_grad_enabled, no_grad
 
 
-class _SavedOutput(tuple):
-    """(output index, array): a saved output of the node itself, kept as its array to avoid a
-    node -> output -> node cycle. A tuple subclass, so making one runs no Python code."""
-
-    __slots__ = ()
-
-
 class Node:
     """One recorded application of an op: a vertex of the graph, and the `ctx` its forward and
     backward are handed (a tensor's `grad_fn`). `op` is the Function subclass that made it.
@@ -46,10 +39,14 @@ class Node:
     Ops keep their own values on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "_inputs", "_saved", "_output_id", "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
+    __slots__ = (
+        "op", "_inputs", "_saved", "_saved_inputs", "_output_ids", "_n_outputs", "_hooks", "_retained",
+        "__dict__", "__weakref__",
+    )
     # _inputs: per forward argument, an edge (node, output index, shape, dtype), _NO_EDGE or None
-    # _saved: what save_for_backward stored, resolved by apply; None once backward freed it
-    # _output_id: id() of the array a one-output op returned, set when it saved anything (see _unpack)
+    # _saved: the arrays (and numbers) the op saved; None once backward freed them
+    # _saved_inputs: None, or per saved value the (tensor, version then) it is the array of
+    # _output_ids: id() of each output array, set when the op saved anything (see _unpack)
     # _hooks: {output index: [hook, ...]} for tensors this node produced
     # _retained: {output index: weakref to a tensor that called retain_grad()}
     _materialize_grads = True
@@ -57,7 +54,7 @@ class Node:
 
     # ---- what forward and backward use -----------------------------------------------
     def save_for_backward(self, *values):
-        self._saved = values
+        self._saved = values  # apply resolves them once forward has returned
 
     @property
     def saved_tensors(self):
@@ -68,43 +65,34 @@ class Node:
                 "tensors after they were freed). Pass retain_graph=True to the first backward() "
                 "if you need to backward through the graph again."
             )
-        if self.op.array_backward and not _state.enabled:  # the arrays themselves (see the module docstring)
-            arrays = []
-            for value in saved:
-                if type(value) is tuple:  # an input: (tensor, version when saved)
-                    tensor, version = value
-                    if tensor._version != version:
-                        self._check_version(value, len(arrays))
-                    value = tensor._data
-                elif type(value) is _SavedOutput:
-                    value = value[1]
-                arrays.append(value)
-            return tuple(arrays)
-        return tuple([self._unpack(value, index) for index, value in enumerate(saved)])
+        if self._saved_inputs is not None:
+            self._check_versions()
+        if self.op.array_backward and not _state.enabled:
+            return saved  # the arrays themselves (see the module docstring)
+        return tuple([self._unpack(value, position) for position, value in enumerate(saved)])
 
-    def _unpack(self, value, index=0):
-        if isinstance(value, _SavedOutput):
-            index, array = value
-            return _wrap(array, requires_grad=True, grad_fn=self, output_nr=index)
-        if isinstance(value, tuple):  # (tensor, version when saved)
-            self._check_version(value, index)
-            return value[0]
-        if type(value) is np.ndarray and id(value) == self._output_id:
-            # the output of a one-output op. Every array the op saved was alive beside its output when
-            # forward ended, so no other saved array can have the output's id, even after it died.
-            return _wrap(value, requires_grad=True, grad_fn=self, output_nr=0)
+    def _unpack(self, value, position):
+        """A saved value as a Tensor: an input is that tensor, an output is rebuilt with this node as
+        its grad_fn, any other array is a constant."""
+        if self._saved_inputs is not None and self._saved_inputs[position] is not None:
+            return self._saved_inputs[position][0]
+        if type(value) is np.ndarray and id(value) in self._output_ids:
+            # Every array the op saved was alive beside its outputs when forward ended, so no other
+            # saved array can have an output's id, even after that output died.
+            return _wrap(value, requires_grad=True, grad_fn=self, output_nr=self._output_ids.index(id(value)))
         if isinstance(value, (np.ndarray, np.generic)):
             return _wrap(np.asarray(value))  # a constant array
         return value  # a number
 
-    def _check_version(self, saved, index):
-        tensor, version = saved
-        if tensor._version != version:
-            raise RuntimeError(
-                f"{self.name()}: saved tensor {index} ({_describe(tensor)}) was modified by an in-place "
-                f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
-                "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
-            )
+    def _check_versions(self):
+        for position, saved_input in enumerate(self._saved_inputs):
+            if saved_input is not None and saved_input[0]._version != saved_input[1]:
+                tensor, version = saved_input
+                raise RuntimeError(
+                    f"{self.name()}: saved tensor {position} ({_describe(tensor)}) was modified by an in-place "
+                    f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
+                    "step, +=, t[...] = or t.data = . Run backward before changing it, or change a clone()."
+                )
 
     @property
     def needs_input_grad(self):
@@ -138,7 +126,8 @@ def _new_node(op, inputs):
     node.op = op
     node._inputs = inputs
     node._saved = ()
-    node._output_id = None
+    node._saved_inputs = None
+    node._output_ids = ()
     node._n_outputs = 1
     node._hooks = node._retained = None
     return node
@@ -208,7 +197,8 @@ class Op(Function):
         ctx.op = cls
         ctx._inputs = edges
         ctx._saved = ()
-        ctx._output_id = None
+        ctx._saved_inputs = None
+        ctx._output_ids = ()
         ctx._n_outputs = 1
         ctx._hooks = ctx._retained = None
         try:
@@ -223,8 +213,8 @@ class Op(Function):
         if not record:
             return _wrap(raw)
         if ctx._saved:
-            ctx._saved = _resolve_saved(ctx._saved, args)
-            ctx._output_id = id(raw)
+            ctx._saved_inputs = _saved_inputs(ctx._saved, args)
+            ctx._output_ids = (id(raw),)
         return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
 
 
@@ -233,7 +223,8 @@ def _outputs(ctx, raw, record, args):
     results = _arrays_of(ctx, raw if type(raw) is tuple else (raw,))
     if record:
         if ctx._saved:
-            ctx._saved = _saved_outputs(_resolve_saved(ctx._saved, args), results)
+            ctx._saved_inputs = _saved_inputs(ctx._saved, args)
+            ctx._output_ids = tuple([id(r) for r in results])
         ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
         outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
@@ -333,8 +324,13 @@ def _connect(ctx, outputs, out_arrays):
     """Record ctx as the node that made `outputs` (Tensors) (custom Functions)."""
     ctx._n_outputs = len(outputs)
     ctx._output_meta = [(out._data.shape, out._data.dtype) for out in outputs]
-    if ctx._saved:
-        ctx._saved = tuple(_saved_tensor(v, out_arrays) for v in ctx._saved)
+    if ctx._saved:  # kept like an Op's: arrays, plus the tensors they came from
+        tensors = ctx._saved
+        ctx._output_ids = tuple([id(out) for out in out_arrays])
+        ctx._saved = tuple([v._data if isinstance(v, Tensor) else v for v in tensors])
+        ctx._saved_inputs = [
+            (v, v._version) if isinstance(v, Tensor) and id(v._data) not in ctx._output_ids else None for v in tensors
+        ]
     blocked = ctx._non_differentiable
     for index, out in enumerate(outputs):
         if out._data.dtype.kind == "f" and not any(out is b for b in blocked):
@@ -348,36 +344,19 @@ def _describe(tensor):
     return f"{kind} of shape {tuple(tensor.shape)} and dtype {tensor.dtype}"
 
 
-def _resolve_saved(saved, args):
-    """What an Op saved, as kept on its node: an array of one of its input tensors becomes (that
-    tensor, its version now), so that backward can tell whether it was changed in place since."""
-    resolved = list(saved)
+def _saved_inputs(saved, args):
+    """Which arrays an Op saved are its input tensors' arrays: None if none is, else per saved
+    value (that tensor, its version now), so backward can tell whether it was changed in place since."""
+    found = None
     for position, value in enumerate(saved):
         if type(value) is np.ndarray:
             for arg in args:
                 if isinstance(arg, Tensor) and arg._data is value:
-                    resolved[position] = (arg, arg._version)
+                    if found is None:
+                        found = [None] * len(saved)
+                    found[position] = (arg, arg._version)
                     break
-    return resolved
-
-
-def _saved_outputs(saved, results):
-    """For an op with several outputs: a saved output array becomes _SavedOutput((index, array))."""
-    for position, value in enumerate(saved):
-        for index, result in enumerate(results):
-            if value is result:
-                saved[position] = _SavedOutput((index, result))
-    return saved
-
-
-def _saved_tensor(value, out_arrays):
-    """What a custom Function saved (tensors) becomes a reference to one of its outputs, or the tensor."""
-    if isinstance(value, Tensor):
-        for index, out in enumerate(out_arrays):
-            if value._data is out:
-                return _SavedOutput((index, out))
-        return (value, value._version)
-    return value
+    return found
 
 
 def _fresh_output(out, args):
