@@ -97,7 +97,10 @@ class Node:
     @property
     def needs_input_grad(self):
         """Per forward argument: whether its gradient is wanted (it is a tensor that requires grad)."""
-        return tuple(map(bool, self._inputs))  # an edge is a 4-tuple; no edge is None or _NO_EDGE, both falsy
+        inputs = self._inputs  # an edge is a 4-tuple; no edge is None or _NO_EDGE, both falsy
+        if len(inputs) == 2:  # most ops with a choice; spelled out, this is 3x faster than the general form
+            return (bool(inputs[0]), bool(inputs[1]))
+        return tuple(map(bool, inputs))
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tensors
