@@ -395,7 +395,7 @@ def main():
                         help="any of: mlp ops deep memory seed2 conv (default: all)")
     parser.add_argument("--frameworks", nargs="*", default=["chainrule", "numpy", "torch"])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the timed comparisons (mlp, ops, conv)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the timed comparisons (mlp, ops, conv)")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--steps", type=int, default=1000, help="steps for the memory workload")
     parser.add_argument("--json", default="benchmarks/results.json")
