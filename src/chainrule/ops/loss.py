@@ -36,7 +36,8 @@ class CrossEntropy(Op):
                 losses = -(weights * logp).sum(axis=1)
                 denominator = len(z)
             else:
-                losses, denominator = _index_losses(logp, target, class_weight, ignore_index, label_smoothing)
+                ctx.index = _index_weights(target, class_weight, ignore_index, logp.dtype)  # backward's too
+                losses, denominator = _index_losses(logp, ctx.index, class_weight, label_smoothing)
         ctx.save_for_backward(z, target, logp)
         ctx.options = (class_weight, ignore_index, reduction, label_smoothing, denominator)
         return _reduce_array(losses, reduction, denominator, z.dtype)
@@ -51,7 +52,7 @@ class CrossEntropy(Op):
         if target.dtype.kind == "f":
             weights = _soft_target_weights(target, class_weight, smoothing)  # Tensor ops: target may need grad
         else:
-            weights = constant(_index_target_weights(_array(target), class_weight, ignore_index, smoothing, z.shape, z.dtype))
+            weights = constant(_index_target_weights(ctx.index, class_weight, smoothing, z.shape, z.dtype))
         graph_logp = log_softmax(z, 1) if create_graph else logp  # create_graph: log p as a function of z
         gz = gt = None
         if need_z:
@@ -120,12 +121,13 @@ def _index_weights(target, class_weight, ignore_index, dtype):
     """Per sample: whether it counts (not ignore_index), a safe class index, and its class weight."""
     keep = target != ignore_index
     safe = np.where(keep, target, 0)
-    picked = class_weight[safe] if class_weight is not None else np.ones(len(target), dtype=dtype)
-    return keep, safe, np.where(keep, picked, 0).astype(dtype, copy=False)
+    if class_weight is None:
+        return keep, safe, keep.astype(dtype)
+    return keep, safe, np.where(keep, class_weight[safe], 0).astype(dtype, copy=False)
 
 
-def _index_losses(logp, target, class_weight, ignore_index, smoothing):
-    keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
+def _index_losses(logp, index, class_weight, smoothing):
+    keep, safe, sample_weight = index
     picked = logp[np.arange(len(logp)), safe]
     losses = -(1 - smoothing) * sample_weight * picked
     if smoothing:  # label smoothing spreads `smoothing` evenly over the C classes
@@ -134,11 +136,11 @@ def _index_losses(logp, target, class_weight, ignore_index, smoothing):
     return np.where(keep, losses, 0).astype(logp.dtype, copy=False), float(sample_weight.sum())
 
 
-def _index_target_weights(target, class_weight, ignore_index, smoothing, shape, dtype):
+def _index_target_weights(index, class_weight, smoothing, shape, dtype):
     """The (N, C) matrix of how much each -log p[i, c] counts, for class-index targets."""
-    keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, dtype)
+    keep, safe, sample_weight = index
     weights = np.zeros(shape, dtype=dtype)
-    weights[np.arange(len(target)), safe] = (1 - smoothing) * sample_weight
+    weights[np.arange(len(safe)), safe] = (1 - smoothing) * sample_weight
     if smoothing:
         spread = np.ones(shape[1], dtype=dtype) if class_weight is None else class_weight
         weights += keep[:, None] * spread * (smoothing / shape[1])
@@ -148,16 +150,16 @@ def _index_target_weights(target, class_weight, ignore_index, smoothing, shape, 
 # ---- negative log-likelihood of log-probabilities -----------------------------------------------
 class NllLoss(Op):
     def forward(ctx, logp, target, class_weight, ignore_index, reduction):
-        keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
+        ctx.index = keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
         losses = -sample_weight * logp[np.arange(len(logp)), safe]
         denominator = float(sample_weight.sum())
-        ctx.options = (target, class_weight, ignore_index, reduction, denominator)
+        ctx.options = (class_weight, reduction, denominator)
         ctx.shape = logp.shape
         return _reduce_array(np.where(keep, losses, 0).astype(logp.dtype, copy=False), reduction, denominator, logp.dtype)
 
     def backward(ctx, gy):
-        target, class_weight, ignore_index, reduction, denominator = ctx.options
-        weights = _index_target_weights(target, class_weight, ignore_index, 0.0, ctx.shape, gy.dtype)
+        class_weight, reduction, denominator = ctx.options
+        weights = _index_target_weights(ctx.index, class_weight, 0.0, ctx.shape, gy.dtype)
         return -_gradient_scale(gy, reduction, denominator) * _wrap(weights), None, None, None, None
 
 
@@ -367,7 +369,10 @@ def _index_rows(input, target, ignore_index, op):
         )
     labels = target._data.reshape(-1)
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, then the exact test
+        bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
+    else:
+        bad = np.zeros(0, dtype=bool)
     if bad.any():
         raise ValueError(
             f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
