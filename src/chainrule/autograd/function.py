@@ -198,7 +198,7 @@ class Op(Function):
                 edges.append(None)
         ctx = _new(Node)  # _new_node(cls, edges), written out like _edge above
         ctx.op = cls
-        ctx._inputs = edges
+        ctx._inputs = tuple(edges)  # a tuple comes from a free list: one object fewer counted towards a GC pass
         ctx._saved = ()
         ctx._saved_inputs = None
         ctx._output_ids = ()
@@ -359,7 +359,7 @@ def _saved_inputs(saved, args):
                         found = [None] * len(saved)
                     found[position] = (arg, arg._version)
                     break
-    return found
+    return found if found is None else tuple(found)  # a tuple: see _inputs in Op.apply
 
 
 def _fresh_output(out, args):
