@@ -47,30 +47,33 @@ def _check_linear(input, weight, bias):
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"linear: {name} must be a Tensor, got {type(t).__name__}")
-    if weight.ndim not in (1, 2):
-        raise ValueError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
-    if input.ndim == 0:
+    x, w = input._data, weight._data  # the arrays: every layer call runs these checks
+    if w.ndim not in (1, 2):
+        raise ValueError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got shape {w.shape}")
+    if x.ndim == 0:
         raise ValueError("linear: input must have at least 1 dimension (*, in_features), got a 0-d tensor")
-    in_features = weight.shape[-1]
-    if input.shape[-1] != in_features:
+    in_features = w.shape[-1]
+    if x.shape[-1] != in_features:
         raise ValueError(
-            f"linear: input of shape {tuple(input.shape)} has {input.shape[-1]} features in its last dim, "
-            f"but weight of shape {tuple(weight.shape)} expects {in_features}"
+            f"linear: input of shape {x.shape} has {x.shape[-1]} features in its last dim, "
+            f"but weight of shape {w.shape} expects {in_features}"
         )
-    out_shape = weight.shape[:1] if weight.ndim == 2 else ()
-    if bias is not None and (bias.ndim > 1 or (bias.shape != out_shape and bias.numel() != 1)):
-        raise ValueError(f"linear: bias of shape {tuple(bias.shape)} does not match out_features {out_shape}")
+    if bias is not None:
+        b = bias._data
+        out_shape = w.shape[:1] if w.ndim == 2 else ()
+        if b.ndim > 1 or (b.shape != out_shape and b.size != 1):
+            raise ValueError(f"linear: bias of shape {b.shape} does not match out_features {out_shape}")
     check_layer_dtypes("linear", input, weight, bias)
 
 
 def check_layer_dtypes(op, input, weight, bias):
     """A layer's input, weight and bias must share one floating-point dtype (no silent casts)."""
-    kinds = {t.dtype for t in (input, weight, bias) if t is not None}
-    if len(kinds) > 1:
+    dtype = input._data.dtype
+    if weight._data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
         raise TypeError(
             f"{op}: input ({input.dtype}), weight ({weight.dtype})"
             + (f" and bias ({bias.dtype})" if bias is not None else "")
             + " must have the same dtype; convert the input (x.float() / x.double()) or the model (model.double())"
         )
-    if input.dtype.kind != "f":
+    if dtype.kind != "f":
         raise TypeError(f"{op}: expected floating-point tensors, got {input.dtype}; use x.float()")
