@@ -125,6 +125,7 @@ class Node:
 
 
 def _new_node(op, inputs):
+    """A Node with every slot set (a slot read before it is set would raise)."""
     node = _new(Node)
     node.op = op
     node._inputs = inputs
@@ -196,14 +197,7 @@ class Op(Function):
             else:
                 arrays.append(a)
                 edges.append(None)
-        ctx = _new(Node)  # _new_node(cls, edges), written out like _edge above
-        ctx.op = cls
-        ctx._inputs = tuple(edges)  # a tuple comes from a free list: one object fewer counted towards a GC pass
-        ctx._saved = ()
-        ctx._saved_inputs = None
-        ctx._output_ids = ()
-        ctx._n_outputs = 1
-        ctx._hooks = ctx._retained = None
+        ctx = _new_node(cls, tuple(edges))  # a tuple comes from a free list: not counted towards a GC pass
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
