@@ -410,17 +410,17 @@ def _promote(a, b):
 
 
 def add(a, b, *, out=None):
-    result = _arithmetic(Add, a, b, "add")
+    result = Add.apply(*_operands(a, b, "add"))
     return result if out is None else write_out(out, result, "add")
 
 
 def sub(a, b, *, out=None):
-    result = _arithmetic(Sub, a, b, "sub")
+    result = Sub.apply(*_operands(a, b, "sub"))
     return result if out is None else write_out(out, result, "sub")
 
 
 def mul(a, b, *, out=None):
-    result = _arithmetic(Mul, a, b, "mul")
+    result = Mul.apply(*_operands(a, b, "mul"))
     return result if out is None else write_out(out, result, "mul")
 
 
@@ -429,17 +429,6 @@ def div(a, b, *, out=None):
     if not _is_float(a) and not _is_float(b):  # true division of integers gives the default float
         a, b = (cast(v, dtypes.get_default_dtype()) if isinstance(v, Tensor) else v for v in (a, b))
     return write_out(out, Div.apply(a, b), "div")
-
-
-def _arithmetic(op, a, b, name):
-    """op.apply(a, b) on operands brought to what it takes (_operands). The common cases, a tensor with
-    a number of its kind or two tensors of one dtype, need nothing and are checked here first."""
-    if isinstance(a, Tensor) and (
-        type(b) is float and a._data.dtype.kind == "f" or type(b) is int
-        or isinstance(b, Tensor) and a._data.dtype == b._data.dtype
-    ):
-        return op.apply(a, b)
-    return op.apply(*_operands(a, b, name))
 
 
 def write_out(out, result, op):
