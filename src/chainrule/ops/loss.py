@@ -371,13 +371,11 @@ def _index_rows(input, target, ignore_index, op):
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, then the exact test
         bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
-    else:
-        bad = np.zeros(0, dtype=bool)
-    if bad.any():
-        raise ValueError(
-            f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
-            f"(labels must be in [0, {n_classes - 1}], or ignore_index={ignore_index})"
-        )
+        if bad.any():
+            raise ValueError(
+                f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
+                f"(labels must be in [0, {n_classes - 1}], or ignore_index={ignore_index})"
+            )
     return _wrap(labels)
 
 
