@@ -182,6 +182,21 @@ def test_second_derivatives_match_torch():
     assert_grads_close([z, t], [tz, tt])
 
 
+@pytest.mark.parametrize("options", [{}, {"ignore_index": 3}])
+def test_second_derivatives_of_plain_index_targets_match_torch(options):
+    # plain class indices take a shorter first-order path; with create_graph they must still give torch's
+    r = rng(11)
+    z, tz = pair(r.normal(size=(3, 4)))
+    t, tt = index_pair([2, 0, 3])
+    (gz,) = cr.autograd.grad(F.cross_entropy(z, t, **options), [z], create_graph=True)
+    (tgz,) = torch.autograd.grad(TF.cross_entropy(tz, tt, **options), [tz], create_graph=True)
+    assert_close(gz, tgz)
+    weights = r.normal(size=(3, 4))
+    (gz * cr.tensor(weights)).sum().backward()
+    (tgz * torch.tensor(weights)).sum().backward()
+    assert_grads_close([z], [tz])
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_gradcheck(reduction):
     r = rng(10)

@@ -35,6 +35,9 @@ class CrossEntropy(Op):
                 weights = _soft_target_weights(target, class_weight, label_smoothing)
                 losses = -(weights * logp).sum(axis=1)
                 denominator = len(z)
+            elif class_weight is None and not label_smoothing and not (target == ignore_index).any():
+                ctx.index = None  # one-hot targets, each sample weighing 1: the textbook -log p[target]
+                losses, denominator = -logp[np.arange(len(z)), target], len(z)
             else:
                 ctx.index = _index_weights(target, class_weight, ignore_index, logp.dtype)  # backward's too
                 losses, denominator = _index_losses(logp, ctx.index, class_weight, label_smoothing)
@@ -49,10 +52,14 @@ class CrossEntropy(Op):
         create_graph = is_grad_enabled()
         constant = _wrap if create_graph else (lambda array: array)
         scale = _gradient_scale(gy, reduction, denominator)
+        one_hot = target.dtype.kind != "f" and ctx.index is None
+        if one_hot and not create_graph:
+            return scale * _softmax_minus_one_hot(logp, target, ctx.top, ctx.top_rest), None, None, None, None, None
         if target.dtype.kind == "f":
             weights = _soft_target_weights(target, class_weight, smoothing)  # Tensor ops: target may need grad
         else:
-            weights = constant(_index_target_weights(ctx.index, class_weight, smoothing, z.shape, z.dtype))
+            index = _index_weights(_array(target), None, ignore_index, z.dtype) if one_hot else ctx.index
+            weights = constant(_index_target_weights(index, class_weight, smoothing, z.shape, z.dtype))
         graph_logp = log_softmax(z, 1) if create_graph else logp  # create_graph: log p as a function of z
         gz = gt = None
         if need_z:
@@ -98,6 +105,18 @@ def _softmax_minus_target(logp, weights, top, rest):
     grad *= total[:, None]
     grad -= weights
     grad[rows, top] = (total - w_top) * p_top - w_top * (rest / (1 + rest))
+    return grad
+
+
+def _softmax_minus_one_hot(logp, target, top, rest):
+    """_softmax_minus_target for one-hot targets of weight 1: p, less 1 at each row's target.
+
+    p - 1 cancels only where the target is the most likely class (any other has p <= 1/2): there it is
+    -(1 - p_top) = -rest / (1 + rest), exact.
+    """
+    rows = np.arange(len(logp))
+    grad = np.exp(logp)
+    grad[rows, target] = np.where(target == top, -rest / (1 + rest), grad[rows, target] - 1)
     return grad
 
 
@@ -169,8 +188,9 @@ def _reduce_array(losses, reduction, denominator, dtype):
     total = losses.sum()
     if reduction == "sum":
         return np.asarray(total, dtype=dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as in PyTorch
-        return np.asarray(total / denominator, dtype=dtype)
+    if not denominator:  # every target ignored (or weighing 0): 0 / 0, nan as in PyTorch
+        return np.asarray(np.nan, dtype=dtype)
+    return np.asarray(total / denominator, dtype=dtype)
 
 
 def _gradient_scale(gy, reduction, denominator):
