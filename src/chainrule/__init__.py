@@ -17,10 +17,11 @@ from .dtypes import (  # noqa: F401
     int64, long, set_default_dtype, short, uint8,
 )
 from .ops import (  # noqa: F401
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clone, cos, div, eq, exp, expm1, flatten,
-    gather, ge, gt, le, log, log1p, log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm,
-    mul, ne, neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub,
-    sum, tanh, transpose, unsqueeze, var, where,
+    abs, add, amax, amin, argmax, argmin, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, broadcast_to, cat,
+    clamp, clone, cos, div, eq, exp, expm1, flatten, gather, ge, gt, le, log, log1p, log_softmax, logical_and,
+    logical_not, logical_or, logical_xor, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne,
+    neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose,
+    unsqueeze, var, where,
 )
 from .random import (  # noqa: F401
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,

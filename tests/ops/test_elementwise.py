@@ -253,6 +253,53 @@ def test_logical_ops_on_bool_tensors():
     check_torch(lambda m, x, y: ~x, a, b)
     check_torch(lambda m, x, y: x & y, a, b)
     check_torch(lambda m, x, y: x | y, a, b)
+    check_torch(lambda m, x, y: x ^ y, a, b)
+
+
+OPERAND_PAIRS = [  # bitwise ops take integers and bools, with PyTorch's promotion between them
+    (np.array([6, -3, 0, 12]), np.array([3, 5, -1, 10])),
+    (np.array([6, -3, 0, 12], np.int32), np.array([3, 5, -1, 10], np.int64)),
+    (np.array([6, 3, 0, 255], np.uint8), np.array([True, False, True, True])),
+    (np.array([[6], [-3]]), 3),
+    (5, np.array([6, -3, 0, 12], np.int16)),
+    (np.array([True, False, True]), True),
+]
+
+
+@pytest.mark.parametrize("left, right", OPERAND_PAIRS)
+@pytest.mark.parametrize("op", ["&", "|", "^"])
+def test_bitwise_operators_match_torch(left, right, op):
+    # 6 & 3 is 2, not True: PyTorch's & | ^ are bitwise on integers
+    apply = {"&": lambda x, y: x & y, "|": lambda x, y: x | y, "^": lambda x, y: x ^ y}[op]
+    check_torch(lambda m, x, y: apply(x, y), left, right)
+    name = {"&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}[op]
+    check_torch(lambda m, x, y: getattr(m, name)(x, y), left, right)
+
+
+@pytest.mark.parametrize("array", [np.array([6, -3, 0]), np.array([0, 255], np.uint8), np.array([True, False])])
+def test_bitwise_not_matches_torch(array):
+    check_torch(lambda m, x: ~x, array)
+    check_torch(lambda m, x: m.bitwise_not(x), array)
+    check_torch(lambda m, x: x.bitwise_not(), array)
+
+
+def test_logical_functions_take_any_dtype_and_give_bool():
+    a = np.array([0.0, 2.5, -0.0, np.nan, 1.0])
+    b = np.array([1, 0, 3, 0, 7])
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        check_torch(lambda m, x, y: getattr(m, name)(x, y), a, b, grad=False)
+        check_torch(lambda m, x, y: getattr(x, name)(y), b, b[::-1].copy(), grad=False)
+    check_torch(lambda m, x: m.logical_not(x), a, grad=False)
+    check_torch(lambda m, x: x.logical_not(), b, grad=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x & 1, lambda x: 2 | x, lambda x: x ^ x, lambda x: ~x, lambda x: cr.bitwise_and(x, x),
+    lambda x: x.int() & 1.5,  # an integer tensor with a float number: a float operation, refused as in PyTorch
+])
+def test_bitwise_ops_refuse_floats(call):
+    with pytest.raises(TypeError, match="bitwise_.*integer and bool"):
+        call(cr.tensor([1.0, 2.0]))
 
 
 # ---- dtypes as in PyTorch -------------------------------------------------------------------------

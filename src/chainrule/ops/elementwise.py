@@ -628,10 +628,9 @@ def ge(a, b):
     return _compare(a, b, np.greater_equal, "ge")
 
 
+# ---- logical (any dtype -> bool) and bitwise (integers and bools) ops: no gradient, as in PyTorch ---------
 def logical_not(x):
-    if _tensor_input(x, "logical_not").dtype.kind not in "biu":
-        raise TypeError(f"logical_not (~x): only integer and bool tensors, got {x.dtype}")
-    return _wrap(np.logical_not(x._data) if x.dtype == np.bool_ else np.invert(x._data))
+    return _wrap(np.logical_not(_tensor_input(x, "logical_not")._data))
 
 
 def logical_and(a, b):
@@ -640,3 +639,40 @@ def logical_and(a, b):
 
 def logical_or(a, b):
     return _compare(a, b, np.logical_or, "logical_or")
+
+
+def logical_xor(a, b):
+    return _compare(a, b, np.logical_xor, "logical_xor")
+
+
+def bitwise_not(x):
+    """~x: each bit flipped for integers, not for bools."""
+    _check_bitwise(_tensor_input(x, "bitwise_not"), "bitwise_not")
+    return _wrap(np.invert(x._data))
+
+
+def bitwise_and(a, b):
+    """a & b, bit by bit for integers (6 & 3 is 2), logical for bools."""
+    return _bitwise(a, b, np.bitwise_and, "bitwise_and")
+
+
+def bitwise_or(a, b):
+    return _bitwise(a, b, np.bitwise_or, "bitwise_or")
+
+
+def bitwise_xor(a, b):
+    return _bitwise(a, b, np.bitwise_xor, "bitwise_xor")
+
+
+def _bitwise(a, b, ufunc, name):
+    a, b = _operands(a, b, name)
+    for operand in (a, b):
+        _check_bitwise(operand, name)
+    return _compare(a, b, ufunc, name)
+
+
+def _check_bitwise(operand, name):
+    kind = operand._data.dtype.kind if isinstance(operand, Tensor) else ("f" if isinstance(operand, float) else "i")
+    if kind not in "biu":
+        dtype = operand.dtype if isinstance(operand, Tensor) else type(operand).__name__
+        raise TypeError(f"{name}: only integer and bool operands, got {dtype}; use logical_{name[8:]} for a truth test")
