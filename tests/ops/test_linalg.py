@@ -61,14 +61,15 @@ def test_matmul_with_one_side_constant():
     check_op(lambda m, y: m.tensor(a) @ y, b)
 
 
-def test_matmul_mixed_dtypes_promote_and_keep_each_gradient_dtype():
-    # torch refuses float32 @ float64; chainrule promotes as its other binary ops do
-    a, b = random_array((2, 3), 7, dtype=np.float32), random_array((3,), 8)
-    x, y = cr.tensor(a, requires_grad=True), cr.tensor(b, requires_grad=True)
-    out = x @ y
-    out.sum().backward()
-    assert out.dtype == cr.float64 and x.grad.dtype == cr.float32 and y.grad.dtype == cr.float64
-    np.testing.assert_allclose(out.detach().numpy(), a.astype(np.float64) @ b, rtol=1e-12)
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float64), (np.int64, np.float32), (np.float64, np.int32)])
+def test_matmul_refuses_mixed_dtypes_as_torch_does(dtypes):
+    # no silent float32 -> float64 upcast: torch refuses float32 @ float64, and so does chainrule
+    a, b = random_array((2, 3), 7).astype(dtypes[0]), random_array((3,), 8).astype(dtypes[1])
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.tensor(a) @ torch.tensor(b)
+    for call in (lambda x, y: x @ y, lambda x, y: cr.matmul(x, y), lambda x, y: cr.mm(x, y.reshape(3, 1))):
+        with pytest.raises(TypeError, match=r"matmul: both operands must have the same dtype.*convert one"):
+            call(cr.tensor(a), cr.tensor(b))
 
 
 def test_matmul_of_int_tensors():

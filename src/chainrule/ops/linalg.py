@@ -1,7 +1,7 @@
 """matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast)."""
 from ..autograd.function import Op
 from ..tensor import Tensor
-from .elementwise import _operands, write_out
+from .elementwise import write_out
 
 
 class MatMul(Op):
@@ -35,8 +35,11 @@ def matmul(a, b, *, out=None):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         a, b = _as_tensors(a, b)
     _check_matmul(a.shape, b.shape)
-    if a._data.dtype != b._data.dtype:
-        a, b = _operands(a, b, "matmul")
+    if a._data.dtype != b._data.dtype:  # PyTorch refuses too: promoting would silently upcast float32
+        raise TypeError(
+            f"matmul: both operands must have the same dtype, got {a.dtype} {tuple(a.shape)} and {b.dtype} "
+            f"{tuple(b.shape)}; convert one of them (x.float(), x.double(), x.to(y.dtype))"
+        )
     return write_out(out, MatMul.apply(a, b), "matmul")
 
 
