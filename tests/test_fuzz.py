@@ -541,7 +541,8 @@ def test_sequential(kinds, x, index):
 
 
 # ---- losses -----------------------------------------------------------------------------------------
-LOSSES = ["cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+REGRESSION_LOSSES = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"]
+LOSSES = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", *REGRESSION_LOSSES]
 
 
 @st.composite
@@ -570,7 +571,7 @@ def test_losses(name, inputs, reduction, weight, ignore_index, smoothing, as_mod
         options["ignore_index"] = ignore_index
     if name == "cross_entropy":
         options["label_smoothing"] = smoothing
-    if name != "mse_loss":  # (a weight of another float dtype: torch promotes, chainrule keeps the input's)
+    if name not in REGRESSION_LOSSES:  # (a weight of another float dtype: torch promotes, chainrule keeps the input's)
         options["weight"] = weight.astype(x.dtype) if isinstance(weight, np.ndarray) and x.dtype.kind == "f" else weight
 
     arrays_in = [x, target] if isinstance(target, np.ndarray) else [x]
@@ -586,7 +587,7 @@ def test_losses(name, inputs, reduction, weight, ignore_index, smoothing, as_mod
         return
     grad = moderate(x) and (not isinstance(weight, np.ndarray) or moderate(weight))
     check_call(call, arrays_in, [name, "reduction", "weight", "target"], grad=grad, rtol=1e-6)
-    if as_module and isinstance(target, np.ndarray) and name != "mse_loss":
+    if as_module and isinstance(target, np.ndarray) and name not in REGRESSION_LOSSES:
         module = {"cross_entropy": cr.nn.CrossEntropyLoss, "nll_loss": cr.nn.NLLLoss,
                   "binary_cross_entropy": cr.nn.BCELoss,
                   "binary_cross_entropy_with_logits": cr.nn.BCEWithLogitsLoss}[name]

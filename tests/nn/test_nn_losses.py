@@ -1,4 +1,5 @@
-"""nll_loss, mse_loss, binary_cross_entropy(_with_logits) and the loss modules against torch."""
+"""nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy(_with_logits) and the loss
+modules against torch."""
 import warnings
 
 import numpy as np
@@ -91,6 +92,77 @@ def test_mse_loss_broadcasts_with_a_warning_like_torch():
         F.mse_loss(cr.randn(3), cr.randn(4))
 
 
+# ---- l1_loss, smooth_l1_loss, huber_loss --------------------------------------------------------------
+ROBUST = [  # (name, options): the losses that are L1 away from 0
+    ("l1_loss", {}), ("smooth_l1_loss", {}), ("smooth_l1_loss", {"beta": 0.5}), ("smooth_l1_loss", {"beta": 0.0}),
+    ("huber_loss", {}), ("huber_loss", {"delta": 0.3}), ("huber_loss", {"delta": 2.0}),
+]
+
+
+def robust_pair(seed):
+    """Differences on both sides of 0.3, 0.5, 1 and 2 (the branch points), and exactly 0 (where L1 has a kink)."""
+    r = rng(seed)
+    x = r.normal(scale=1.5, size=(5, 4))
+    y = x - r.choice([-3.0, -1.2, -0.7, -0.4, -0.1, 0.0, 0.2, 0.45, 0.8, 1.5, 2.5], size=(5, 4))
+    return x, y
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, options", ROBUST)
+def test_robust_losses_match_torch(name, options, reduction):
+    x_values, y_values = robust_pair(11)
+    x, tx = pair(x_values)
+    y, ty = pair(y_values)
+    loss = getattr(F, name)(x, y, reduction=reduction, **options)
+    tloss = getattr(TF, name)(tx, ty, reduction=reduction, **options)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["l1_loss", "huber_loss"])
+def test_robust_losses_with_weight(name, reduction):
+    # l1_loss's weighted mean divides by the sum of the weights, huber_loss's by the number of elements (PyTorch's)
+    x_values, y_values = robust_pair(12)
+    x, tx = pair(x_values)
+    y, ty = pair(y_values)
+    w, tw = pair(rng(13).uniform(size=(5, 4)), requires_grad=False)
+    loss = getattr(F, name)(x, y, reduction=reduction, weight=w)
+    tloss = getattr(TF, name)(tx, ty, reduction=reduction, weight=tw)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+def test_robust_losses_refuse_bad_options_like_torch():
+    x, y = cr.randn(3), cr.randn(3)
+    for call, tcall in [(lambda: F.smooth_l1_loss(x, y, beta=-1.0), lambda: TF.smooth_l1_loss(x_t, y_t, beta=-1.0)),
+                        (lambda: F.huber_loss(x, y, delta=0.0), lambda: TF.huber_loss(x_t, y_t, delta=0.0)),
+                        (lambda: F.huber_loss(x, y, delta=-1.0), lambda: TF.huber_loss(x_t, y_t, delta=-1.0))]:
+        x_t, y_t = torch.tensor(x.numpy()), torch.tensor(y.numpy())
+        with pytest.raises(RuntimeError):
+            tcall()
+        with pytest.raises(ValueError, match="(beta|delta) must"):
+            call()
+    with pytest.raises(TypeError, match="beta must be a number"):
+        F.smooth_l1_loss(x, y, beta="1")
+    with pytest.raises(ValueError, match="weight .* must have the same size"):
+        F.l1_loss(x, y, weight=cr.ones(2))
+
+
+def test_robust_losses_broadcast_with_a_warning_like_torch():
+    x, tx = pair(rng(14).normal(size=(4, 1)))
+    y, ty = pair(rng(15).normal(size=(4,)))
+    for name in ("l1_loss", "smooth_l1_loss", "huber_loss"):
+        with pytest.warns(UserWarning, match="different to the input size"):
+            loss = getattr(F, name)(x, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tloss = getattr(TF, name)(tx, ty)
+        assert_close(loss, tloss)
+
+
 def test_mse_seed_example_numbers():
     # seed 0: prediction vs target [2, 3] with MSELoss's mean
     loss = nn.MSELoss()(cr.tensor([4.0, 1.0], dtype=cr.float64), cr.tensor([2.0, 3.0], dtype=cr.float64))
@@ -168,7 +240,8 @@ def test_binary_cross_entropy_with_logits_is_exact_for_large_logits():
 def test_losses_keep_float32():
     x = cr.rand(4, 3, requires_grad=True)
     y = cr.rand(4, 3)
-    for loss in [F.mse_loss(x, y), F.binary_cross_entropy(x, y), F.binary_cross_entropy_with_logits(x, y),
+    for loss in [F.mse_loss(x, y), F.l1_loss(x, y), F.smooth_l1_loss(x, y), F.huber_loss(x, y),
+                 F.binary_cross_entropy(x, y), F.binary_cross_entropy_with_logits(x, y),
                  F.nll_loss(x, cr.tensor([0, 1, 2, 0]))]:
         x.grad = None
         loss.backward()
@@ -184,6 +257,11 @@ def test_loss_modules_match_torch_modules(reduction):
     w = np.array([0.5, 1.0, 2.0])
     cases = [
         (nn.MSELoss(reduction=reduction), tnn.MSELoss(reduction=reduction), probs, r.normal(size=(4, 3))),
+        (nn.L1Loss(reduction=reduction), tnn.L1Loss(reduction=reduction), probs, r.normal(size=(4, 3))),
+        (nn.SmoothL1Loss(reduction=reduction, beta=0.7), tnn.SmoothL1Loss(reduction=reduction, beta=0.7), probs,
+         r.normal(size=(4, 3))),
+        (nn.HuberLoss(reduction=reduction, delta=0.4), tnn.HuberLoss(reduction=reduction, delta=0.4), probs,
+         r.normal(size=(4, 3))),
         (nn.BCELoss(reduction=reduction), tnn.BCELoss(reduction=reduction), probs, r.uniform(size=(4, 3))),
         (nn.BCEWithLogitsLoss(pos_weight=cr.tensor(w), reduction=reduction),
          tnn.BCEWithLogitsLoss(pos_weight=torch.tensor(w), reduction=reduction), probs, r.uniform(size=(4, 3))),
@@ -224,6 +302,8 @@ def test_gradcheck_of_every_loss():
     weight = cr.tensor(r.uniform(0.5, 2.0, size=4))
     for reduction in REDUCTIONS:
         assert cr.autograd.gradcheck(lambda x, y: F.mse_loss(x, y, reduction=reduction), [logits, targets])
+        for name in ("l1_loss", "smooth_l1_loss", "huber_loss"):  # no difference near a kink at these points
+            assert cr.autograd.gradcheck(lambda x, y: getattr(F, name)(x, y, reduction=reduction), [logits, targets])
         assert cr.autograd.gradcheck(lambda x, y: F.binary_cross_entropy(x, y, reduction=reduction), [probs, targets])
         assert cr.autograd.gradcheck(
             lambda x, y: F.binary_cross_entropy_with_logits(x, y, weight=weight, pos_weight=weight, reduction=reduction),
@@ -231,7 +311,8 @@ def test_gradcheck_of_every_loss():
         assert cr.autograd.gradcheck(lambda x: F.nll_loss(x, labels, weight=weight, reduction=reduction), [logits])
 
 
-@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "nll_loss"])
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "nll_loss",
+                                  "smooth_l1_loss", "huber_loss"])
 def test_second_derivatives_match_torch(name):
     r = rng(10)
     x, tx = pair(r.uniform(0.1, 0.9, size=(3, 4)))

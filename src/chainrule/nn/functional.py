@@ -117,6 +117,18 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _loss.mse_loss(input, target, _reduction_arg(size_average, reduce, reduction), weight)
 
 
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    return _loss.l1_loss(input, target, _reduction_arg(size_average, reduce, reduction), weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    return _loss.smooth_l1_loss(input, target, _reduction_arg(size_average, reduce, reduction), beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    return _loss.huber_loss(input, target, reduction, delta, weight)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """Softmax + negative log-likelihood as one fused, numerically stable op: d loss / d input = softmax - y.

@@ -14,7 +14,7 @@ from ..autograd.function import Op
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap, tensor
 from .activation import log_sigmoid
-from .elementwise import cast, clamp, exp, log, sigmoid
+from .elementwise import abs, cast, clamp, exp, log, sigmoid, where
 from .reduce import mean, sum
 from .shape import permute, reshape
 from .softmax import log_softmax
@@ -316,7 +316,44 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 def mse_loss(input, target, reduction="mean", weight=None):
     """Mean squared error. Shapes that differ are broadcast, with PyTorch's warning."""
-    op = "mse_loss"
+    diff = _difference(input, target, reduction, "mse_loss")
+    return _weighted_reduce(diff * diff, weight, input, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean", weight=None):
+    """Mean absolute error; its gradient at input == target is 0, as in PyTorch."""
+    diff = _difference(input, target, reduction, "l1_loss")
+    return _weighted_reduce(abs(diff), weight, input, reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta: quadratic near 0, L1 beyond (beta = 0: plain L1)."""
+    op = "smooth_l1_loss"
+    beta = _nonnegative_number(beta, "beta", op)
+    diff = _difference(input, target, reduction, op)
+    size = abs(diff)
+    if beta == 0:  # the quadratic branch would divide by 0 (and its masked-out gradient turn nan)
+        return reduce(size, reduction)
+    return reduce(where(size < beta, 0.5 * diff * diff / beta, size - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): smooth_l1_loss times delta (beta = delta).
+
+    With a weight, 'mean' is the plain mean of the weighted losses, as in PyTorch (mse_loss and l1_loss
+    divide by the sum of the weights instead)."""
+    op = "huber_loss"
+    if _nonnegative_number(delta, "delta", op) == 0:
+        raise ValueError(f"{op}: delta must be positive, got {delta}")
+    diff = _difference(input, target, reduction, op)
+    size = abs(diff)
+    losses = where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return reduce(losses if weight is None else losses * _sample_weight(weight, input, op), reduction)
+
+
+def _difference(input, target, reduction, op):
+    """input - target for the regression losses, after their checks. Shapes that differ are broadcast,
+    with PyTorch's warning."""
     _check_input(input, op)
     check_reduction(reduction, op)
     target = _as_tensor(target, op)
@@ -325,22 +362,38 @@ def mse_loss(input, target, reduction="mean", weight=None):
             f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
             f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
             "Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=4,
         )
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
             shapes = f"{tuple(input.shape)} and target {tuple(target.shape)}"
             raise ValueError(f"{op}: the shapes of input {shapes} don't broadcast") from None
-    diff = input - target
-    squared = diff * diff
+    return input - target
+
+
+def _weighted_reduce(losses, weight, input, reduction, op):
+    """reduction of weight * losses; a weighted 'mean' divides by the sum of the weights (mse_loss, l1_loss)."""
     if weight is None:
-        return reduce(squared, reduction)
+        return reduce(losses, reduction)
+    weight = _sample_weight(weight, input, op)
+    weighted = losses * weight
+    return weighted if reduction == "none" else (sum(weighted) if reduction == "sum" else sum(weighted) / sum(weight))
+
+
+def _sample_weight(weight, input, op):
     weight = _as_tensor(weight, op, "weight")
     if weight.shape != input.shape:
         raise ValueError(f"{op}: weight {tuple(weight.shape)} and input {tuple(input.shape)} must have the same size")
-    weighted = squared * weight
-    return weighted if reduction == "none" else (sum(weighted) if reduction == "sum" else sum(weighted) / sum(weight))
+    return weight
+
+
+def _nonnegative_number(value, name, op):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+    if not value >= 0:  # also refuses nan
+        raise ValueError(f"{op}: {name} must not be negative, got {value}")
+    return float(value)
 
 
 # ---- helpers ------------------------------------------------------------------------------------
