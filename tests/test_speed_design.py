@@ -43,6 +43,27 @@ def test_fused_cross_entropy_equals_log_softmax_then_nll(dtype, rtol):
     np.testing.assert_allclose(fused_grad, z.grad.numpy(), rtol=rtol, atol=rtol)
 
 
+
+@pytest.mark.parametrize("dtype, rtol", [(cr.float64, 1e-12), (cr.float32, 1e-5)])
+def test_fused_cross_entropy_with_weights_and_ignored_targets_equals_unfused(dtype, rtol):
+    # the general path (class weights, an ignored sample, label smoothing) against log_softmax and sums
+    z = leaf(6, 5, dtype=dtype)
+    target = cr.tensor([0, 4, -100, 2, 1, 3])
+    weight = cr.tensor([0.5, 1.0, 2.0, 1.5, 0.25], dtype=dtype)
+    kept = target.numpy() != -100
+    y = np.eye(5)[np.where(kept, target.numpy(), 0)] * 0.9 + 0.1 / 5  # smoothed one-hot rows
+    per_class = cr.tensor(y * weight.numpy() * kept[:, None], dtype=dtype)
+    fused = F.cross_entropy(z, target, weight=weight, label_smoothing=0.1)
+    fused.backward()
+    fused_grad = z.grad.numpy().copy()
+    z.grad = None
+    picked_weight = (weight.numpy()[np.where(kept, target.numpy(), 0)] * kept).sum()
+    unfused = -(cr.log_softmax(z, dim=1) * per_class).sum() / float(picked_weight)
+    unfused.backward()
+    np.testing.assert_allclose(fused.item(), unfused.item(), rtol=rtol)
+    np.testing.assert_allclose(fused_grad, z.grad.numpy(), rtol=rtol, atol=rtol)
+
+
 def _image():
     return leaf(2, 3, 6, 6)
 
@@ -69,7 +90,8 @@ FLOAT32_OPS = {
     "batch_norm layer_norm": (lambda x: F.batch_norm(x, None, None, training=True).sum() + F.layer_norm(x, (6,)).sum(), lambda: [_image()]),
     "gelu leaky softplus": (lambda a: F.gelu(a) + F.leaky_relu(a) + F.softplus(a), lambda: [leaf(3, 4)]),
     "losses": (lambda z, p: F.cross_entropy(z, cr.tensor([0, 1, 2])) + F.mse_loss(z, p) + F.binary_cross_entropy_with_logits(z, p.sigmoid().detach())
-               + F.binary_cross_entropy(z.sigmoid(), p.sigmoid().detach()) + F.nll_loss(F.log_softmax(z, 1), cr.tensor([1, 0, 3])),
+               + F.binary_cross_entropy(z.sigmoid(), p.sigmoid().detach()) + F.nll_loss(F.log_softmax(z, 1), cr.tensor([1, 0, 3]))
+               + F.l1_loss(z, p) + F.smooth_l1_loss(z, p, beta=0.5) + F.huber_loss(z, p, delta=0.5),
                lambda: [leaf(3, 4), leaf(3, 4)]),
 }
 
