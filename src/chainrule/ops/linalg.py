@@ -35,11 +35,7 @@ def matmul(a, b, *, out=None):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         a, b = _as_tensors(a, b)
     _check_matmul(a.shape, b.shape)
-    if a._data.dtype != b._data.dtype:  # PyTorch refuses too: promoting would silently upcast float32
-        raise TypeError(
-            f"matmul: both operands must have the same dtype, got {a.dtype} {tuple(a.shape)} and {b.dtype} "
-            f"{tuple(b.shape)}; convert one of them (x.float(), x.double(), x.to(y.dtype))"
-        )
+    _check_same_dtype(a, b, "matmul")
     return write_out(out, MatMul.apply(a, b), "matmul")
 
 
@@ -51,7 +47,16 @@ def mm(a, b, *, out=None):
         raise ValueError(f"mm: both arguments must be 2-D matrices, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"mm: shapes {tuple(a.shape)} and {tuple(b.shape)} can't be multiplied ({a.shape[1]} != {b.shape[0]})")
+    _check_same_dtype(a, b, "mm")
     return matmul(a, b, out=out)
+
+
+def _check_same_dtype(a, b, op):
+    if a._data.dtype != b._data.dtype:  # PyTorch refuses too: promoting would silently upcast float32
+        raise TypeError(
+            f"{op}: both operands must have the same dtype, got {a.dtype} {tuple(a.shape)} and {b.dtype} "
+            f"{tuple(b.shape)}; convert one of them (x.float(), x.double(), x.to(y.dtype))"
+        )
 
 
 def _as_tensors(a, b):
