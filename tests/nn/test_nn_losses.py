@@ -248,6 +248,42 @@ def test_losses_keep_float32():
         assert loss.dtype == cr.float32 and x.grad.dtype == cr.float32
 
 
+MIXED_DTYPE_CASES = {  # float32 input with float64 targets or weights: the dtypes PyTorch gives, and its numbers
+    "bce_with_logits, float64 target": lambda m, x, y, w: m.nn.functional.binary_cross_entropy_with_logits(x, y),
+    "bce_with_logits, float64 weights": lambda m, x, y, w: m.nn.functional.binary_cross_entropy_with_logits(
+        x, y.float(), weight=w, pos_weight=w),
+    "bce, float64 weight": lambda m, x, y, w: m.nn.functional.binary_cross_entropy(x.sigmoid(), y.float(), weight=w.expand(3, 4)),
+    "cross_entropy, float64 probabilities": lambda m, x, y, w: m.nn.functional.cross_entropy(x, y.softmax(1)),
+    "cross_entropy, float64 probabilities and weight": lambda m, x, y, w: m.nn.functional.cross_entropy(
+        x, y.softmax(1), weight=w),
+    "mse_loss, float64 target": lambda m, x, y, w: m.nn.functional.mse_loss(x, y),
+    "l1_loss, float64 weight": lambda m, x, y, w: m.nn.functional.l1_loss(x, y.float(), weight=w.expand(3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_DTYPE_CASES))
+def test_mixed_dtypes_give_torchs_dtype(name):
+    r = rng(16)
+    x_values, y_values, w_values = r.normal(size=(3, 4)).astype(np.float32), r.uniform(size=(3, 4)), r.uniform(size=4)
+    x, tx = cr.tensor(x_values, requires_grad=True), torch.tensor(x_values, requires_grad=True)
+    loss = MIXED_DTYPE_CASES[name](cr, x, cr.tensor(y_values), cr.tensor(w_values))
+    tloss = MIXED_DTYPE_CASES[name](torch, tx, torch.tensor(y_values), torch.tensor(w_values))
+    assert str(loss.dtype) == str(tloss.dtype).replace("torch.", "")
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-6)
+    loss.backward()
+    tloss.backward()
+    assert x.grad.dtype == cr.float32
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_bce_refuses_a_target_of_another_float_dtype_like_torch():
+    p, y = cr.rand(3), cr.rand(3, dtype=cr.float64)
+    with pytest.raises(RuntimeError, match="Double"):
+        TF.binary_cross_entropy(torch.tensor(p.numpy()), torch.tensor(y.numpy()))
+    with pytest.raises(TypeError, match=r"binary_cross_entropy: target \(float64\) and input \(float32\)"):
+        F.binary_cross_entropy(p, y)
+
+
 # ---- modules --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_loss_modules_match_torch_modules(reduction):

@@ -273,6 +273,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     target = _as_tensor(target, op)
     if target.dtype.kind == "f" and target.shape == input.shape:  # class probabilities
+        input, target = _widened(input, target)
         target = class_rows(cast(target, input.dtype))
     else:
         target = _index_rows(input, target, ignore_index, op)
@@ -295,6 +296,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     op = "binary_cross_entropy"
     _check_input(input, op)
     check_reduction(reduction, op)
+    target = _as_tensor(target, op)
+    if target.dtype.kind == "f" and target.dtype != input.dtype:  # PyTorch refuses too
+        raise TypeError(
+            f"{op}: target ({target.dtype}) and input ({input.dtype}) must have the same dtype; "
+            "convert the target (target.to(input.dtype))"
+        )
     target = _same_shape_target(input, target, op)
     for name, t in (("input", input), ("target", target)):
         if ((t._data < 0) | (t._data > 1)).any():
@@ -308,6 +315,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     op = "binary_cross_entropy_with_logits"
     _check_input(input, op)
     check_reduction(reduction, op)
+    input, target = _widened(input, _as_tensor(target, op))
     target = _same_shape_target(input, target, op)
     weight = _elementwise_weight(weight, input, op)
     pos_weight = _elementwise_weight(pos_weight, input, op, "pos_weight")
@@ -477,6 +485,14 @@ def _elementwise_weight(weight, input, op, name="weight"):
     except ValueError:
         shapes = f"{name} of shape {tuple(weight.shape)}"
         raise ValueError(f"{op}: {shapes} does not broadcast to the input's shape {tuple(input.shape)}") from None
+
+
+def _widened(input, target):
+    """A float target wider than the input (float64 for float32) makes the loss float64, as in PyTorch:
+    the input is cast up, and its gradient comes back in its own dtype."""
+    if target.dtype.kind == "f" and target.dtype.itemsize > input.dtype.itemsize:
+        return cast(input, target.dtype), target
+    return input, target
 
 
 def _same_shape_target(input, target, op):
