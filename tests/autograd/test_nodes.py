@@ -8,6 +8,50 @@ from chainrule.autograd import Node
 from chainrule.ops.elementwise import Mul
 
 
+SAME_NAME_AS_TORCH = {  # ops recorded as one node of the same name as PyTorch's (composed ones differ)
+    "mul": lambda m, x: x * 2, "add": lambda m, x: x + 1, "sub": lambda m, x: x - 1, "div": lambda m, x: x / 2,
+    "pow": lambda m, x: x ** 2, "neg": lambda m, x: -x, "exp": lambda m, x: x.exp(), "log": lambda m, x: x.log(),
+    "sqrt": lambda m, x: x.sqrt(), "sin": lambda m, x: x.sin(), "cos": lambda m, x: x.cos(),
+    "tanh": lambda m, x: x.tanh(), "sigmoid": lambda m, x: x.sigmoid(), "relu": lambda m, x: x.relu(),
+    "abs": lambda m, x: x.abs(), "sum": lambda m, x: x.sum(), "softmax": lambda m, x: m.softmax(x, 0),
+    "log_softmax": lambda m, x: m.log_softmax(x, 0), "permute": lambda m, x: x.reshape(1, 2).permute(1, 0),
+    "cat": lambda m, x: m.cat([x, x]), "where": lambda m, x: m.where(x > 1, x, x * 0),
+    "maximum": lambda m, x: m.maximum(x, x * 0), "amax": lambda m, x: x.amax(0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_NAME_AS_TORCH))
+def test_node_names_and_reprs_are_torchs(name):
+    make = SAME_NAME_AS_TORCH[name]
+    ours = make(cr, cr.tensor([1.0, 2.0], requires_grad=True))
+    theirs = make(torch, torch.tensor([1.0, 2.0], requires_grad=True))
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    assert repr(ours) == repr(theirs)
+
+
+def test_a_custom_functions_node_is_named_like_torchs():
+    class Twice(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class TorchTwice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    y, ty = Twice.apply(cr.ones(2, requires_grad=True)), TorchTwice.apply(torch.ones(2, requires_grad=True))
+    assert y.grad_fn.name() == "TwiceBackward" and ty.grad_fn.name() == "TorchTwiceBackward"
+
+
 def test_every_recorded_op_makes_a_node_of_the_one_class():
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     y = cr.tanh(x * 3.0).sum()
@@ -15,7 +59,7 @@ def test_every_recorded_op_makes_a_node_of_the_one_class():
     while node is not None and type(node) is Node:
         nodes.append(node)
         node = node.next_functions[0][0]
-    assert [n.name() for n in nodes] == ["SumBackward", "TanhBackward", "MulBackward"]
+    assert [n.name() for n in nodes] == ["SumBackward0", "TanhBackward0", "MulBackward0"]
     assert nodes[-1].op is Mul
     assert node.name() == "AccumulateGrad"
 

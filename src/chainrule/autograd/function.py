@@ -179,6 +179,10 @@ class Op(Function):
     (or on arrays, for ops that set array_backward)."""
 
     @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward0"  # PyTorch's built-in nodes end in an overload number (MulBackward0)
+
+    @classmethod
     def apply(cls, *args):
         # one pass over the arguments: their arrays, and where each one's gradient must go
         arrays, edges = [], []
