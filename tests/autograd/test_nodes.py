@@ -8,12 +8,14 @@ from chainrule.autograd import Node
 from chainrule.ops.elementwise import Mul
 
 
-SAME_NAME_AS_TORCH = {  # ops recorded as one node of the same name as PyTorch's (composed ones differ)
+SAME_NAME_AS_TORCH = {  # ops recorded as one node of PyTorch's name (composed ones differ, and sum/mean over a
+    # dim are PyTorch's overload 1: SumBackward1)
     "mul": lambda m, x: x * 2, "add": lambda m, x: x + 1, "sub": lambda m, x: x - 1, "div": lambda m, x: x / 2,
     "pow": lambda m, x: x ** 2, "neg": lambda m, x: -x, "exp": lambda m, x: x.exp(), "log": lambda m, x: x.log(),
     "sqrt": lambda m, x: x.sqrt(), "sin": lambda m, x: x.sin(), "cos": lambda m, x: x.cos(),
     "tanh": lambda m, x: x.tanh(), "sigmoid": lambda m, x: x.sigmoid(), "relu": lambda m, x: x.relu(),
-    "abs": lambda m, x: x.abs(), "sum": lambda m, x: x.sum(), "softmax": lambda m, x: m.softmax(x, 0),
+    "abs": lambda m, x: x.abs(), "sum": lambda m, x: x.sum(), "mean": lambda m, x: x.mean(),
+    "softmax": lambda m, x: m.softmax(x, 0),
     "log_softmax": lambda m, x: m.log_softmax(x, 0), "permute": lambda m, x: x.reshape(1, 2).permute(1, 0),
     "cat": lambda m, x: m.cat([x, x]), "where": lambda m, x: m.where(x > 1, x, x * 0),
     "maximum": lambda m, x: m.maximum(x, x * 0), "amax": lambda m, x: x.amax(0),

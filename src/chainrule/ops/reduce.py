@@ -24,6 +24,19 @@ class Sum(Op):
         return broadcast_to(reshape(gy, ctx.kept_shape), ctx.shape), None, None
 
 
+class Mean(Op):
+    """sum / count as one node (PyTorch's MeanBackward0): each element gets gy / count."""
+
+    def forward(ctx, x, axes, keepdim, scale):
+        ctx.shape = x.shape
+        ctx.kept_shape = _kept_shape(x.shape, axes)
+        ctx.scale = scale
+        return x.sum(axis=axes, keepdims=keepdim) * scale
+
+    def backward(ctx, gy):
+        return broadcast_to(reshape(gy * ctx.scale, ctx.kept_shape), ctx.shape), None, None, None
+
+
 class Amax(Op):
     """max over dims; tied maxima share the gradient evenly, as in PyTorch."""
 
@@ -129,7 +142,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
         raise TypeError(f"mean: the input must be a floating-point tensor, got {x.dtype}; use x.float().mean()")
     axes = axes_arg(dim, x.ndim, "mean")
     count = _count(x.shape, axes)
-    return mul(sum(x, dim, keepdim), 1.0 / count if count else math.nan)
+    return Mean.apply(x, axes, keepdim, 1.0 / count if count else math.nan)
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, _op="var"):
