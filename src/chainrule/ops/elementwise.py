@@ -595,7 +595,11 @@ def _float_input(x, op="op"):
 
 # ---- comparisons and logic: results are bool tensors outside the graph -----------------------------
 def _compare(a, b, ufunc, name):
-    a, b = _operands(a, b, name)
+    return _without_grad(*_operands(a, b, name), ufunc, name)
+
+
+def _without_grad(a, b, ufunc, name):
+    """ufunc on the operands' arrays (already brought together by _operands), as a tensor with no graph."""
     a_data = a._data if isinstance(a, Tensor) else a
     b_data = b._data if isinstance(b, Tensor) else b
     try:
@@ -668,11 +672,11 @@ def _bitwise(a, b, ufunc, name):
     a, b = _operands(a, b, name)
     for operand in (a, b):
         _check_bitwise(operand, name)
-    return _compare(a, b, ufunc, name)
+    return _without_grad(a, b, ufunc, name)
 
 
 def _check_bitwise(operand, name):
     kind = operand._data.dtype.kind if isinstance(operand, Tensor) else ("f" if isinstance(operand, float) else "i")
     if kind not in "biu":
         dtype = operand.dtype if isinstance(operand, Tensor) else type(operand).__name__
-        raise TypeError(f"{name}: only integer and bool operands, got {dtype}; use logical_{name[8:]} for a truth test")
+        raise TypeError(f"{name}: only integer and bool operands, got {dtype}; use {name.replace('bitwise', 'logical')} for a truth test")

@@ -24,17 +24,15 @@ class Sum(Op):
         return broadcast_to(reshape(gy, ctx.kept_shape), ctx.shape), None, None
 
 
-class Mean(Op):
-    """sum / count as one node (PyTorch's MeanBackward0): each element gets gy / count."""
+class Mean(Sum):
+    """The sum times 1 / count, as one node (PyTorch's MeanBackward0): each element gets gy / count."""
 
     def forward(ctx, x, axes, keepdim, scale):
-        ctx.shape = x.shape
-        ctx.kept_shape = _kept_shape(x.shape, axes)
         ctx.scale = scale
-        return x.sum(axis=axes, keepdims=keepdim) * scale
+        return Sum.forward(ctx, x, axes, keepdim) * scale
 
     def backward(ctx, gy):
-        return broadcast_to(reshape(gy * ctx.scale, ctx.kept_shape), ctx.shape), None, None, None
+        return (*Sum.backward(ctx, gy * ctx.scale), None)
 
 
 class Amax(Op):
