@@ -8,17 +8,20 @@
 """
 from . import accelerator, autograd, cuda, dtypes  # noqa: F401
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from . import ops, tensor as _tensor_module
+from .autograd.engine import backward as _backward
 from .creation import (  # noqa: F401
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel,
-    ones, ones_like, zeros, zeros_like,
+    ones, ones_like, tensor, zeros, zeros_like,
 )
 from .dtypes import (  # noqa: F401
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
 )
 from .ops import (  # noqa: F401
-    abs, add, amax, amin, argmax, argmin, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, broadcast_to, cat,
-    clamp, clone, cos, div, eq, exp, expm1, flatten, gather, ge, gt, le, log, log1p, log_softmax, logical_and,
+    abs, add, all, amax, amin, any, argmax, argmin, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, broadcast_to,
+    cat, ceil, clamp, clone, cos, div, eq, exp, expm1, flatten, floor, frac, gather, ge, gt, le, log, log1p,
+    log_softmax, logical_and, masked_fill, round, sgn, sign, trunc,
     logical_not, logical_or, logical_xor, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne,
     neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose,
     unsqueeze, var, where,
@@ -28,7 +31,10 @@ from .random import (  # noqa: F401
     randn_like, randperm,
 )
 from .device import device, get_default_device, set_default_device  # noqa: F401
-from .tensor import Tensor, tensor  # noqa: F401
+from .tensor import Tensor  # noqa: F401
+
+# Tensor's operators and methods call ops and the engine, which import Tensor: they are handed over here, once.
+_tensor_module.connect(ops, _backward)
 
 # The layers above the core: they build on everything imported before them.
 from . import data, manual, nn, optim, utils  # noqa: F401,E402

@@ -1,4 +1,4 @@
-"""Tensors made from sizes and values: zeros, ones, full, arange, linspace, eye, ..."""
+"""New tensors: from data (tensor, as_tensor, from_numpy) and from sizes and values (zeros, ones, full, arange, ...)."""
 import math
 import numbers
 import operator
@@ -6,8 +6,76 @@ import operator
 import numpy as np
 
 from . import dtypes
-from .ops.shape import shape_arg
-from .tensor import Tensor, _check_device, _scalar_arg, _wrap, tensor
+from .args import check_device as _check_device
+from .args import count_arg, size_arg  # noqa: F401  (creation's own argument checks, used by random too)
+from .args import scalar_arg as _scalar_arg
+from .tensor import Tensor, _wrap
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new leaf tensor holding a copy of `data` (scalar, nested list, NumPy array or Tensor).
+
+    dtypes follow PyTorch: Python floats become the default dtype (float32), Python ints int64,
+    bools bool; NumPy arrays keep theirs unless `dtype` is given.
+    """
+    _check_device(device)
+    array = _to_array(data, dtypes.as_dtype(dtype) if dtype is not None else None)
+    if isinstance(data, np.ndarray) and array is data:
+        array = array.copy()
+    t = _wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _to_array(data, dtype):
+    if isinstance(data, Tensor):
+        array = data._data.copy()
+    elif isinstance(data, np.ndarray):
+        array = data
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"tensor(): can't make a tensor from an array of {array.dtype}; only numbers and bools")
+    elif isinstance(data, (str, bytes, dict, set)) or data is None:
+        raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}; give a number, a (nested) list or an array")
+    else:
+        array = _from_python(data, dtype)
+    if dtype is not None and array.dtype != dtype:
+        array = _cast_values(array, dtype)
+    return array
+
+
+def _cast_values(array, dtype):
+    """array.astype(dtype), refusing values an integer dtype can't hold (nan, inf, too large), as PyTorch does."""
+    if dtype.kind in "iu" and array.dtype.kind in "fiu" and array.size:
+        limits = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):
+            fits = bool(np.isfinite(array).all() and array.min() >= limits.min and array.max() <= limits.max)
+        if not fits:
+            raise ValueError(f"tensor(): values from {array.min()} to {array.max()} can't be converted to {dtype}")
+    return array.astype(dtype)
+
+
+def _from_python(data, dtype=None):
+    try:
+        array = np.array(data)
+    except ValueError as err:
+        raise ValueError(f"tensor(): the nested lists are ragged (every row must have the same length): {err}") from None
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"tensor(): the data must hold numbers only, got {type(data).__name__} of {array.dtype.kind!r} values")
+    if dtype is not None:
+        return _cast_values(array, dtype)
+    if array.dtype.kind == "f" and not _holds_numpy_floats(data):
+        array = array.astype(dtypes.get_default_dtype())
+    elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
+        array = _cast_values(array, np.dtype(np.int64))  # NumPy made uint64 of ints beyond int64: refused
+    return array
+
+
+def _holds_numpy_floats(data):
+    # np.float64(1.0) and arrays inside lists keep their own dtype, like torch.tensor does
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, (np.generic, np.ndarray, Tensor))
 
 
 def _make(array, requires_grad=False, device=None):
@@ -20,25 +88,6 @@ def _dtype(dtype, default=None):
     if dtype is not None:
         return dtypes.as_dtype(dtype)
     return default if default is not None else dtypes.get_default_dtype()
-
-
-def size_arg(size, op):
-    """The sizes of a new tensor (f(2, 3), f((2, 3)) or f([2, 3])): ints, none negative."""
-    shape = shape_arg(size, op)
-    if any(n < 0 for n in shape):
-        raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
-    return shape
-
-
-def count_arg(value, op, name):
-    """A non-negative int argument (n, steps, ...)."""
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}") from None
-    if value < 0:
-        raise ValueError(f"{op}: {name} must be non-negative, got {value}")
-    return value
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):

@@ -4,8 +4,10 @@ import numbers
 import numpy as np
 
 from . import dtypes
-from .creation import count_arg, size_arg
-from .tensor import _check_device, _scalar_arg, _wrap
+from .args import check_device as _check_device
+from .args import count_arg, size_arg
+from .args import scalar_arg as _scalar_arg
+from .tensor import _wrap
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
 

@@ -28,7 +28,8 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-from .tensor import Tensor, _check_device, _wrap
+from .args import check_device as _check_device
+from .tensor import Tensor, _wrap
 
 FORMAT_VERSION = 2  # 2: the checksum covers the structure (numbers, lists, names) as well as the tensors
 METADATA_KEY = "chainrule"

@@ -1,55 +1,88 @@
-"""Tensor: an array, its gradient, and the node that made it. Every computation is an op in `ops/`."""
+"""Tensor: an array, its gradient, and the node that made it.
+
+A Tensor holds
+- `_data`, the NumPy array of its values;
+- `requires_grad`, `grad` (filled in by backward), `grad_fn` (the graph node that computed it; None for a
+  leaf) and `_output_nr` (which of that node's outputs it is);
+- `_versions`, a version counter shared with its views and its detach(): in-place changes bump it, and
+  backward checks that nothing an op saved has changed since (see autograd/function.py).
+
+The methods that compute (x + y, x.exp(), x.sum(), x.backward()) hand over to chainrule.ops and to the
+autograd engine. Those import Tensor, so Tensor can't import them: chainrule/__init__.py hands them to this
+module once with `connect()`, and imports run one way (ops -> autograd -> tensor).
+"""
 import numbers
 
 import numpy as np
 
-from . import device as _device
 from . import dtypes
-from .autograd.grad_mode import is_grad_enabled
+from .args import check_device, is_device, normalize_dim, shape_arg
+from .device import get_default_device
 from .errors import OutOfRangeError
+
+_ops = None  # chainrule.ops, set by connect()
+_backward = None  # chainrule.autograd.engine.backward, set by connect()
+
+
+def connect(ops, backward):
+    """Give Tensor the ops and the engine its methods call (once, from chainrule/__init__.py)."""
+    global _ops, _backward
+    _ops, _backward = ops, backward
+    for name in _FUNCTIONS_AS_METHODS:  # the same function, taking the tensor as its first argument
+        setattr(Tensor, name, getattr(ops, name))
+    Tensor.clip = ops.clamp
+
+
+_FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.add_(y) is ops.add_(x, y), ...
+    "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "normal_", "uniform_", "clone", "abs",
+    "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "pow", "mul", "div", "neg",
+    "matmul", "mm", "maximum", "minimum", "clamp", "sum", "mean", "var", "std", "max", "min", "amax", "amin",
+    "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "transpose", "squeeze", "unsqueeze", "flatten",
+    "gather", "masked_fill", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or",
+    "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "any", "all", "sign", "sgn", "floor",
+    "ceil", "trunc", "round", "frac",
+)
 
 
 class Tensor:
-    """An n-dimensional array that can record the ops applied to it and be differentiated.
-
-    `_data` holds the NumPy array; `.data` gives it back as a Tensor outside the graph, like PyTorch.
-    """
+    """An n-dimensional array that can record the ops applied to it and be differentiated."""
 
     __slots__ = (
-        "_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_version",
+        "_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_versions",
         "_hooks", "_accumulator", "__weakref__",
     )
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, *args, dtype=None, requires_grad=False, device=None):
         # The legacy constructor: cr.Tensor([1, 2]) is float, cr.Tensor(2, 3) is a 2x3 tensor of zeros.
-        _check_device(device)
+        check_device(device)
+        dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            array = _to_array(args[0], dtype or dtypes.get_default_dtype())
+            array = _ops.tensor(args[0], dtype=dtype)._data
         elif all(isinstance(a, numbers.Integral) for a in args):
-            array = np.zeros(args, dtype=dtype or dtypes.get_default_dtype())
+            array = np.zeros(args, dtype=dtype)
         else:
             raise TypeError(f"Tensor(): expected data or integer sizes, got {args!r}")
         _init(self, array, False, None, 0)
         if requires_grad:
             self.requires_grad_(True)
 
-    # ---- attributes ---------------------------------------------------------------------
+    # ---- data and shape ------------------------------------------------------------------
     @property
     def data(self):
+        """The same values outside the graph. Changes through it are not tracked (PyTorch's escape hatch)."""
         return _wrap(self._data)
 
     @data.setter
     def data(self, value):
-        array = value._data if isinstance(value, Tensor) else _to_array(value, None)
-        self._data = array
-        self._version += 1
+        self._data = value._data if isinstance(value, Tensor) else _ops.tensor(value)._data
+        self._bump_version()
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
     dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self.grad_fn is None)
-    device = property(lambda self: _cpu_device())
+    device = property(lambda self: get_default_device())
     is_cuda = False
     T = property(lambda self: _ops.permute(self, tuple(range(self.ndim))[::-1]))
     mT = property(lambda self: _ops.transpose(self, -2, -1) if self.ndim >= 2 else _not_a_matrix(self, "mT"))
@@ -59,7 +92,7 @@ class Tensor:
             return self.shape
         if self.ndim == 0:
             raise OutOfRangeError(f"size: dim {dim} is out of range: a 0-d tensor has no dims")
-        return self.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+        return self.shape[normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
         return self._data.ndim
@@ -72,6 +105,25 @@ class Tensor:
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
+
+    # ---- versions: a tensor, its views and its detach() share one counter ----------------------
+    @property
+    def _version(self):
+        versions = self._versions
+        return 0 if versions is None else versions[0]
+
+    def _bump_version(self):
+        """Count one in-place change (of this tensor and of every tensor that shares its data)."""
+        if self._versions is None:
+            self._versions = [1]
+        else:
+            self._versions[0] += 1
+
+    def _shared_versions(self):
+        """The version counter, made now if none was needed yet, for a view or a detach() to share."""
+        if self._versions is None:
+            self._versions = [0]
+        return self._versions
 
     # ---- leaving the graph / the array ---------------------------------------------------
     def numpy(self):
@@ -88,17 +140,20 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self):
-        return _wrap(self._data)
+        """The same data, outside the graph; in-place changes to it are seen by backward (shared version)."""
+        t = _wrap(self._data)
+        t._versions = self._shared_versions()
+        return t
 
     def detach_(self):
         self.grad_fn = None
         self.requires_grad = False
         return self
 
-    def clone(self):
-        return _ops.clone(self)
-
     def contiguous(self):
+        return self
+
+    def cpu(self):
         return self
 
     def to(self, *args, dtype=None, copy=False, **kwargs):
@@ -106,11 +161,11 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif _is_device(a):
-                _check_device(a)
+            elif is_device(a):
+                check_device(a)
             else:
                 dtype = a
-        _check_device(kwargs.pop("device", None))
+        check_device(kwargs.pop("device", None))
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
@@ -122,9 +177,6 @@ class Tensor:
         if dtype is None:
             return f"chainrule.{self.dtype}"
         return self.to(dtype)
-
-    def cpu(self):
-        return self
 
     def float(self):
         return self.to(dtypes.float32)
@@ -144,12 +196,14 @@ class Tensor:
     def bool(self):
         return self.to(dtypes.bool)
 
+    def __array_namespace__(self, *, api_version=None):
+        """The functions that compute on Tensors (the array API protocol): chainrule.ops."""
+        return _ops
+
     # ---- autograd -----------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import engine
-
-        _check_backward_args(retain_graph, create_graph, inputs)
-        engine.backward((self,), (_gradient_arg(gradient),), retain_graph, create_graph, inputs)
+        """Add d(self)/d(leaf) into every leaf's .grad (or only into `inputs`' .grad)."""
+        _backward(self, gradient, retain_graph, create_graph, inputs)
 
     def requires_grad_(self, requires_grad=True):
         if not isinstance(requires_grad, (bool, np.bool_)):
@@ -194,111 +248,10 @@ class Tensor:
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
-    # ---- in place (no graph is recorded: under no_grad or on tensors outside the graph) ---
-    def _in_place(self, name, new_values, cast=False):
-        """Write new_values into this tensor. cast=False (arithmetic): a result of a wider kind (float into
-        an int tensor) is an error, as in PyTorch; copy_/fill_ cast."""
-        if is_grad_enabled() and self.requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{name}: a leaf Variable that requires grad is being used in an in-place operation; "
-                    "wrap the update in `with chainrule.no_grad():`"
-                )
-            raise RuntimeError(
-                f"{name}: in-place ops are not recorded on tensors that require grad; "
-                "write it out of place (y = y + 1) instead"
-            )
-        if not cast and not np.can_cast(np.result_type(new_values), self._data.dtype, "same_kind"):
-            raise RuntimeError(
-                f"{name}: result type {np.result_type(new_values)} can't be cast to the tensor's dtype {self.dtype}"
-            )
-        if not self._data.flags.writeable:
-            self._data = np.array(self._data)
-        try:
-            self._data[...] = new_values
-        except (ValueError, TypeError, OverflowError) as err:  # overflow: inf into an int tensor
-            kind = TypeError if isinstance(err, TypeError) else ValueError
-            raise kind(f"{name}: {err} (tensor shape {tuple(self.shape)})") from None
-        self._version += 1
-        return self
+    def zero_grad_(self):
+        self.grad = None
 
-    def _arithmetic_(self, name, ufunc, other):
-        """self = ufunc(self, other) in place (add_, mul_, ...), with the op's name on NumPy's errors."""
-        other = _operand_array(other)
-        if not isinstance(other, (numbers.Number, np.ndarray, np.generic)) or isinstance(other, complex):
-            raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
-        try:
-            result = ufunc(self._data, other)
-        except (ValueError, TypeError) as err:
-            kind = ValueError if isinstance(err, ValueError) else TypeError
-            raise kind(f"{name}: {err} (tensor shape {tuple(self.shape)})") from None
-        return self._in_place(name, result)
-
-    def add_(self, other, alpha=1):
-        return self._arithmetic_("add_", np.add, other if alpha == 1 else _ops.mul(other, alpha))
-
-    def sub_(self, other, alpha=1):
-        return self._arithmetic_("sub_", np.subtract, other if alpha == 1 else _ops.mul(other, alpha))
-
-    def mul_(self, other):
-        return self._arithmetic_("mul_", np.multiply, other)
-
-    def div_(self, other):
-        return self._arithmetic_("div_", np.true_divide, other)
-
-    def zero_(self):
-        return self._in_place("zero_", 0, cast=True)
-
-    def fill_(self, value):
-        return self._in_place("fill_", _scalar_arg(value, "fill_", "value"), cast=True)
-
-    def copy_(self, src):
-        return self._in_place("copy_", _operand_array(src), cast=True)
-
-    def clamp_(self, min=None, max=None):
-        return self._in_place("clamp_", _ops.clamp(self.detach(), min, max)._data)
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from . import random
-
-        mean, std = _scalar_arg(mean, "normal_", "mean"), _scalar_arg(std, "normal_", "std")
-        values = random.normal_array(self.shape, self.dtype, generator) * std + mean
-        return self._in_place("normal_", values, cast=True)
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from . import random
-
-        a, b = _scalar_arg(a, "uniform_", "from"), _scalar_arg(b, "uniform_", "to")
-        return self._in_place("uniform_", random.uniform_array(self.shape, self.dtype, a, b, generator), cast=True)
-
-    def __setitem__(self, key, value):
-        if is_grad_enabled() and self.requires_grad:
-            self._in_place("__setitem__", self._data)  # raises the right error
-        if not self._data.flags.writeable:
-            self._data = np.array(self._data)
-        _ops.setitem_array(self._data, key, _operand_array(value))
-        self._version += 1
-
-    def _in_place_or_new(self, name, op, other):
-        # `t += x`: in place on tensors outside the graph (a leaf under no_grad: same object);
-        # a tensor inside a recorded graph gets a new tensor bound to the name, as y = y + x.
-        if is_grad_enabled() and self.requires_grad and self.grad_fn is not None:
-            return op(self, other)
-        return self._in_place(name, op(self.detach(), other)._data)
-
-    def __iadd__(self, other):
-        return self._in_place_or_new("+=", _ops.add, other)
-
-    def __isub__(self, other):
-        return self._in_place_or_new("-=", _ops.sub, other)
-
-    def __imul__(self, other):
-        return self._in_place_or_new("*=", _ops.mul, other)
-
-    def __itruediv__(self, other):
-        return self._in_place_or_new("/=", _ops.div, other)
-
-    # ---- operators ----------------------------------------------------------------------
+    # ---- operators: each is an op in chainrule.ops --------------------------------------------
     def __add__(self, other):
         return _ops.add(self, other)
 
@@ -388,6 +341,22 @@ class Tensor:
     def __getitem__(self, key):
         return _ops.getitem(self, key)
 
+    # ---- in place: chainrule.ops.inplace checks, writes and counts the change -------------------
+    def __setitem__(self, key, value):
+        _ops.setitem(self, key, value)
+
+    def __iadd__(self, other):
+        return _ops.in_place_or_new(self, "+=", _ops.add, other)
+
+    def __isub__(self, other):
+        return _ops.in_place_or_new(self, "-=", _ops.sub, other)
+
+    def __imul__(self, other):
+        return _ops.in_place_or_new(self, "*=", _ops.mul, other)
+
+    def __itruediv__(self, other):
+        return _ops.in_place_or_new(self, "/=", _ops.div, other)
+
     # ---- Python protocols ---------------------------------------------------------------
     def __len__(self):
         if self.ndim == 0:
@@ -448,42 +417,7 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         raise TypeError("chainrule tensors are not pickled; save state dicts with chainrule.save (safetensors)")
 
-    # ---- ops as methods: every one delegates to ops/ ---------------------------------------
-    def abs(self):
-        return _ops.abs(self)
-
-    def exp(self):
-        return _ops.exp(self)
-
-    def log(self):
-        return _ops.log(self)
-
-    def log1p(self):
-        return _ops.log1p(self)
-
-    def expm1(self):
-        return _ops.expm1(self)
-
-    def sqrt(self):
-        return _ops.sqrt(self)
-
-    def sin(self):
-        return _ops.sin(self)
-
-    def cos(self):
-        return _ops.cos(self)
-
-    def tanh(self):
-        return _ops.tanh(self)
-
-    def sigmoid(self):
-        return _ops.sigmoid(self)
-
-    def relu(self):
-        return _ops.relu(self)
-
-    def pow(self, exponent):
-        return _ops.pow(self, exponent)
+    # ---- ops as methods: each is a function of chainrule.ops ----------------------------------
 
     def add(self, other, alpha=1):
         return _ops.add(self, other if alpha == 1 else _ops.mul(other, alpha))
@@ -491,87 +425,20 @@ class Tensor:
     def sub(self, other, alpha=1):
         return _ops.sub(self, other if alpha == 1 else _ops.mul(other, alpha))
 
-    def mul(self, other):
-        return _ops.mul(self, other)
-
-    def div(self, other):
-        return _ops.div(self, other)
-
-    def neg(self):
-        return _ops.neg(self)
-
-    def matmul(self, other):
-        return _ops.matmul(self, other)
-
-    def mm(self, other):
-        return _ops.mm(self, other)
-
-    def maximum(self, other):
-        return _ops.maximum(self, other)
-
-    def minimum(self, other):
-        return _ops.minimum(self, other)
-
-    def clamp(self, min=None, max=None):
-        return _ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return _ops.sum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return _ops.mean(self, dim, keepdim, dtype=dtype)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        return _ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return _ops.min(self, dim, keepdim)
-
-    def amax(self, dim=None, keepdim=False):
-        return _ops.amax(self, dim, keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        return _ops.amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _ops.argmin(self, dim, keepdim)
-
-    def logsumexp(self, dim, keepdim=False):
-        return _ops.logsumexp(self, dim, keepdim)
-
-    def softmax(self, dim):
-        return _ops.softmax(self, dim)
-
-    def log_softmax(self, dim):
-        return _ops.log_softmax(self, dim)
 
     def reshape(self, *shape):
-        return _ops.reshape(self, _ops.shape_arg(shape, "reshape"))
+        return _ops.reshape(self, shape_arg(shape, "reshape"))
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral)):
             return self.to(shape[0])  # view(dtype)
-        return _ops.reshape(self, _ops.shape_arg(shape, "view"))
+        return _ops.reshape(self, shape_arg(shape, "view"))
 
     def view_as(self, other):
         return _ops.reshape(self, other.shape)
 
     def reshape_as(self, other):
         return _ops.reshape(self, other.shape)
-
-    def transpose(self, dim0, dim1):
-        return _ops.transpose(self, dim0, dim1)
 
     def swapaxes(self, axis0, axis1):
         return _ops.transpose(self, axis0, axis1)
@@ -582,114 +449,29 @@ class Tensor:
         return _ops.transpose(self, 0, -1) if self.ndim == 2 else self
 
     def permute(self, *dims):
-        return _ops.permute(self, _ops.shape_arg(dims, "permute"))
-
-    def squeeze(self, dim=None):
-        return _ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return _ops.unsqueeze(self, dim)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _ops.flatten(self, start_dim, end_dim)
+        return _ops.permute(self, shape_arg(dims, "permute"))
 
     def expand(self, *sizes):
-        return _ops.expand(self, _ops.shape_arg(sizes, "expand"))
+        return _ops.expand(self, shape_arg(sizes, "expand"))
 
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
 
-    def gather(self, dim, index):
-        return _ops.gather(self, dim, index)
-
-    def masked_fill(self, mask, value):
-        """self with value where mask is True; the result keeps self's dtype, as in PyTorch."""
-        if not isinstance(mask, Tensor) or mask.dtype != dtypes.bool:
-            kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
-            raise TypeError(f"masked_fill: mask must be a bool Tensor, got {kind}")
-        if isinstance(value, Tensor) and value.ndim != 0:
-            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
-        if isinstance(value, Tensor):
-            value = _ops.cast(value, self.dtype)
-        else:
-            value = _wrap(np.asarray(_scalar_arg(value, "masked_fill", "value")).astype(self.dtype))
-        try:
-            np.broadcast_shapes(mask.shape, self.shape)
-        except ValueError:
-            raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} and tensor of shape {tuple(self.shape)} don't broadcast") from None
-        return _ops.where(mask, value, self)
-
-    def eq(self, other):
-        return _ops.eq(self, other)
-
-    def ne(self, other):
-        return _ops.ne(self, other)
-
-    def lt(self, other):
-        return _ops.lt(self, other)
-
-    def le(self, other):
-        return _ops.le(self, other)
-
-    def gt(self, other):
-        return _ops.gt(self, other)
-
-    def ge(self, other):
-        return _ops.ge(self, other)
-
-    def logical_not(self):
-        return _ops.logical_not(self)
-
-    def logical_and(self, other):
-        return _ops.logical_and(self, other)
-
-    def logical_or(self, other):
-        return _ops.logical_or(self, other)
-
-    def logical_xor(self, other):
-        return _ops.logical_xor(self, other)
-
-    def bitwise_not(self):
-        return _ops.bitwise_not(self)
-
-    def bitwise_and(self, other):
-        return _ops.bitwise_and(self, other)
-
-    def bitwise_or(self, other):
-        return _ops.bitwise_or(self, other)
-
-    def bitwise_xor(self, other):
-        return _ops.bitwise_xor(self, other)
-
-    def any(self, dim=None, keepdim=False):
-        axes = _ops.reduce.axes_arg(dim, self.ndim, "any")
-        return _wrap(np.asarray(self._data.any(axis=axes, keepdims=bool(keepdim))))
-
-    def all(self, dim=None, keepdim=False):
-        axes = _ops.reduce.axes_arg(dim, self.ndim, "all")
-        return _wrap(np.asarray(self._data.all(axis=axes, keepdims=bool(keepdim))))
-
-    def sign(self):
-        return _wrap(np.sign(self._data))
-
     def square(self):
         return _ops.mul(self, self)
-
-    def zero_grad_(self):
-        self.grad = None
 
 
 # ---- construction ---------------------------------------------------------------------------
 _new = object.__new__
 
 
-def _init(t, array, requires_grad, grad_fn, output_nr):
+def _init(t, array, requires_grad, grad_fn, output_nr, versions=None):
     t._data = array
     t.grad = None
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
     t._output_nr = output_nr
-    t._version = 0
+    t._versions = versions
     t._hooks = None
     t._accumulator = None
 
@@ -705,135 +487,14 @@ def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
     t._output_nr = output_nr
-    t._version = 0
+    t._versions = None
     t._hooks = None
     t._accumulator = None
     return t
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
-    """A new leaf tensor holding a copy of `data` (scalar, nested list, NumPy array or Tensor).
-
-    dtypes follow PyTorch: Python floats become the default dtype (float32), Python ints int64,
-    bools bool; NumPy arrays keep theirs unless `dtype` is given.
-    """
-    _check_device(device)
-    array = _to_array(data, dtypes.as_dtype(dtype) if dtype is not None else None)
-    if isinstance(data, np.ndarray) and array is data:
-        array = array.copy()
-    t = _wrap(array)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def _to_array(data, dtype):
-    if isinstance(data, Tensor):
-        array = data._data.copy()
-    elif isinstance(data, np.ndarray):
-        array = data
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"tensor(): can't make a tensor from an array of {array.dtype}; only numbers and bools")
-    elif isinstance(data, (str, bytes, dict, set)) or data is None:
-        raise TypeError(f"tensor(): can't make a tensor from {type(data).__name__}; give a number, a (nested) list or an array")
-    else:
-        array = _from_python(data, dtype)
-    if dtype is not None and array.dtype != dtype:
-        array = _cast_values(array, dtype)
-    return array
-
-
-def _cast_values(array, dtype):
-    """array.astype(dtype), refusing values an integer dtype can't hold (nan, inf, too large), as PyTorch does."""
-    if dtype.kind in "iu" and array.dtype.kind in "fiu" and array.size:
-        limits = np.iinfo(dtype)
-        with np.errstate(invalid="ignore"):
-            fits = bool(np.isfinite(array).all() and array.min() >= limits.min and array.max() <= limits.max)
-        if not fits:
-            raise ValueError(f"tensor(): values from {array.min()} to {array.max()} can't be converted to {dtype}")
-    return array.astype(dtype)
-
-
-def _from_python(data, dtype=None):
-    try:
-        array = np.array(data)
-    except ValueError as err:
-        raise ValueError(f"tensor(): the nested lists are ragged (every row must have the same length): {err}") from None
-    if array.dtype == object or array.dtype.kind in "USV":
-        raise TypeError(f"tensor(): the data must hold numbers only, got {type(data).__name__} of {array.dtype.kind!r} values")
-    if dtype is not None:
-        return _cast_values(array, dtype)
-    if array.dtype.kind == "f" and not _holds_numpy_floats(data):
-        array = array.astype(dtypes.get_default_dtype())
-    elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
-        array = _cast_values(array, np.dtype(np.int64))  # NumPy made uint64 of ints beyond int64: refused
-    return array
-
-
-def _holds_numpy_floats(data):
-    # np.float64(1.0) and arrays inside lists keep their own dtype, like torch.tensor does
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
-    return isinstance(data, (np.generic, np.ndarray, Tensor))
-
-
-def _operand_array(value):
-    return value._data if isinstance(value, Tensor) else value
-
-
-def _scalar_arg(value, op, name):
-    """A Python number from a number or a one-element tensor; a TypeError naming op and argument otherwise."""
-    if isinstance(value, Tensor) and value._data.size == 1:
-        value = value._data.reshape(()).item()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if not isinstance(value, numbers.Number) or isinstance(value, complex):
-        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
-    return value
-
-
-def _check_backward_args(retain_graph, create_graph, inputs):
-    for name, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
-        if flag is not None and not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"backward: {name} must be True, False or None, got {type(flag).__name__}")
-    listed = (inputs,) if isinstance(inputs, Tensor) else inputs
-    if inputs is not None and (not isinstance(listed, (list, tuple)) or not all(isinstance(t, Tensor) for t in listed)):
-        raise TypeError(f"backward: inputs must be a Tensor or a list of Tensors, got {inputs!r:.60}")
-    if inputs is not None and not all(t.requires_grad for t in listed):
-        raise RuntimeError("backward: every tensor in inputs must require grad")
-
-
 def _not_a_matrix(t, name):
     raise ValueError(f"{name}: only supported on matrices or batches of matrices, got a {t.ndim}-d tensor; use .T or transpose")
-
-
-def _gradient_arg(gradient):
-    """backward's `gradient`: None, a Tensor, or a number / numeric array (made a Tensor by the engine)."""
-    if gradient is None or isinstance(gradient, Tensor):
-        return gradient
-    array = np.asarray(gradient) if isinstance(gradient, (numbers.Number, np.ndarray, np.generic, list, tuple)) else None
-    if array is None or array.dtype.kind not in "biuf":
-        raise TypeError(f"backward: gradient must be a Tensor (of the output's shape) or None, got {type(gradient).__name__}")
-    return array
-
-
-# ---- devices: only the CPU exists; these let device-aware code run -----------------------
-def _is_device(value):
-    return isinstance(value, (str, _device.device))
-
-
-def _check_device(device):
-    if device is None:
-        return
-    device = _device.device(device) if isinstance(device, str) else device
-    if not isinstance(device, _device.device):
-        raise TypeError(f"expected a device such as 'cpu', got {device!r}")
-    if device.type != "cpu":
-        raise RuntimeError(f"chainrule runs on the CPU only; device {str(device)!r} is not available")
-
-
-def _cpu_device():
-    return _device.get_default_device()
 
 
 # ---- repr like PyTorch's --------------------------------------------------------------------
@@ -866,6 +527,3 @@ class _RemovableHandle:
     def remove(self):
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-from . import ops as _ops  # noqa: E402  (ops import Tensor: they come after it)

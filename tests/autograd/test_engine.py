@@ -369,3 +369,225 @@ def test_a_custom_backward_returning_a_saved_tensor_never_lets_grad_alias_it():
         PassSaved.apply(x, w).sum().backward()
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])  # accumulating into w.grad left x alone
     np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+
+
+# ---- backward(inputs=...) ------------------------------------------------------------------------------
+def _inputs_graph(lib, x, w):
+    """y depends on x directly and through h = tanh(x * w); h2 = 3 h is a second non-leaf."""
+    h = lib.tanh(x * w)
+    h2 = h * 3
+    return h, h2, (h * h2 * x).sum()
+
+
+def _leaves():
+    """(lib, (x, w)) for chainrule and torch: the same float64 leaves in both."""
+    (x, tx), (w, tw) = pair([0.5, -1.0]), pair([2.0, 3.0])
+    return (cr, (x, w)), (torch, (tx, tw))
+
+
+def _grads(*tensors):
+    return [None if t.grad is None else t.grad.detach().numpy().copy() for t in tensors]
+
+
+def _assert_same_grads(mine, theirs, names):
+    for name, a, b in zip(names, mine, theirs):
+        assert (a is None) == (b is None), f"{name}.grad is {a}, torch gives {b}"
+        if b is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("chosen", [
+    ("h",), ("h2",), ("h", "h2"), ("h", "w"), ("x", "h"), ("w", "h2", "x"), ("x",), ("w",), ("x", "w"),
+], ids="+".join)
+def test_backward_inputs_fills_exactly_the_listed_tensors_as_torch(chosen):
+    results = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        named = {"x": x, "w": w, "h": h, "h2": h2}
+        y.backward(inputs=[named[n] for n in chosen])
+        with _no_warnings():
+            results.append(_grads(x, w, h, h2))
+    _assert_same_grads(*results, ("x", "w", "h", "h2"))
+
+
+def test_backward_inputs_of_one_non_leaf_tensor():
+    results = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        y.backward(inputs=h)  # a tensor, not a list
+        with _no_warnings():
+            results.append(_grads(x, w, h, h2))
+        assert x.grad is None and w.grad is None
+        assert h.grad is not None
+    _assert_same_grads(*results, ("x", "w", "h", "h2"))
+
+
+def test_backward_inputs_of_a_non_leaf_accumulates_as_torch():
+    results = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        y.backward(inputs=[h], retain_graph=True)
+        y.backward(inputs=[h, x], retain_graph=True)
+        (h * 5).sum().backward(inputs=[h])
+        with _no_warnings():
+            results.append(_grads(x, w, h, h2))
+    _assert_same_grads(*results, ("x", "w", "h", "h2"))
+
+
+def test_repeated_backward_inputs_adds_into_grad_tensors_as_torch():
+    """torch adds into a leaf's .grad in place, but gives a non-leaf input a new .grad tensor."""
+    same = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        y.backward(inputs=[h, x], retain_graph=True)
+        first_h, first_x = h.grad, x.grad
+        y.backward(inputs=[h, x])
+        same.append((first_h is h.grad, first_x is x.grad))
+    assert same[0] == same[1], f"(h.grad, x.grad) kept the same tensor: {same[0]}, torch {same[1]}"
+
+
+def test_backward_inputs_with_create_graph_gives_a_differentiable_grad():
+    results = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        y.backward(inputs=[h], create_graph=True)
+        assert h.grad.requires_grad and h.grad.grad_fn is not None
+        assert x.grad is None and w.grad is None
+        g = h.grad
+        first = g.detach().numpy().copy()
+        (g * g).sum().backward(inputs=[x, w])
+        results.append((first, x.grad.numpy().copy(), w.grad.numpy().copy()))
+    for name, mine, theirs in zip(("h.grad", "x.grad", "w.grad"), *results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, err_msg=name)
+
+
+def test_backward_inputs_with_create_graph_on_leaves_as_torch():
+    results = []
+    for lib, (x, w) in _leaves():
+        h, h2, y = _inputs_graph(lib, x, w)
+        y.backward(inputs=[x, h], create_graph=True)
+        gx, gh = x.grad, h.grad
+        assert gx.requires_grad and gh.requires_grad and w.grad is None
+        x.grad = None
+        (gx.sum() + gh.sum()).backward(inputs=[w])
+        results.append((gx.detach().numpy().copy(), gh.detach().numpy().copy(), w.grad.numpy().copy()))
+    for name, mine, theirs in zip(("x.grad", "h.grad", "w.grad"), *results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, err_msg=name)
+
+
+def test_backward_inputs_errors_as_torch():
+    # torch: "`inputs` argument to `backward()` cannot be empty."; an input that does not require grad:
+    # "can't retain_grad on Tensor that has requires_grad=False"
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="empty"):
+            (x * x).sum().backward(inputs=[])
+        with pytest.raises(RuntimeError):
+            (x * x).sum().backward(inputs=[lib.ones(2)])  # an input that does not require grad
+
+
+def test_backward_inputs_not_reached_stay_none_as_torch():
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        z = lib.tensor([3.0], requires_grad=True)
+        (x * x).sum().backward(inputs=[x, z])
+        assert z.grad is None and x.grad is not None
+
+
+class _no_warnings:
+    """torch warns when .grad of a non-leaf is read; the values are what the tests compare."""
+
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, *exc):
+        return self._catch.__exit__(*exc)
+
+
+# ---- the seed's dtype: torch casts a gradient to the root's dtype ----------------------------------------
+SEED = np.random.default_rng(0).uniform(-1, 1, 20)  # float32(g) * 3 differs from float32(g * 3) for 9 of these
+
+
+@pytest.mark.parametrize("root", ["leaf", "non_leaf", "non_leaf_exp", "sum_0d", "leaf_0d"])
+def test_float32_root_with_float64_gradient_gives_float32_grad_as_torch(root):
+    results = []
+    for lib in (cr, torch):
+        x = lib.ones(20, requires_grad=True)
+        if root == "leaf":
+            y, seed = x, lib.tensor(SEED)
+        elif root == "non_leaf":
+            y, seed = x * 3, lib.tensor(SEED)
+        elif root == "non_leaf_exp":
+            y, seed = (x * 0.5).exp() * 3, lib.tensor(SEED)
+        elif root == "sum_0d":
+            y, seed = (x * 3).sum(), lib.tensor(SEED[1])
+        else:
+            x = lib.tensor(1.0, requires_grad=True)
+            y, seed = x, lib.tensor(SEED[1])
+        assert seed.dtype == lib.float64 and y.dtype == lib.float32
+        y.backward(gradient=seed)
+        assert x.grad.dtype == lib.float32, f"{lib.__name__}: grad dtype {x.grad.dtype}"
+        results.append(x.grad.numpy().copy())
+    if root == "non_leaf_exp":  # NumPy's and torch's float32 exp may differ in the last bit
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+    else:
+        np.testing.assert_array_equal(results[0], results[1])  # exactly: the seed is cast first, as torch does
+
+
+def test_float64_root_with_float32_gradient_gives_float64_grad_as_torch():
+    results = []
+    for lib in (cr, torch):
+        x = lib.ones(20, dtype=lib.float64, requires_grad=True)
+        (x * 3).backward(gradient=lib.tensor(SEED, dtype=lib.float32))
+        assert x.grad.dtype == lib.float64
+        results.append(x.grad.numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_float64_gradient_reaches_hooks_and_retained_grads_as_float32_as_torch():
+    results = []
+    for lib in (cr, torch):
+        x = lib.ones(20, requires_grad=True)
+        h = x * 3
+        h.retain_grad()
+        seen = []
+        h.register_hook(lambda g: seen.append(g.dtype))
+        y = h * 2
+        y.retain_grad()
+        y.backward(gradient=lib.tensor(SEED))
+        assert [str(d).removeprefix("torch.") for d in seen] == ["float32"]
+        assert y.grad.dtype == h.grad.dtype == x.grad.dtype == lib.float32
+        results.append([t.grad.numpy().copy() for t in (x, h, y)])
+    for name, mine, theirs in zip(("x", "h", "y"), *results):
+        np.testing.assert_array_equal(mine, theirs, err_msg=name)
+
+
+@pytest.mark.parametrize("root", ["leaf", "non_leaf", "two_outputs"])
+def test_autograd_grad_with_float64_grad_outputs_gives_float32_as_torch(root):
+    results = []
+    for lib in (cr, torch):
+        x = lib.ones(20, requires_grad=True)
+        if root == "leaf":
+            got = lib.autograd.grad(x, x, grad_outputs=lib.tensor(SEED))
+        elif root == "non_leaf":
+            got = lib.autograd.grad(x * 3, x, grad_outputs=lib.tensor(SEED))
+        else:
+            seeds = [lib.tensor(SEED), lib.tensor(SEED[::-1].copy())]
+            got = lib.autograd.grad([x * 3, x * x], [x], grad_outputs=seeds)
+        assert got[0].dtype == lib.float32
+        results.append(got[0].numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_int_gradient_for_a_float_root_is_cast_as_torch():
+    results = []
+    for lib in (cr, torch):
+        x = lib.ones(3, requires_grad=True)
+        (x * 3).backward(gradient=lib.tensor([1, 2, 3]))
+        assert x.grad.dtype == lib.float32
+        results.append(x.grad.numpy().copy())
+    np.testing.assert_array_equal(results[0], results[1])

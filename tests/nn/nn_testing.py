@@ -1,5 +1,6 @@
 """Helpers for the nn tests: the same float64 values as a chainrule tensor and a torch tensor."""
 import numpy as np
+import pytest
 import torch
 
 import chainrule as cr
@@ -40,3 +41,4 @@ def assert_grads_close(ours, theirs, rtol=1e-9, atol=1e-12):
 
 def rng(seed=0):
     return np.random.default_rng(seed)
+

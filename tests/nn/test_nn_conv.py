@@ -1,6 +1,7 @@
 """conv1d / conv2d / pad and the Conv1d / Conv2d layers against PyTorch (float64 values and every gradient),
 finite differences, second derivatives, errors, reprs, initialisation, float32."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -248,6 +249,60 @@ def test_conv_errors(call, message):
 def test_conv_dtype_mismatch_is_a_type_error():
     with pytest.raises(TypeError, match="same dtype"):
         F.conv2d(cr.randn(1, 1, 4, 4).double(), cr.randn(1, 1, 3, 3))
+
+
+# ---- zero-size dims ------------------------------------------------------------------------------
+ZERO_SIZE_CONVS = [  # (function, x shape, weight shape, options)
+    ("conv2d", (0, 2, 5, 5), (3, 2, 3, 3), dict(padding=1)),  # an empty batch
+    ("conv2d", (0, 4, 7, 6), (4, 2, 2, 3), dict(stride=2, dilation=(2, 1), groups=2)),
+    ("conv2d", (0, 2, 0, 5), (3, 2, 1, 1), dict(padding=1)),  # an empty batch may have empty images too
+    ("conv1d", (0, 3, 6), (2, 3, 3), dict(padding="same")),
+    # no input channels: torch returns an empty (N, 0, *out) tensor (not the bias), zero bias gradient
+    ("conv2d", (2, 0, 5, 5), (3, 0, 3, 3), dict()),
+    ("conv2d", (2, 0, 5, 6), (3, 0, 2, 2), dict(stride=2, padding=1)),
+    ("conv2d", (0, 5, 5), (3, 0, 3, 3), dict()),  # unbatched
+    ("conv2d", (1, 0, 5, 5), (2, 0, 3, 3), dict(groups=2)),
+    ("conv1d", (2, 0, 5), (3, 0, 3), dict(padding=1)),
+]
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, options", ZERO_SIZE_CONVS)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv_with_zero_sizes_matches_torch(name, x_shape, w_shape, options, bias):
+    r = rng(11)
+    arrays = [r.normal(size=x_shape), r.normal(size=w_shape)] + ([r.normal(size=w_shape[:1])] if bias else [])
+    y = run_both(getattr(F, name), getattr(TF, name), arrays, **options)
+    assert y.dtype == cr.float64 and y.requires_grad
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", [
+    ((2, 2, 5, 5), (0, 2, 3, 3), dict()),  # no output channels
+    ((1, 0, 5, 5), (0, 0, 3, 3), dict()),
+    ((2, 2, 0, 5), (3, 2, 1, 1), dict(padding=1)),  # empty images in a non-empty batch
+    ((2, 2, 5, 0), (3, 2, 3, 3), dict()),
+    ((2, 0, 5), (3, 2, 1, 1), dict()),  # unbatched, 0 high
+])
+def test_conv_zero_sizes_torch_refuses_are_value_errors(x_shape, w_shape, options):
+    r = rng(12)
+    x, w = r.normal(size=x_shape), r.normal(size=w_shape)
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.tensor(x), torch.tensor(w), **options)
+    with pytest.raises(ValueError, match=rf"^conv2d: .*{re.escape(str(w_shape if 0 in w_shape[:1] else x_shape))}"):
+        F.conv2d(cr.tensor(x), cr.tensor(w), **options)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # both warn, alike
+@pytest.mark.parametrize("in_channels, x_shape", [(2, (0, 2, 6, 5)), (0, (2, 0, 6, 5))])
+def test_conv_layers_with_zero_sizes_match_torch(in_channels, x_shape):
+    ours = nn.Conv2d(in_channels, 3, 3, padding=1).double()
+    theirs = torch.nn.Conv2d(in_channels, 3, 3, padding=1).double()
+    ours.load_state_dict(theirs.state_dict())
+    x, tx = pair(rng(13).normal(size=x_shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    y.sum().backward()
+    ty.sum().backward()
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
 
 
 # ---- the layers ----------------------------------------------------------------------------------

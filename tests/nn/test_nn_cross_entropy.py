@@ -1,4 +1,6 @@
 """cross_entropy: one fused node whose gradient is softmax - y, equal to torch's in values and gradients."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -232,6 +234,35 @@ def test_loss_module_matches_functional():
     expected = F.cross_entropy(z, labels, weight=weight, ignore_index=1, reduction="sum", label_smoothing=0.1)
     assert module(z, labels).item() == expected.item()
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+# (input shape, float target shape): none of them is the input's shape, so none is a probability target
+WRONG_FLOAT_TARGETS = [((4, 3), (4, 2)), ((4, 3), (3, 3)), ((4, 3), (1, 3)), ((4, 3), (4, 3, 1)), ((4, 3), (3,)),
+                       ((3,), (2,)), ((2, 3, 5), (2, 3, 4)), ((2, 3, 5), (2, 3)), ((2, 3, 5), (3, 5)),
+                       ((4, 3), (4,)), ((3,), ()), ((2, 3, 5), (2, 5))]
+
+
+@pytest.mark.parametrize("input_shape, target_shape", WRONG_FLOAT_TARGETS)
+def test_float_target_of_the_wrong_shape_is_refused_like_torch(input_shape, target_shape):
+    """torch refuses each of them. A float target of the class-index shape is a wrong dtype (TypeError, as
+    torch's 'expected target dtype to be Long'); any other shape fits neither kind of target: a ValueError
+    naming the op and both shapes."""
+    r = rng(12)
+    x, target = r.normal(size=input_shape), r.uniform(size=target_shape)
+    with pytest.raises((RuntimeError, ValueError)):
+        TF.cross_entropy(torch.tensor(x), torch.tensor(target))
+    index_shape = input_shape[:1] + input_shape[2:] if len(input_shape) > 1 else ()
+    if target_shape == index_shape:
+        with pytest.raises(TypeError, match=r"cross_entropy: class indices must be an integer"):
+            F.cross_entropy(cr.tensor(x), cr.tensor(target))
+        return
+    with pytest.raises(ValueError) as error:
+        F.cross_entropy(cr.tensor(x), cr.tensor(target))
+    message = str(error.value)
+    assert message.startswith("cross_entropy:")
+    assert str(input_shape) in message and str(target_shape) in message
+    with pytest.raises(ValueError, match=re.escape(str(target_shape))):  # the module too
+        nn.CrossEntropyLoss()(cr.tensor(x), cr.tensor(target))
 
 
 def test_bad_targets_are_refused():

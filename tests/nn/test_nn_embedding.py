@@ -36,6 +36,45 @@ def test_embedding_matches_torch(indices, options):
     assert_grads_close([w], [tw])
 
 
+ZERO_SIZE_TABLES = [  # (indices, table shape): empty lookups, 0-wide rows, an empty table
+    (np.zeros(0, np.int64), (5, 3)),
+    (np.zeros((2, 0), np.int64), (5, 3)),
+    (np.array([[0, 4, 4], [1, 0, 2]]), (5, 0)),
+    (np.zeros(0, np.int64), (0, 3)),
+    (np.zeros((0, 2), np.int64), (0, 0)),
+]
+
+
+@pytest.mark.parametrize("indices, table", ZERO_SIZE_TABLES)
+@pytest.mark.parametrize("options", OPTIONS[:4] + [dict(max_norm=1.0)])
+def test_embedding_with_zero_sizes_matches_torch(indices, table, options):
+    if "padding_idx" in options and table[0] == 0:
+        options = {k: v for k, v in options.items() if k != "padding_idx"}  # no row to pad in an empty table
+    w, tw = pair(rng(4).normal(size=table))
+    i, ti = index_pair(indices)
+    y, ty = F.embedding(i, w, **options), TF.embedding(ti, tw, **options)
+    assert_close(y, ty)
+    assert_close(w, tw)
+    gy = rng(5).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([w], [tw])
+
+
+@pytest.mark.parametrize("num, dim, indices", [(6, 3, np.zeros((0, 4), np.int64)),
+                                               (6, 0, np.array([[0, 5], [3, 3]])),
+                                               (0, 3, np.zeros(0, np.int64))])
+def test_embedding_layer_with_zero_sizes_matches_torch(num, dim, indices):
+    ours, theirs = nn.Embedding(num, dim).double(), torch.nn.Embedding(num, dim).double()
+    ours.load_state_dict(theirs.state_dict())
+    i, ti = index_pair(indices)
+    y, ty = ours(i), theirs(ti)
+    assert_close(y, ty)
+    y.sum().backward()
+    ty.sum().backward()
+    assert_grads_close([ours.weight], [theirs.weight])
+
+
 def test_embedding_second_derivatives_match_torch():
     indices = np.array([[1, 2, 1], [0, 2, 2]])
     check_second_order(lambda lib, w: lib.nn.functional.embedding(lib.tensor(indices), w, padding_idx=0) ** 3,

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 from nn_testing import assert_close, assert_grads_close, pair, rng
+from torch_parity import check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn as nn
@@ -199,3 +200,65 @@ def test_flatten_module():
     assert nn.Flatten(1, 2)(x).shape == (2, 12, 5)
     nn.Flatten()(x).sum().backward()
     assert x.grad.shape == (2, 3, 4, 5)
+
+
+# ---- empty batches (N = 0) and empty feature dims ----------------------------------------------------
+EMPTY_INPUT_CASES = [  # (name, fn(lib, x), input shape)
+    ("relu", lambda lib, x: lib.nn.functional.relu(x), (0, 3)),
+    ("tanh", lambda lib, x: lib.nn.functional.tanh(x), (0, 3)),
+    ("sigmoid", lambda lib, x: lib.nn.functional.sigmoid(x), (0, 3)),
+    ("gelu", lambda lib, x: lib.nn.functional.gelu(x), (0, 3)),
+    ("gelu_tanh", lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), (0, 3)),
+    ("ReLU, no features", lambda lib, x: lib.nn.ReLU()(x), (4, 0)),
+    ("Tanh", lambda lib, x: lib.nn.Tanh()(x), (0, 2, 3)),
+    ("Sigmoid", lambda lib, x: lib.nn.Sigmoid()(x), (0, 2, 3)),
+    ("GELU", lambda lib, x: lib.nn.GELU()(x), (2, 0)),
+    ("dropout", lambda lib, x: lib.nn.functional.dropout(x, 0.5, training=True), (0, 3)),
+    ("dropout p=1", lambda lib, x: lib.nn.functional.dropout(x, 1.0, training=True), (0, 3)),
+    ("Dropout", lambda lib, x: lib.nn.Dropout(0.3)(x), (0, 2, 3)),
+    ("Dropout, eval", lambda lib, x: lib.nn.Dropout(0.3).eval()(x), (0, 2, 3)),
+    ("Flatten", lambda lib, x: lib.nn.Flatten()(x), (0, 2, 3)),
+    ("Flatten, all dims", lambda lib, x: lib.nn.Flatten(0)(x), (0, 2, 3)),
+    ("Flatten, no channels", lambda lib, x: lib.nn.Flatten()(x), (2, 0, 3)),
+    ("Flatten, middle dims", lambda lib, x: lib.nn.Flatten(1, 2)(x), (0, 0, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("name, fn, shape", EMPTY_INPUT_CASES, ids=[case[0] for case in EMPTY_INPUT_CASES])
+def test_layers_of_empty_inputs_match_torch(name, fn, shape):
+    check_torch(fn, random_array(shape))
+
+
+def small_cnn(lib):
+    nn_ = lib.nn
+    return nn_.Sequential(nn_.Conv2d(2, 4, 3, padding=1), nn_.BatchNorm2d(4), nn_.ReLU(), nn_.MaxPool2d(2),
+                          nn_.Flatten(), nn_.Linear(4 * 3 * 3, 5), nn_.Dropout(0.2), nn_.GELU(), nn_.Linear(5, 3))
+
+
+def small_mlp(lib):
+    nn_ = lib.nn
+    return nn_.Sequential(nn_.Linear(4, 6), nn_.Tanh(), nn_.LayerNorm(6), nn_.Linear(6, 6), nn_.Sigmoid(),
+                          nn_.Linear(6, 3))
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("make, shape", [(small_cnn, (0, 2, 6, 6)), (small_mlp, (0, 4)), (small_mlp, (2, 0, 4))])
+def test_models_on_empty_batches_match_torch(make, shape, training):
+    """A whole model and its loss on an empty batch: empty outputs, a nan mean loss, and zero gradients for
+    every parameter, as torch's; in train mode BatchNorm's running statistics stay as they were."""
+    ours, theirs = make(cr).double().train(training), make(torch).double().train(training)
+    ours.load_state_dict(theirs.state_dict())
+    x, tx = pair(random_array(shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    if y.ndim == 3:  # (2, 0, 3) logits: the classes to dim 1 for cross_entropy
+        y, ty = y.permute(0, 2, 1), ty.permute(0, 2, 1)
+    labels = np.zeros(ty.shape[:1] + ty.shape[2:], np.int64)
+    loss = F.cross_entropy(y, cr.tensor(labels))
+    tloss = TF.cross_entropy(ty, torch.tensor(labels))
+    assert_close(loss, tloss)  # nan
+    loss.backward()
+    tloss.backward()
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)

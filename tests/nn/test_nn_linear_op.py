@@ -5,6 +5,7 @@ import torch.nn.functional as TF
 from nn_testing import assert_close, assert_grads_close, pair, rng
 
 import chainrule as cr
+import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.ops.linear import Linear as LinearOp
 
@@ -22,6 +23,61 @@ def test_linear_matches_torch(x_shape, with_bias):
     y.backward(cr.tensor(gy))
     ty.backward(torch.tensor(gy))
     assert_grads_close([x, w] + ([b] if with_bias else []), [tx, tw] + ([tb] if with_bias else []))
+
+
+ZERO_SIZE_LINEAR = [  # (x shape, weight shape): empty batches, no input features, no output features
+    ((0, 4), (3, 4)),
+    ((2, 0, 4), (3, 4)),
+    ((5, 0), (3, 0)),
+    ((2, 3, 0), (3, 0)),
+    ((5, 4), (0, 4)),
+    ((0, 4), (0, 4)),
+    ((0, 0), (3, 0)),
+    ((4, 0), (0, 0)),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape", ZERO_SIZE_LINEAR)
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_forward_with_zero_sizes_matches_torch(x_shape, w_shape, with_bias):
+    """in_features = 0 gives the bias (zeros without one), out_features = 0 an empty last dim, as in torch."""
+    r = rng(5)
+    x, tx = pair(r.normal(size=x_shape))
+    w, tw = pair(r.normal(size=w_shape))
+    b, tb = pair(r.normal(size=w_shape[:1])) if with_bias else (None, None)
+    y, ty = F.linear(x, w, b), TF.linear(tx, tw, tb)
+    assert_close(y, ty)
+    assert y.dtype == cr.float64 and y.requires_grad
+
+
+@pytest.mark.parametrize("x_shape, w_shape", ZERO_SIZE_LINEAR)
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_backward_with_zero_sizes_matches_torch(x_shape, w_shape, with_bias):
+    """Zero gradients of the right shapes: Linear.backward reshapes gy and x to (rows, features) with the
+    rows counted, since NumPy can't infer a -1 next to a 0 feature dim."""
+    r = rng(6)
+    x, tx = pair(r.normal(size=x_shape))
+    w, tw = pair(r.normal(size=w_shape))
+    b, tb = pair(r.normal(size=w_shape[:1])) if with_bias else (None, None)
+    y, ty = F.linear(x, w, b), TF.linear(tx, tw, tb)
+    gy = r.normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([x, w] + ([b] if with_bias else []), [tx, tw] + ([tb] if with_bias else []))
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # both warn, alike
+@pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0), (0, 0)])
+def test_linear_layer_with_zero_features_is_made_like_torch(in_features, out_features):
+    """Shapes, the bias bound 1/sqrt(0) taken as 0 (all zeros, as torch), and forward on an empty batch."""
+    ours, theirs = nn.Linear(in_features, out_features).double(), torch.nn.Linear(in_features, out_features).double()
+    shapes = [(n, tuple(p.shape)) for n, p in theirs.named_parameters()]
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == shapes
+    assert_close(ours.bias, theirs.bias)  # zeros when in_features = 0, empty when out_features = 0
+    assert repr(ours) == repr(theirs)
+    for batch in (0, 2):
+        x, tx = pair(rng(7).normal(size=(batch, in_features)))
+        assert_close(ours(x), theirs(tx))
 
 
 def test_linear_is_one_node_straight_to_the_leaves():

@@ -8,6 +8,7 @@ import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
 from nn_testing import assert_close, assert_grads_close, index_pair, pair, rng
+from torch_parity import check_torch
 
 import chainrule as cr
 import chainrule.nn as nn
@@ -280,6 +281,111 @@ def test_bce_refuses_a_target_of_another_float_dtype_like_torch():
         TF.binary_cross_entropy(torch.tensor(p.numpy()), torch.tensor(y.numpy()))
     with pytest.raises(TypeError, match=r"binary_cross_entropy: target \(float64\) and input \(float32\)"):
         F.binary_cross_entropy(p, y)
+
+
+# ---- targets of another shape: broadcast with torch's warning, or refused, as torch does ------------
+def functional(lib):
+    return F if lib is cr else TF
+
+
+TARGET_SHAPES = [(3,), (4, 1), (1, 3), (2, 4, 3), (4,), (3, 3), (12,), (4, 3, 1)]  # input: (4, 3)
+
+
+@pytest.mark.parametrize("target_shape", TARGET_SHAPES)
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits"])
+def test_targets_of_another_shape_like_torch(name, target_shape):
+    """The regression losses broadcast a target that broadcasts (with torch's warning) and refuse one that does
+    not; the BCE losses refuse any other shape. Refusals are ValueErrors naming the loss and both shapes."""
+    r = rng(17)
+    x, tx = pair(r.uniform(0.05, 0.95, size=(4, 3)))
+    y, ty = pair(r.uniform(0.05, 0.95, size=target_shape))
+    with warnings.catch_warnings(record=True) as torch_warnings:
+        warnings.simplefilter("always")
+        try:
+            tloss = getattr(TF, name)(tx, ty)
+        except (RuntimeError, ValueError):
+            tloss = None
+    if tloss is None:
+        with warnings.catch_warnings(), pytest.raises(ValueError) as error:
+            warnings.simplefilter("ignore")
+            getattr(F, name)(x, y)
+        message = str(error.value)
+        assert message.startswith(f"{name}:") and str((4, 3)) in message and str(target_shape) in message
+        return
+    with warnings.catch_warnings(record=True) as our_warnings:
+        warnings.simplefilter("always")
+        loss = getattr(F, name)(x, y)
+    assert [(w.category, "different to the input size" in str(w.message)) for w in our_warnings] == [
+        (w.category, "different to the input size" in str(w.message)) for w in torch_warnings]
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, y], [tx, ty])
+
+
+@pytest.mark.parametrize("target", [np.zeros(3, np.int64), np.zeros((4, 1), np.int64), np.zeros((4, 3)),
+                                    np.zeros(3), np.zeros(4)])
+def test_nll_loss_targets_of_another_shape_or_dtype_like_torch(target):
+    """torch refuses all of them: the shape first (ValueError naming the op and both shapes), then a float
+    dtype where class indices belong (TypeError)."""
+    x = rng(18).normal(size=(4, 3))
+    with pytest.raises((RuntimeError, ValueError)):
+        TF.nll_loss(torch.tensor(x), torch.tensor(target))
+    kind = TypeError if target.shape == (4,) else ValueError
+    with pytest.raises(kind) as error:
+        F.nll_loss(cr.tensor(x), cr.tensor(target))
+    assert str(error.value).startswith("nll_loss:") and str(target.shape) in str(error.value)
+    if kind is ValueError:
+        assert str((4, 3)) in str(error.value)
+
+
+# ---- empty batches (N = 0) and other zero-size dims -------------------------------------------------
+EMPTY_LOSS_CASES = {  # name: (fn(lib, input, target, reduction), input, target)
+    "mse_loss": (lambda lib, x, y, red: functional(lib).mse_loss(x, y, reduction=red), (0, 3), "float"),
+    "l1_loss": (lambda lib, x, y, red: functional(lib).l1_loss(x, y, reduction=red), (0, 3), "float"),
+    "smooth_l1_loss": (lambda lib, x, y, red: functional(lib).smooth_l1_loss(x, y, reduction=red, beta=0.5),
+                       (0, 3), "float"),
+    "huber_loss": (lambda lib, x, y, red: functional(lib).huber_loss(x, y, reduction=red, delta=0.5), (0, 3), "float"),
+    "binary_cross_entropy": (lambda lib, x, y, red: functional(lib).binary_cross_entropy(x, y, reduction=red),
+                             (0, 3), "float"),
+    "binary_cross_entropy_with_logits": (
+        lambda lib, x, y, red: functional(lib).binary_cross_entropy_with_logits(
+            x, y, reduction=red, pos_weight=lib.tensor([0.5, 1.0, 2.0], dtype=x.dtype)), (0, 3), "float"),
+    "nll_loss": (lambda lib, x, y, red: functional(lib).nll_loss(x, y, reduction=red), (0, 3), "index"),
+    "nll_loss, weight": (lambda lib, x, y, red: functional(lib).nll_loss(
+        x, y, reduction=red, weight=lib.tensor([0.5, 1.0, 2.0], dtype=x.dtype)), (0, 3), "index"),
+    "nll_loss, no classes": (lambda lib, x, y, red: functional(lib).nll_loss(x, y, reduction=red), (0, 0), "index"),
+    "cross_entropy": (lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red), (0, 3), "index"),
+    "cross_entropy, options": (lambda lib, x, y, red: functional(lib).cross_entropy(
+        x, y, reduction=red, weight=lib.tensor([0.5, 1.0, 2.0], dtype=x.dtype), label_smoothing=0.2), (0, 3), "index"),
+    "cross_entropy, no classes": (lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red),
+                                  (0, 0), "index"),
+    "cross_entropy, empty image": (lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red),
+                                   (2, 3, 0), "index"),
+    "cross_entropy, empty batch of images": (
+        lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red), (0, 3, 4), "index"),
+    "cross_entropy, probabilities": (lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red),
+                                     (0, 3), "float"),
+    "cross_entropy, probabilities and smoothing": (lambda lib, x, y, red: functional(lib).cross_entropy(
+        x, y, reduction=red, label_smoothing=0.1), (0, 3), "float"),
+    "cross_entropy, probabilities, no classes": (
+        lambda lib, x, y, red: functional(lib).cross_entropy(x, y, reduction=red), (0, 0), "float"),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", sorted(EMPTY_LOSS_CASES))
+def test_losses_of_empty_batches_match_torch(name, reduction, dtype):
+    """'mean' of nothing is nan, 'sum' 0, 'none' an empty tensor: values, dtypes, shapes and the (empty)
+    gradients of the input and of a float target, as torch's."""
+    fn, shape, target_kind = EMPTY_LOSS_CASES[name]
+    x = rng(19).uniform(0.1, 0.9, size=shape).astype(dtype)
+    target_shape = shape if target_kind == "float" else shape[:1] + shape[2:]
+    y = np.zeros(target_shape, dtype if target_kind == "float" else np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning about the empty mean either: torch gives none
+        check_torch(lambda lib, x, y: fn(lib, x, y, reduction), x, y)
 
 
 # ---- modules --------------------------------------------------------------------------------------

@@ -167,6 +167,101 @@ def test_shared_parameters_and_modules_appear_once():
     assert [n for n, _ in tied.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
 
 
+def names_of(model):
+    """Every ordered listing a re-assignment could disturb, by name (class names without "Torch")."""
+    return {
+        "parameters": [n for n, _ in model.named_parameters()],
+        "buffers": [n for n, _ in model.named_buffers()],
+        "children": [(n, type(m).__name__.removeprefix("Torch")) for n, m in model.named_children()],
+        "modules": [(n, type(m).__name__.removeprefix("Torch")) for n, m in model.named_modules()],
+        "state_dict": list(model.state_dict()),
+    }
+
+
+def reassign_everything(lib, model):
+    """Give every kind of entry of a Net / TorchNet a new object under its old name."""
+    model.scale = lib.nn.Parameter(model.scale.detach() * 2)
+    model.heads[0].weight = lib.nn.Parameter(model.heads[0].weight.detach() + 1)
+    model.running = lib.ones(3, dtype=model.running.dtype)  # a persistent buffer
+    model.scratch = lib.ones(1, dtype=model.scratch.dtype)  # a non-persistent one stays non-persistent
+    model.body = lib.nn.Sequential(lib.nn.Linear(4, 4), lib.nn.ReLU())
+    model.body[1] = lib.nn.Sigmoid()  # Sequential.__setitem__ assigns under the existing key
+
+
+def test_reassigning_an_existing_name_keeps_its_place_like_torch():
+    model, tmodel = Net(), TorchNet()
+    reassign_everything(cr, model)
+    reassign_everything(torch, tmodel)
+    assert names_of(model) == names_of(tmodel)
+    layer, tlayer = nn.Linear(3, 2), tnn.Linear(3, 2)
+    layer.weight = nn.Parameter(layer.weight.detach() * 2)
+    tlayer.weight = tnn.Parameter(tlayer.weight.detach() * 2)
+    assert names_of(layer) == names_of(tlayer)
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    norm, tnorm = nn.BatchNorm1d(3), tnn.BatchNorm1d(3)
+    norm.running_mean, tnorm.running_mean = cr.ones(3), torch.ones(3)
+    assert names_of(norm) == names_of(tnorm)
+    assert norm.running_mean.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_moving_a_name_to_another_kind_goes_to_the_end_like_torch():
+    def build(lib):
+        module = lib.nn.Module()
+        module.x = lib.nn.Parameter(lib.zeros(1))
+        module.y = lib.nn.Parameter(lib.zeros(1))
+        module.register_buffer("z", lib.zeros(1))
+        module.register_buffer("w", lib.zeros(1), persistent=False)
+        module.c = lib.nn.ReLU()
+        module.d = lib.nn.ReLU()
+        module.z = lib.nn.Parameter(lib.ones(1))  # a buffer's name taken by a Parameter
+        module.w = lib.nn.Tanh()  # a non-persistent buffer's name taken by a module
+        module.c = lib.nn.Parameter(lib.ones(1))  # a module's name taken by a Parameter
+        module.x = None  # stays registered, as None, in its place
+        module.x = lib.nn.Parameter(lib.ones(1))
+        with pytest.raises(TypeError, match="parameter 'y'"):
+            module.y = lib.nn.ReLU()  # a Parameter's name refuses a module, in both
+        return module
+
+    assert names_of(build(cr)) == names_of(build(torch))
+    assert list(build(cr)._parameters) == list(build(torch)._parameters) == ["x", "y", "z", "c"]
+
+
+@pytest.mark.parametrize("make, make_torch", [(mlp, torch_mlp), (Net, TorchNet)])
+def test_reassigning_parameters_while_iterating_named_parameters_like_torch(make, make_torch):
+    """What weight loading code does: a new Parameter per name, set on its owner inside the loop."""
+    model, tmodel = make().double(), make_torch().double()
+    copy_weights(model, tmodel)
+    for lib, m in ((cr, model), (torch, tmodel)):
+        owners, count = dict(m.named_modules()), 0
+        for name, p in m.named_parameters():
+            owner_name, _, leaf = name.rpartition(".")
+            setattr(owners[owner_name], leaf, lib.nn.Parameter(p.detach() * 2))
+            count += 1
+        assert count == len(list(m.parameters()))  # every parameter visited once, none twice
+    assert names_of(model) == names_of(tmodel)
+    for (name, p), (tname, tp) in zip(model.state_dict().items(), tmodel.state_dict().items()):
+        assert name == tname
+        assert_close(p, tp)
+    x = rng(1).normal(size=(3, 4))
+    assert_close(model(cr.tensor(x)), tmodel(torch.tensor(x)))
+
+
+def test_weight_tying_gives_torchs_parameter_list():
+    def tie(lib):
+        a, b = lib.nn.Linear(3, 3), lib.nn.Linear(3, 3)
+        b.weight = a.weight
+        return a, b, lib.nn.Sequential(a, lib.nn.ReLU(), b)
+
+    a, b, model = tie(cr)
+    ta, tb, tmodel = tie(torch)
+    assert names_of(model) == names_of(tmodel)
+    assert names_of(b) == names_of(tb)  # the tied weight keeps b's first place
+    ours = [[p is q for q in (a.weight, a.bias, b.bias)] for p in model.parameters()]
+    theirs = [[p is q for q in (ta.weight, ta.bias, tb.bias)] for p in tmodel.parameters()]
+    assert ours == theirs
+    assert [p is a.weight for p in b.parameters()] == [p is ta.weight for p in tb.parameters()] == [True, False]
+
+
 def test_attribute_registration():
     module = nn.Module()
     module.w = nn.Parameter(cr.zeros(2))

@@ -1,12 +1,14 @@
 """batch_norm / layer_norm and BatchNorm1d / BatchNorm2d / LayerNorm against PyTorch: float64 values and
 gradients in train and eval mode, running statistics over several steps, buffers and state dicts, reprs,
 finite differences, second derivatives, errors, float32."""
+import re
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
 from nn_testing import assert_close, assert_grads_close, pair, rng
-from torch_parity import check_gradcheck, check_second_order, random_array
+from torch_parity import check_gradcheck, check_second_order, check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
@@ -154,6 +156,90 @@ def test_batch_norm_reset_and_defaults():
     bn.reset_running_stats()
     assert np.array_equal(bn.running_mean.numpy(), np.zeros(3)) and np.array_equal(bn.running_var.numpy(), np.ones(3))
     assert bn.num_batches_tracked.item() == 0
+
+
+# ---- zero-size dims ------------------------------------------------------------------------------
+EMPTY_BATCH_NORMS = [("BatchNorm1d", (0, 3)), ("BatchNorm1d", (0, 3, 5)), ("BatchNorm1d", (4, 3, 0)),
+                     ("BatchNorm2d", (0, 3, 4, 4)), ("BatchNorm2d", (2, 3, 0, 4))]
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("name, shape", EMPTY_BATCH_NORMS)
+def test_batch_norm_layers_on_empty_batches_match_torch(name, shape, momentum):
+    """Train mode takes an empty batch as torch does: an empty output, the running statistics left as they
+    were (num_batches_tracked still counts it), zero gradients for weight and bias. Eval mode too."""
+    ours = getattr(nn, name)(3, momentum=momentum).double()
+    theirs = getattr(torch.nn, name)(3, momentum=momentum).double()
+    r = rng(14)
+    state = {"weight": r.normal(size=3), "bias": r.normal(size=3), "running_mean": r.normal(size=3),
+             "running_var": r.uniform(0.5, 2.0, size=3), "num_batches_tracked": np.array(2)}
+    ours.load_state_dict(state)
+    theirs.load_state_dict({key: torch.tensor(value) for key, value in state.items()})
+    for training in (True, False):
+        ours.train(training)
+        theirs.train(training)
+        x, tx = pair(r.normal(size=shape))
+        y, ty = ours(x), theirs(tx)
+        assert_close(y, ty)
+        assert y.dtype == cr.float64 and y.requires_grad
+        backward_both(y, ty)
+        assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+        for key, value in theirs.state_dict().items():
+            assert_close(ours.state_dict()[key], value)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 2, 2), (2, 3, 0)])
+def test_functional_batch_norm_of_empty_batches_matches_torch(shape):
+    x, w, b = random_array(shape), random_array((3,), 1), random_array((3,), 2)
+    for training in (True, False):
+        check_torch(lambda lib, x, w, b: lib.nn.functional.batch_norm(
+            x, lib.zeros(3, dtype=x.dtype), lib.ones(3, dtype=x.dtype), w, b, training=training), x, w, b)
+    check_torch(lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True), x)
+
+
+@pytest.mark.parametrize("shape", [(4, 0), (0, 0, 3)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_no_channels_like_torch(shape, training):
+    """torch normalises an input without channels (to an empty output), but its kernel fails (an IndexError)
+    when there is a weight or bias: chainrule refuses those with a ValueError."""
+    x = random_array(shape)
+    check_torch(lambda lib, x: lib.nn.functional.batch_norm(x, lib.zeros(0, dtype=x.dtype), lib.ones(0, dtype=x.dtype),
+                                                           training=training), x)
+    if training:
+        check_torch(lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True), x)
+    for affine in (False, True):
+        module = nn.BatchNorm1d(0, affine=affine).double().train(training)
+        theirs = torch.nn.BatchNorm1d(0, affine=affine).double().train(training)
+        if affine:
+            with pytest.raises(IndexError):
+                theirs(torch.tensor(x))
+            with pytest.raises(ValueError, match=rf"^batch_norm: .*{re.escape(str(shape))}.*no channels"):
+                module(cr.tensor(x))
+        else:
+            assert_close(module(cr.tensor(x)), theirs(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("normalized, shape, affine", [
+    (normalized, shape, affine)
+    for normalized, shape in [(3, (0, 3)), ((4, 3), (2, 0, 4, 3)), (0, (4, 0)), ((2, 0), (3, 2, 0)),
+                              ((0,), (0,)), ((0, 2), (0, 2))]
+    for affine in (True, False)])
+def test_layer_norm_with_zero_sizes_matches_torch(normalized, shape, affine):
+    """Empty batches and empty normalized shapes (LayerNorm(0)), which torch takes; weights get empty or zero
+    gradients."""
+    ours = nn.LayerNorm(normalized, elementwise_affine=affine).double()
+    theirs = torch.nn.LayerNorm(normalized, elementwise_affine=affine).double()
+    assert repr(ours) == repr(theirs)
+    if affine:
+        r = rng(15)
+        state = {key: r.normal(size=tuple(value.shape)) for key, value in theirs.state_dict().items()}
+        ours.load_state_dict(state)
+        theirs.load_state_dict({key: torch.tensor(value) for key, value in state.items()})
+    x, tx = pair(random_array(shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
 
 
 @pytest.mark.parametrize("layer, x, message", [

@@ -1,5 +1,7 @@
 """max_pool2d, avg_pool2d, adaptive_avg_pool2d and their layers against PyTorch (float64 values, indices and
 gradients), ties and NaN/-inf windows, finite differences, second derivatives, errors, reprs, float32."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,7 @@ import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nn_testing import assert_close, assert_grads_close, pair, rng
-from torch_parity import check_gradcheck, check_second_order, random_array
+from torch_parity import check_gradcheck, check_second_order, check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
@@ -179,6 +181,57 @@ def test_pools_float32_stays_float32():
         y = pool(x)
         y.sum().backward()
         assert y.dtype == x.grad.dtype == cr.float32
+
+
+# ---- zero-size dims: an empty batch is fine; torch refuses empty channels (but adaptive) and images ------
+EMPTY_POOLS = [
+    ("max", (0, 3, 6, 5), lambda lib, x: lib.nn.functional.max_pool2d(x, 2)),
+    ("max, indices", (0, 3, 6, 5), lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1, return_indices=True)),
+    ("avg", (0, 3, 6, 5), lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False)),
+    ("adaptive", (0, 3, 6, 5), lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (2, 3))),
+    ("adaptive, unequal bins", (0, 3, 6, 5), lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (4, 3))),
+    ("adaptive, no channels", (2, 0, 6, 5), lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (2, 5))),
+    ("adaptive, no channels, unbatched", (0, 6, 5), lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 4)),
+    ("layers", (0, 2, 8, 8), lambda lib, x: lib.nn.Sequential(lib.nn.MaxPool2d(2), lib.nn.AvgPool2d(2),
+                                                             lib.nn.AdaptiveAvgPool2d(1))(x)),
+]
+
+
+@pytest.mark.parametrize("name, shape, pool", EMPTY_POOLS, ids=[case[0] for case in EMPTY_POOLS])
+def test_pools_of_empty_batches_match_torch(name, shape, pool):
+    x = random_array(shape)
+    if name != "adaptive, no channels":
+        check_torch(pool, x)
+        return
+    # torch's forward takes 0 channels, its backward refuses them ("Expected grad_output to have non-zero size
+    # for non-batch dimensions"); chainrule gives the empty gradient
+    y = check_torch(pool, x, grad=False)
+    tx = torch.tensor(x, requires_grad=True)
+    with pytest.raises(RuntimeError, match="non-zero size"):
+        pool(torch, tx).sum().backward()
+    ours = cr.tensor(x, requires_grad=True)
+    pool(cr, ours).sum().backward()
+    assert ours.grad.shape == shape and ours.grad.dtype == cr.float64
+    assert y.shape == (2, 0, 2, 5)
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 4, 4), (0, 0, 4, 4), (0, 4, 4), (2, 3, 0, 4), (0, 3, 4, 0), (3, 4, 0)])
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_pools_of_empty_channels_or_images_are_refused_like_torch(name, shape):
+    x = random_array(shape)
+    with pytest.raises(RuntimeError):
+        getattr(TF, name)(torch.tensor(x), 2, padding=1)
+    with pytest.raises(ValueError, match=rf"^{name}: .*{re.escape(str(shape))}"):
+        getattr(F, name)(cr.tensor(x), 2, padding=1)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 0, 4), (0, 3, 4, 0), (3, 0, 4)])
+def test_adaptive_pool_of_empty_images_is_refused_like_torch(shape):
+    x = random_array(shape)
+    with pytest.raises(RuntimeError):
+        TF.adaptive_avg_pool2d(torch.tensor(x), 2)
+    with pytest.raises(ValueError, match=rf"^adaptive_avg_pool2d: .*{re.escape(str(shape))}"):
+        F.adaptive_avg_pool2d(cr.tensor(x), 2)
 
 
 LAYERS = [

@@ -444,3 +444,127 @@ SECOND_ORDER = {
 @pytest.mark.parametrize("name", sorted(SECOND_ORDER))
 def test_second_derivatives_match_torch(name):
     check_second_order(SECOND_ORDER[name], random_array((3, 4), 1, 0.5, 2.0), random_array((4,), 2, 0.5, 2.0))
+
+
+# ---- piecewise-constant ops: recorded in the graph, with torch's (zero) gradients -----------------------
+# torch records sign, floor, ceil, round, trunc (gradient 0) and frac (gradient 1) on a tensor that requires
+# grad: the result requires grad and has a grad_fn such as SignBackward0; so must chainrule.
+PIECEWISE = ["sign", "floor", "ceil", "round", "trunc", "frac", "sgn"]
+PIECEWISE_CALLS = {
+    **{f"{name}_fn": (lambda name: lambda m, x: getattr(m, name)(x))(name) for name in PIECEWISE},
+    **{f"{name}_method": (lambda name: lambda m, x: getattr(x, name)())(name) for name in PIECEWISE},
+    **{f"round_decimals_{d}": (lambda d: lambda m, x: m.round(x, decimals=d))(d) for d in (0, 1, 2, -1)},
+    **{f"round_decimals_{d}_method": (lambda d: lambda m, x: x.round(decimals=d))(d) for d in (0, 2, -1)},
+}
+# Halves of both signs (round half to even), signed zeros, nan, infinities, values near .5, big values.
+SPECIAL_VALUES = [
+    -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -3.5, -0.0, 0.0, 1.7, -1.7, 3.2, -0.3, 0.49999997, -0.49999997,
+    1.25, -2.35, 0.125, 15.0, -25.0, 125.0, 1e20, -1e20, 2.0**52 + 0.5, float("nan"), float("inf"), -float("inf"),
+]
+
+
+def _dtype_name(dtype):
+    return str(dtype).removeprefix("torch.")
+
+
+def _same_values(mine, theirs):
+    assert _dtype_name(mine.dtype) == _dtype_name(theirs.dtype), f"dtype {mine.dtype}, torch gives {theirs.dtype}"
+    expected = theirs.detach().numpy()
+    got = mine.detach().numpy()
+    np.testing.assert_array_equal(got, expected)  # exactly, nan where torch has nan
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected), err_msg="signs of zeros differ from torch")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("call", sorted(PIECEWISE_CALLS))
+def test_piecewise_constant_values_grad_fn_and_gradient_match_torch(call, dtype):
+    data = np.array(SPECIAL_VALUES, dtype=dtype)
+    fn = PIECEWISE_CALLS[call]
+    x, tx = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, ty = fn(cr, x), fn(torch, tx)
+    _same_values(y, ty)
+    assert y.requires_grad and ty.requires_grad and not y.is_leaf
+    assert y.grad_fn is not None and y.grad_fn.name() == ty.grad_fn.name()
+    y.sum().backward()
+    ty.sum().backward()
+    if call.startswith("sgn"):  # torch's SgnBackward0 gives a zero gradient it does not fill in: compare via a product
+        x.grad, tx.grad = None, None
+        (fn(cr, x) * x).sum().backward()
+        (fn(torch, tx) * tx).sum().backward()
+    assert x.grad is not None and _dtype_name(x.grad.dtype) == dtype
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# sgn is left out: torch's gradient of sgn is a ZeroTensor, which .numpy() refuses
+@pytest.mark.parametrize("call", sorted(c for c in PIECEWISE_CALLS if not c.startswith("sgn")))
+def test_piecewise_constant_matches_torch_through_check_torch(call):
+    """Random values plus ties at halves; weighted-sum gradients compared with torch."""
+    data = np.concatenate([random_array((3, 4), 5, -4.0, 4.0).ravel(), np.arange(-3.5, 4.0, 0.5)])
+    check_torch(PIECEWISE_CALLS[call], data.reshape(3, 9))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("name", ["sign", "floor", "ceil", "round", "trunc", "sgn"])
+def test_piecewise_constant_of_integer_tensors_follows_torch(name, dtype):
+    data = np.array([0, 3, 1, 2, 200] if dtype == "uint8" else [-3, 0, 4, -1, 7] if dtype != "bool" else [True, False])
+    data = data.astype(dtype)
+    theirs_error = None
+    try:
+        theirs = getattr(torch, name)(torch.tensor(data))
+    except (RuntimeError, NotImplementedError) as error:
+        theirs_error = error
+    x = cr.tensor(data)
+    assert not x.requires_grad
+    if theirs_error is not None:  # torch: floor/ceil/round/trunc not implemented for bool
+        with pytest.raises((RuntimeError, TypeError, NotImplementedError)):
+            getattr(cr, name)(x)
+        return
+    for mine in (getattr(cr, name)(x), getattr(x, name)()):
+        assert _dtype_name(mine.dtype) == _dtype_name(theirs.dtype), (
+            f"{name} of {dtype}: dtype {mine.dtype}, torch gives {theirs.dtype}"
+        )
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+        assert not mine.requires_grad and mine.grad_fn is None
+
+
+def test_frac_of_integers_is_refused_as_in_torch():
+    for dtype in ("int64", "int32"):
+        with pytest.raises((RuntimeError, NotImplementedError)):
+            torch.frac(torch.tensor(np.array([1, 2], dtype=dtype)))
+        with pytest.raises((RuntimeError, TypeError, NotImplementedError)):
+            cr.frac(cr.tensor(np.array([1, 2], dtype=dtype)))
+
+
+def test_an_integer_tensor_cannot_require_grad_as_in_torch():
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.tensor([1, 2]).requires_grad_()
+        x = lib.tensor([1.5, -2.5], requires_grad=True)
+        assert not x.long().requires_grad and not x.long().floor().requires_grad
+        with lib.no_grad():
+            assert not lib.floor(x).requires_grad and lib.floor(x).grad_fn is None
+
+
+SECOND_ORDER_PIECEWISE = {name: (lambda name: lambda m, a: getattr(m, name)(a) * a * a)(name) for name in PIECEWISE}
+SECOND_ORDER_PIECEWISE["round_decimals_1"] = lambda m, a: m.round(a, decimals=1) * a.exp()
+SECOND_ORDER_PIECEWISE["frac_squared"] = lambda m, a: m.frac(a) ** 2
+SECOND_ORDER_PIECEWISE["floor_of_square"] = lambda m, a: m.floor(a * a) * a + m.frac(a * a) * a
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER_PIECEWISE))
+def test_piecewise_constant_second_derivatives_match_torch(name):
+    check_second_order(SECOND_ORDER_PIECEWISE[name], random_array((3, 4), 7, -3.0, 3.0))
+
+
+@pytest.mark.parametrize("name", [name for name in PIECEWISE if name != "sgn"])
+def test_create_graph_gradient_of_a_piecewise_constant_op_follows_torch(name):
+    """The first derivative of sign(x).sum() is constant: whether it requires grad, and its value, as torch."""
+    data = random_array((5,), 8, -3.0, 3.0)
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = getattr(lib, name)(x)
+        (g,) = lib.autograd.grad((y * lib.tensor(data)).sum(), x, create_graph=True)
+        results.append((g.detach().numpy().copy(), g.requires_grad))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]

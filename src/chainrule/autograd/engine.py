@@ -1,75 +1,331 @@
-"""The backward walk.
+"""The backward walk: `loss.backward()` -> `backward()` -> `_walk()`.
 
-1. Count, for every node reachable from the roots, how many edges point at it (an explicit
-   stack, no recursion, so a 100,000-op chain is fine).
-2. Start from the roots with their seed gradients. A node runs once every node that uses it
-   has sent its gradient (the count reaches 0): Kahn's topological order, linear in graph size.
-3. A node's backward returns one gradient per input; the engine fits each to its input's shape
-   (summing away broadcast dims) and dtype, adds it to that input's buffer, and drops the
-   node's own buffer right away.
-4. Leaves end in AccumulateGrad nodes, which add into `.grad`; autograd.grad captures instead.
+1. `_roots`: the edges the walk starts from, each with its seed gradient (ones for a one-element loss).
+2. `_count_consumers`: how many edges point at each node reachable from them (an explicit stack, no
+   recursion: a 100,000-op chain is fine).
+3. `_walk`: a node runs once every node that uses it has sent its gradient (its count reaches 0): Kahn's
+   topological order, linear in graph size. Its rule (the op's backward) turns the summed gradients of its
+   outputs into one gradient per input; each is fitted to its input's shape and dtype (`_fit` sums away
+   broadcast dims, here once, so no op un-broadcasts) and added into that input's buffer. A node's buffer is
+   dropped as soon as the node has run.
+4. At a leaf's AccumulateGrad node, `_accumulate` adds the gradient into `.grad`; autograd.grad and
+   backward(inputs=...) capture the gradients of the tensors they name instead (`_capture`).
 
-Without create_graph the gradients travel as bare NumPy arrays: ops whose backward formula holds on
-arrays (`array_backward`) get them directly, the others get them wrapped in Tensors. The walk runs
-under np.errstate(all="ignore"): a gradient that overflows to inf or meets 0 / 0 is silent, as in
+Without create_graph the gradients are NumPy arrays and grad mode is off, so every rule computes on bare
+arrays; with create_graph they are Tensors and grad mode is on, so the backward pass is itself recorded. The
+walk runs under np.errstate(all="ignore"): a gradient that overflows to inf or meets 0 / 0 is silent, as in
 PyTorch (detect_anomaly is the tool that reports it).
 """
+import numbers
+
 import numpy as np
 
 from ..tensor import Tensor, _wrap
 from . import anomaly
-from .function import AccumulateGrad, Op, edge_to
-from .grad_mode import set_grad_enabled
+from .function import AccumulateGrad, edge_to, namespace
+from .grad_mode import _state
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(tensors)/d(leaf) into every leaf's .grad (or only into `inputs`)."""
-    tensors = _tensor_tuple(tensors, "backward", "tensors")
-    if grad_tensors is None or isinstance(grad_tensors, Tensor):
-        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
-    roots = _roots(tensors, grad_tensors, "backward", create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    only = None
-    if inputs is not None:
-        inputs = _tensor_tuple(inputs, "backward", "inputs")
-        only = {id(edge_to(t)[0]) for t in inputs}
-    _run(roots, retain_graph, create_graph, capture=None, only_leaves=only)
+    """Add d(tensors)/d(leaf) into every leaf's .grad, or only into the .grad of `inputs` (leaves or not)."""
+    roots = _roots(tensors, grad_tensors, "backward", create_graph, retain_graph)
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    handed_out = set()  # arrays no .grad may own (see _accumulate): the seeds, to begin with
+    for _edge, g in roots:
+        handed_out.add(id(g))
+    if inputs is None:
+        _walk(roots, retain_graph, create_graph, None, handed_out)
+        return
+    inputs = _tensor_tuple(inputs, "backward", "inputs")
+    if not inputs:
+        raise RuntimeError("backward: the `inputs` argument to backward() cannot be empty; give None for every leaf")
+    found = _walk(roots, retain_graph, create_graph, _targets(inputs, "backward"), handed_out)
+    for position, t in enumerate(inputs):
+        if position in found and t.grad_fn is None:
+            _accumulate(t, found[position], create_graph, handed_out)
+        elif position in found:
+            _retain(t, found[position], create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
          materialize_grads=False):
     """The gradients of `outputs` with respect to `inputs`, returned as a tuple; .grad is not touched."""
-    outputs = _tensor_tuple(outputs, "autograd.grad", "outputs")
+    roots = _roots(outputs, grad_outputs, "autograd.grad", create_graph, retain_graph)
+    retain_graph = create_graph if retain_graph is None else retain_graph
     inputs = _tensor_tuple(inputs, "autograd.grad", "inputs")
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,) * len(outputs) if grad_outputs is None else (grad_outputs,)
-    roots = _roots(outputs, grad_outputs, "autograd.grad", create_graph)
-    if retain_graph is None:
-        retain_graph = create_graph
-    capture = {}
-    for index, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"autograd.grad: inputs must be tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(f"autograd.grad: input {index} does not require grad; call requires_grad_() on it first")
-        capture.setdefault(edge_to(t), []).append(index)
-    found = _run(roots, retain_graph, create_graph, capture=capture)
+    found = _walk(roots, retain_graph, create_graph, _targets(inputs, "autograd.grad"), set())
     results = []
-    for index, t in enumerate(inputs):
-        g = found.get(index)
-        if g is None:
-            if materialize_grads:
-                g = _wrap(np.zeros(t.shape, dtype=t.dtype))
-            elif not allow_unused:
-                raise RuntimeError(
-                    f"autograd.grad: input {index} (shape {tuple(t.shape)}) was not used to compute the outputs. "
-                    "Set allow_unused=True if this is expected."
-                )
-        elif not create_graph:
-            g = _wrap(g)
-        results.append(g)
+    for position, t in enumerate(inputs):
+        g = found.get(position)
+        if g is None and materialize_grads:
+            g = np.zeros(t.shape, dtype=t.dtype)
+        elif g is None and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: input {position} (shape {tuple(t.shape)}) was not used to compute the outputs. "
+                "Set allow_unused=True if this is expected."
+            )
+        results.append(_wrap(np.asarray(g)) if g is not None and not isinstance(g, Tensor) else g)
     return tuple(results)
+
+
+# ---- the walk ---------------------------------------------------------------------------------------
+def _walk(roots, retain_graph, create_graph, capture, handed_out):
+    """Run every node reachable from the roots once, after all its consumers; return what `capture` asked for."""
+    buffers = {}  # node -> the summed gradient of each of its outputs, until the node runs
+    for edge, g in roots:
+        _add(buffers, edge.node, edge.index, g)
+    pending = _count_consumers(roots)
+    ready = []  # the nodes whose consumers have all sent their gradient: at first, roots no other root uses
+    for node, count in pending.items():
+        if not count:
+            ready.append(node)
+    found = {}
+    saved_modes = _state.enabled, anomaly.mode.in_backward
+    _state.enabled, anomaly.mode.in_backward = create_graph, True  # grad mode = create_graph, as in PyTorch
+    try:
+        with np.errstate(all="ignore"):
+            while ready:
+                node = ready.pop()
+                grads = buffers.pop(node, None)
+                if grads is not None and (node._hooks or node._retained):
+                    grads = _tensor_hooks(node, grads, create_graph)
+                if grads is not None and capture is not None:
+                    _capture(node, grads, capture, found)
+                if type(node) is AccumulateGrad:
+                    if grads is not None and grads[0] is not None and capture is None:
+                        _accumulate(node.variable, grads[0], create_graph, handed_out)
+                    continue
+                op = node.op
+                if grads is not None and len(grads) == 1 and op.on_arrays and not anomaly.mode.enabled:
+                    input_grads = op.backward(node, grads[0])  # the usual case, written out
+                    if type(input_grads) is not tuple:
+                        input_grads = (input_grads,)
+                else:
+                    input_grads = _call_rule(node, grads, create_graph, handed_out)
+                if node._saved and not retain_graph:
+                    node.release()
+                for position, edge in enumerate(node.edges):
+                    if edge is None:
+                        continue
+                    child, g = edge.node, input_grads[position]
+                    if g is not None:
+                        if g.shape != edge.shape or g.dtype is not edge.dtype:  # `is`: _fit compares properly
+                            g = _fit(g, edge, node, position)
+                        _add(buffers, child, edge.index, g)
+                    pending[child] -= 1
+                    if not pending[child]:
+                        ready.append(child)
+    finally:
+        _state.enabled, anomaly.mode.in_backward = saved_modes
+    return found
+
+
+def _count_consumers(roots):
+    """How many edges point at each node reachable from the roots (a root no edge points at: 0)."""
+    counts = {}  # also the set of nodes seen
+    for edge, _g in roots:
+        counts[edge.node] = 0
+    stack = list(counts)
+    while stack:
+        for edge in stack.pop().edges:
+            if edge is None:
+                continue
+            child = edge.node
+            if child in counts:
+                counts[child] += 1
+            else:
+                counts[child] = 1
+                stack.append(child)
+    return counts
+
+
+def _add(buffers, node, index, g):
+    """Add g into the buffer of output `index` of `node`."""
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * node._n_outputs
+    slots[index] = g if slots[index] is None else slots[index] + g
+
+
+def _fit(g, edge, node, position):
+    """Sum a gradient down to its input's shape (the inverse of broadcasting) and give it the input's dtype."""
+    xp = namespace(g)
+    if g.shape != edge.shape:
+        try:
+            g = xp.sum_to(g, edge.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{node.name()} returned a gradient of shape {tuple(g.shape)} for input {position}, "
+                f"which has shape {edge.shape}: the shapes must match (or broadcast to it)"
+            ) from None
+    return g if g.dtype == edge.dtype else xp.cast(g, edge.dtype)
+
+
+def _call_rule(node, grads, create_graph, handed_out):
+    """A node's backward, in the cases the walk doesn't write out: several outputs, no gradient at all,
+    anomaly mode, and custom Functions (whose backward takes Tensors even without create_graph)."""
+    op = node.op
+    if grads is None:  # nothing reached this node: nothing flows on
+        return (None,) * len(node.edges)
+    if len(grads) > 1 and node._materialize_grads and None in grads:
+        zeros = [np.zeros(shape, dtype) for shape, dtype in node._output_meta]
+        grads = [g if g is not None else (_wrap(z) if create_graph else z) for g, z in zip(grads, zeros)]
+    if op.on_arrays or create_graph:
+        result = op.backward(node, *grads)
+    else:
+        result = op.backward(node, *[g if g is None else _wrap(g) for g in grads])
+        result = tuple(g._data if isinstance(g, Tensor) else g for g in result) if type(result) is tuple else (
+            result._data if isinstance(result, Tensor) else result)
+        # the arrays a custom backward returns may be its own (an input, a saved array): no .grad may own them
+        handed_out.update(id(g) for g in (result if type(result) is tuple else (result,)) if g is not None)
+    if type(result) is not tuple:
+        result = (result,)
+    if anomaly.mode.enabled:
+        anomaly.check(node, [g._data if isinstance(g, Tensor) else g for g in result], "backward")
+    if len(result) != len(node.edges):
+        result = _one_per_input(node, result)
+    return result
+
+
+def _one_per_input(node, result):
+    """Trailing Nones past the inputs are dropped (PyTorch allows them); any other count is an error."""
+    expected = len(node.edges)
+    if len(result) > expected and all(r is None for r in result[expected:]):
+        return result[:expected]
+    raise RuntimeError(
+        f"{node.name()} returned {len(result)} gradients but its forward took {expected} inputs; "
+        "backward must return one gradient (or None) per forward input"
+    )
+
+
+# ---- where gradients end: hooks, capture, .grad -----------------------------------------------------
+def _tensor_hooks(node, grads, create_graph):
+    """Run hooks registered on the non-leaf tensors this node made, then keep retain_grad's copies."""
+    as_tensor = _wrap if not create_graph else (lambda g: g)
+    if node._hooks:
+        for index, hooks in node._hooks.items():
+            for hook in hooks:
+                if grads[index] is not None:
+                    result = hook(as_tensor(grads[index]))
+                    if result is not None:
+                        grads[index] = result if create_graph else _array(result)
+    if node._retained:
+        for index, ref in node._retained.items():
+            t, g = ref(), grads[index]
+            if t is not None and g is not None:
+                _retain(t, g, create_graph)
+    return grads
+
+
+def _retain(t, g, create_graph):
+    """A non-leaf tensor's .grad: a copy of its gradient (which travels on), added out of place as in PyTorch."""
+    g = g if create_graph else _wrap(np.array(g))
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _targets(inputs, caller):
+    """{(node, output index): [positions in inputs]}: where the gradients of `inputs` are to be captured."""
+    capture = {}
+    for position, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"{caller}: input {position} does not require grad; call requires_grad_() on it first")
+        edge = edge_to(t)
+        capture.setdefault((edge.node, edge.index), []).append(position)
+    return capture
+
+
+def _capture(node, grads, capture, found):
+    for index, g in enumerate(grads):
+        for position in capture.get((node, index), ()):
+            found[position] = g
+
+
+def _accumulate(leaf, grad, create_graph, handed_out):
+    """Add grad (a Tensor with create_graph, else an array) into leaf.grad, after the leaf's hooks.
+
+    Without create_graph .grad is added to in place, as in PyTorch; a new .grad never shares memory with
+    another gradient (one handed to another leaf, a view, a custom backward's array, a seed, a hook's result,
+    all listed in `handed_out`), so changing one .grad in place can't change anything else."""
+    replaced = False  # by a hook: then the array may be anybody's, so .grad gets a copy
+    if leaf._hooks:
+        grad = _wrap(np.asarray(grad)) if not create_graph else grad
+        for hook in leaf._hooks:
+            result = hook(grad)
+            if result is not None:
+                grad, replaced = result, True
+        grad = _array(grad) if not create_graph else grad
+    if create_graph:
+        if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
+            grad = _wrap(np.array(grad._data), requires_grad=grad.requires_grad, grad_fn=grad.grad_fn)
+        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return
+    current = leaf.grad
+    if current is None:
+        if replaced or type(grad) is not np.ndarray or id(grad) in handed_out or grad.base is not None \
+                or not grad.flags.writeable:
+            grad = np.array(grad, dtype=leaf._data.dtype)
+        handed_out.add(id(grad))
+        leaf.grad = _wrap(grad)
+    elif current.requires_grad or not current._data.flags.writeable or current.shape != grad.shape:
+        leaf.grad = current.detach() + _wrap(np.asarray(grad))
+    else:
+        current._data += grad
+        current._bump_version()
+
+
+def _array(value):
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+# ---- arguments --------------------------------------------------------------------------------------
+def _roots(tensors, grads, caller, create_graph, retain_graph):
+    """(Edge, seed gradient) per output; the seed is ones for a one-element output, else the given
+    gradient, checked against the output's shape and cast to its dtype."""
+    for name, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
+        if flag is not None and not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{caller}: {name} must be True, False or None, got {type(flag).__name__}")
+    single = isinstance(tensors, Tensor)
+    tensors = (tensors,) if single else _tensor_tuple(tensors, caller, "tensors")
+    if grads is None:
+        grads = (None,) * len(tensors)
+    elif single or isinstance(grads, Tensor):
+        grads = (grads,)
+    else:
+        grads = tuple(grads)
+    if len(grads) != len(tensors):
+        raise ValueError(f"{caller}: got {len(grads)} gradients for {len(tensors)} outputs; give one per output")
+    roots = []
+    for index, (t, g) in enumerate(zip(tensors, grads)):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{caller}: element {index} of tensors does not require grad and does not have a grad_fn. "
+                "Create the leaves with requires_grad=True, and don't compute under no_grad()."
+            )
+        # the seed: ones for a one-element output; else the given gradient, checked against the output's
+        # shape and cast to its dtype (as in PyTorch: a float32 graph stays float32)
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError(
+                    f"{caller}: grad can be implicitly created only for one-element outputs, got shape "
+                    f"{tuple(t.shape)}. Reduce it first (loss.sum() or loss.mean()) or pass gradient=<tensor of that shape>."
+                )
+            g = _wrap(np.ones(t._data.shape, dtype=t._data.dtype))
+        elif not isinstance(g, Tensor):
+            if not isinstance(g, (numbers.Number, np.ndarray, np.generic, list, tuple)) or isinstance(g, complex):
+                raise TypeError(f"{caller}: the gradient for output {index} must be a Tensor (of the output's shape) "
+                                f"or None, got {type(g).__name__}")
+            array = np.asarray(g)
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"{caller}: the gradient for output {index} must hold numbers, got {array.dtype}")
+            g = _wrap(array)
+        if g._data.shape != t._data.shape:
+            raise RuntimeError(
+                f"{caller}: the gradient has shape {tuple(g.shape)} but the output has shape {tuple(t.shape)}; they must match"
+            )
+        if g._data.dtype != t._data.dtype:
+            g = namespace(g).cast(g, t.dtype) if create_graph else _wrap(g._data.astype(t.dtype))
+        roots.append((edge_to(t), g if create_graph else g._data))
+    return roots
 
 
 def _tensor_tuple(value, caller, what):
@@ -84,207 +340,3 @@ def _tensor_tuple(value, caller, what):
         if not isinstance(item, Tensor):
             raise TypeError(f"{caller}: {what} must hold tensors, got {type(item).__name__}")
     return values
-
-
-def _roots(tensors, grads, caller, create_graph):
-    roots = []
-    for index, (t, g) in enumerate(zip(tensors, grads)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{caller}: expected tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"{caller}: element {index} of tensors does not require grad and does not have a grad_fn. "
-                "Create the leaves with requires_grad=True, and don't compute under no_grad()."
-            )
-        if g is None:
-            if t._data.size != 1:
-                raise RuntimeError(
-                    f"{caller}: grad can be implicitly created only for one-element outputs, got shape "
-                    f"{tuple(t.shape)}. Reduce it first (loss.sum() or loss.mean()) or pass gradient=<tensor of that shape>."
-                )
-            g = _wrap(np.ones(t.shape, dtype=t.dtype))
-        else:
-            if not isinstance(g, Tensor):
-                try:
-                    g = _wrap(np.asarray(g, dtype=t.dtype))
-                except (TypeError, ValueError):
-                    raise TypeError(f"{caller}: the gradient for output {index} must be a tensor, got {type(g).__name__}") from None
-            if g.shape != t.shape:
-                raise RuntimeError(
-                    f"{caller}: the gradient has shape {tuple(g.shape)} but the output has shape {tuple(t.shape)}; they must match"
-                )
-        roots.append((edge_to(t), g if create_graph else g._data))
-    return roots
-
-
-def _dependencies(starts):
-    """How many edges point at each node reachable from `starts` (a start no edge points at: 0)."""
-    counts = dict.fromkeys(starts, 0)  # also the set of nodes seen
-    stack = list(starts)
-    while stack:
-        node = stack.pop()
-        for edge in node._inputs:
-            if not edge:  # None or _NO_EDGE: no gradient goes there
-                continue
-            child = edge[0]
-            if child in counts:
-                counts[child] += 1
-            else:
-                counts[child] = 1
-                stack.append(child)
-    return counts
-
-
-def _run(roots, retain_graph, create_graph, capture=None, only_leaves=None):
-    buffers = {}
-    for (node, index), g in roots:
-        _add(buffers, node, index, g)
-    starts = list(dict.fromkeys(node for (node, _), _g in roots))
-    pending = _dependencies(starts)
-    ready = [node for node in starts if pending[node] == 0]
-    found = {}
-    handed_out = {id(g) for _edge, g in roots}  # arrays a leaf's .grad must not own: see AccumulateGrad
-    outer, anomaly.mode.in_backward = anomaly.mode.in_backward, True
-    try:
-        with set_grad_enabled(create_graph), np.errstate(all="ignore"):
-            _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves, handed_out)
-    finally:
-        anomaly.mode.in_backward = outer
-    return found
-
-
-def _walk(ready, buffers, pending, found, retain_graph, create_graph, capture, only_leaves, handed_out):
-    mode = anomaly.mode
-    while ready:
-        node = ready.pop()
-        grads = buffers.pop(node, None)
-        if grads is not None:
-            if node._hooks or node._retained:
-                grads = _tensor_hooks(node, grads, create_graph)
-            if capture is not None:
-                for index, g in enumerate(grads):
-                    for position in capture.get((node, index), ()):
-                        found[position] = g
-        if type(node) is AccumulateGrad:
-            if grads is not None and grads[0] is not None and capture is None:
-                if only_leaves is None or id(node) in only_leaves:
-                    node.accumulate(grads[0], create_graph, handed_out)
-            continue
-        op = node.op
-        if grads is None:
-            input_grads = (None,) * len(node._inputs)
-        elif op.array_backward and not create_graph and len(grads) == 1 and not mode.enabled:
-            input_grads = op.backward(node, grads[0])  # the hot path: a built-in op on arrays
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-        else:
-            input_grads = _call_backward(node, grads, create_graph)
-            if not create_graph and not issubclass(op, Op):
-                # a custom Function may return a tensor it holds (an input, a saved one): no .grad may own it
-                handed_out.update(id(g) for g in input_grads if g is not None)
-        if node._saved and not retain_graph:
-            node._saved = node._saved_inputs = None  # freed: reading saved_tensors again raises
-        for position, edge in enumerate(node._inputs):
-            if not edge:
-                continue
-            child, child_index, shape, dtype = edge
-            g = input_grads[position]
-            if g is not None:
-                if create_graph:
-                    if not isinstance(g, Tensor) or g._data.shape != shape or g._data.dtype != dtype:
-                        g = _fit(g, shape, dtype, node, position, True)
-                elif type(g) is not np.ndarray or g.shape != shape or g.dtype is not dtype:  # `is`: _fit compares
-                    g = _fit(g, shape, dtype, node, position, False)
-                slots = buffers.get(child)
-                if slots is None:
-                    slots = buffers[child] = [None] * child._n_outputs
-                slots[child_index] = g if slots[child_index] is None else slots[child_index] + g
-            left = pending[child] - 1
-            pending[child] = left
-            if not left:
-                ready.append(child)
-
-
-def _add(buffers, node, index, g):
-    slots = buffers.get(node)
-    if slots is None:
-        slots = buffers[node] = [None] * node._n_outputs
-    slots[index] = g if slots[index] is None else slots[index] + g
-
-
-def _tensor_hooks(node, grads, create_graph):
-    """Run hooks registered on the non-leaf tensors this node produced, then retain_grad's copies."""
-    as_tensor = _wrap if not create_graph else (lambda g: g)
-    if node._hooks:
-        for index, hooks in node._hooks.items():
-            for hook in hooks:
-                if grads[index] is not None:
-                    result = hook(as_tensor(grads[index]))
-                    if result is not None:
-                        grads[index] = result if create_graph else _array(result)
-    if node._retained:
-        for index, ref in node._retained.items():
-            t = ref()
-            g = grads[index]
-            if t is not None and g is not None:
-                g = g if create_graph else _wrap(np.array(g))  # a copy: the gradient travels on
-                t.grad = g if t.grad is None else t.grad + g
-    return grads
-
-
-def _array(value):
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
-
-
-def _call_backward(node, grads, create_graph):
-    if len(grads) > 1 and node._materialize_grads and None in grads:
-        zeros = np.zeros if not create_graph else (lambda shape, dtype: _wrap(np.zeros(shape, dtype)))
-        grads = [g if g is not None else zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._output_meta)]
-    if create_graph or node.op.array_backward:
-        result = node.op.backward(node, *grads)
-    else:  # a backward written for Tensors only: wrap the arrays, unwrap the results
-        result = node.op.backward(node, *[g if g is None else _wrap(g) for g in grads])
-        result = tuple(_unwrap(g) for g in result) if type(result) is tuple else _unwrap(result)
-    if type(result) is not tuple:
-        result = (result,)
-    if anomaly.mode.enabled:
-        anomaly.check(node, [g._data if isinstance(g, Tensor) else g for g in result], "backward")
-    if len(result) != len(node._inputs):
-        result = _one_per_input(node, result)
-    return result
-
-
-def _unwrap(g):
-    return g._data if isinstance(g, Tensor) else g
-
-
-def _one_per_input(node, result):
-    """Trailing Nones past the inputs are dropped (PyTorch allows them); any other count is an error."""
-    expected = len(node._inputs)
-    if len(result) > expected and all(r is None for r in result[expected:]):
-        return result[:expected]
-    raise RuntimeError(
-        f"{node.name()} returned {len(result)} gradients but its forward took {expected} inputs; "
-        "backward must return one gradient (or None) per forward input"
-    )
-
-
-def _fit(g, shape, dtype, node, position, create_graph):
-    """Sum a gradient down to its input's shape and give it the input's dtype: a Tensor (recorded, with
-    create_graph) or an array."""
-    from ..ops.shape import sum_to, sum_to_array
-
-    if create_graph:
-        g, sum_down, cast = (g if isinstance(g, Tensor) else _wrap(np.asarray(g))), sum_to, (lambda t: t.to(dtype))
-    else:
-        g, sum_down, cast = np.asarray(g), sum_to_array, (lambda a: a.astype(dtype))
-    if g.shape != shape:
-        try:
-            g = sum_down(g, shape)
-        except ValueError:
-            raise RuntimeError(
-                f"{node.name()} returned a gradient of shape {tuple(g.shape)} for input {position}, "
-                f"which has shape {shape}: the shapes must match (or broadcast to it)"
-            ) from None
-    return g if g.dtype == dtype else cast(g)
-

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import stack
-from ..tensor import Tensor, _wrap, tensor
+from ..creation import tensor
+from ..tensor import Tensor, _wrap
 
 _ERROR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 

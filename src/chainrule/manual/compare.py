@@ -14,7 +14,8 @@ from collections import namedtuple
 import numpy as np
 
 from ..nn import functional as F
-from ..tensor import Tensor, tensor
+from ..creation import tensor
+from ..tensor import Tensor
 from .network import Network
 from .numerical import numerical_gradients
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import nn
 from ..random import Generator, default_generator, normal_array
-from ..tensor import tensor
+from ..creation import tensor
 from .network import Network
 
 

@@ -5,7 +5,8 @@ import numpy as np
 from .. import dtypes
 from ..ops.conv import conv1d, conv2d, conv_padding, ntuple
 from ..ops.pad import pad
-from ..tensor import Tensor, _check_device
+from ..args import check_device as _check_device
+from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter

@@ -77,7 +77,7 @@ def _maybe_in_place(input, out, inplace):
     """inplace=True writes the result into input when input is outside the graph (like `t += x`);
     inside a recorded graph the result is a new tensor instead, since chainrule records no in-place ops."""
     if inplace and not (is_grad_enabled() and input.requires_grad):
-        input._in_place("inplace activation", out._data)
+        ops.inplace.write(input, "inplace activation", out._data)
         return input
     return out
 

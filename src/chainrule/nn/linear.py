@@ -5,7 +5,7 @@ import numpy as np
 from .. import dtypes
 from ..creation import count_arg
 from ..ops.linear import linear
-from ..tensor import _check_device
+from ..args import check_device as _check_device
 from . import init
 from .module import Module
 from .parameter import Parameter

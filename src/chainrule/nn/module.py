@@ -14,7 +14,9 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor, _check_device, _is_device, _wrap
+from ..args import check_device as _check_device
+from ..args import is_device as _is_device
+from ..tensor import Tensor, _wrap
 from .parameter import Parameter
 
 
@@ -90,7 +92,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=params)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -101,7 +103,7 @@ class Module:
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -114,11 +116,14 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Drop `name` from wherever it was, so one name never lives in two places."""
+    def _forget(self, name, keep=None):
+        """Drop `name` from wherever it was, so one name never lives in two places. `keep` (the dict the
+        name is about to be stored in) is left alone: re-assigning a name there replaces the value in
+        place, so the name keeps its position (as in PyTorch) and iterating that dict meanwhile is safe."""
         self.__dict__.pop(name, None)
         for home in (self._parameters, self._buffers, self._modules):
-            home.pop(name, None)
+            if home is not keep:
+                home.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):  # only called when normal lookup fails

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import dtypes
 from ..ops.norm import batch_norm, layer_norm, normalized_shape_arg
-from ..tensor import Tensor, _check_device, _wrap
+from ..args import check_device as _check_device
+from ..tensor import Tensor, _wrap
 from . import init
 from .module import Module
 from .parameter import Parameter

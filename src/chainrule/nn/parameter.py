@@ -2,7 +2,8 @@
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _init, tensor
+from ..creation import tensor
+from ..tensor import Tensor, _init
 
 
 class Parameter(Tensor):

@@ -1,25 +1,20 @@
 """Activations beyond elementwise.py's basics: erf, gelu, log_sigmoid and softplus, each stable and exact.
 
-Every backward is written with Tensor ops, so these have second derivatives too.
+Each backward is one formula on arrays or (create_graph) Tensors, through `xp = namespace(gy)`, so these
+have second derivatives too.
 """
 import math
 
 import numpy as np
 
-from ..autograd.function import Op
-from .elementwise import _float_input, exp, sigmoid, tanh, where
-
-# NumPy has no erf ufunc; math.erf is correct to the last bit, applied element by element.
-_erf_elements = np.frompyfunc(math.erf, 1, 1)
+from ..autograd.arrays import erf as erf_array
+from ..autograd.function import Op, namespace
+from .elementwise import _float_input
 
 _SQRT1_2 = math.sqrt(0.5)
 _PDF_SCALE = 1 / math.sqrt(2 * math.pi)  # the standard normal density is _PDF_SCALE * exp(-x**2 / 2)
 _TANH_SCALE = math.sqrt(2 / math.pi)
 _TANH_CUBIC = 0.044715
-
-
-def erf_array(x):
-    return np.asarray(_erf_elements(x), dtype=x.dtype)
 
 
 class Erf(Op):
@@ -29,7 +24,7 @@ class Erf(Op):
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * (2 / math.sqrt(math.pi)) * exp(-(x * x))
+        return gy * (2 / math.sqrt(math.pi)) * namespace(gy).exp(-(x * x))
 
 
 class Gelu(Op):
@@ -45,12 +40,13 @@ class Gelu(Op):
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
+        xp = namespace(gy)
         if ctx.approximate == "tanh":
-            t = tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
+            t = xp.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
             d_inner = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
             return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner), None
-        cdf = 0.5 * (1 + erf(x * _SQRT1_2))
-        pdf = _PDF_SCALE * exp(-0.5 * (x * x))
+        cdf = 0.5 * (1 + xp.erf(x * _SQRT1_2))
+        pdf = _PDF_SCALE * xp.exp(-0.5 * (x * x))
         return gy * (cdf + x * pdf), None
 
 
@@ -63,7 +59,7 @@ class LogSigmoid(Op):
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * sigmoid(-x)  # sigmoid(-x) = 1 - sigmoid(x), without the cancellation
+        return gy * namespace(gy).sigmoid(-x)  # sigmoid(-x) = 1 - sigmoid(x), without the cancellation
 
 
 class Softplus(Op):
@@ -83,8 +79,8 @@ class Softplus(Op):
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        z = x * ctx.beta
-        return where(z._data > ctx.threshold, gy, gy * sigmoid(z)), None, None
+        xp, z = namespace(gy), x * ctx.beta
+        return xp.where(z > ctx.threshold, gy, gy * xp.sigmoid(z)), None, None
 
 
 def erf(x):

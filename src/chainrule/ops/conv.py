@@ -33,11 +33,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..autograd.function import Op
+from ..autograd.function import Op, namespace
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .linear import check_layer_dtypes
-from .reduce import sum
-from .shape import squeeze, unsqueeze
+from .reduce import sum as tensor_sum
+from .shape import broadcast_to, squeeze, unsqueeze
 
 
 class Geometry(NamedTuple):
@@ -223,26 +224,23 @@ class Convolution(Op):
     def backward(ctx, gy):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        gx_array = gw_array = None
-        if need_x and need_weight:  # one loop over the blocks makes both; each op then records its own
+        if need_x and need_weight and not is_grad_enabled():  # on arrays: one loop over the blocks makes both
             plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), ctx.geo, x.dtype)
-            gx_array, gw_array = _backward(_as_4d(gy._data), _as_4d(x._data), _as_4d(weight._data), plan, True, True)
-            gx_array, gw_array = _like(gx_array, x.ndim), gw_array.reshape(weight.shape)
-        gx = ConvolutionInputGrad.apply(gy, weight, x.shape, ctx.geo, gx_array) if need_x else None
-        gw = ConvolutionWeightGrad.apply(x, gy, weight.shape, ctx.geo, gw_array) if need_weight else None
-        gb = sum(gy, (0, *range(2, gy.ndim))) if need_bias else None
+            gx, gw = _backward(_as_4d(gy), _as_4d(x), _as_4d(weight), plan, True, True)
+            gx, gw = _like(gx, x.ndim), gw.reshape(weight.shape)
+        else:
+            gx = ConvolutionInputGrad.apply(gy, weight, x.shape, ctx.geo) if need_x else None
+            gw = ConvolutionWeightGrad.apply(x, gy, weight.shape, ctx.geo) if need_weight else None
+        gb = namespace(gy).sum(gy, (0, *range(2, gy.ndim))) if need_bias else None
         return gx, gw, gb, None
 
 
 class ConvolutionInputGrad(Op):
-    """The gradient of a convolution with respect to its input: a transposed convolution of gy.
-    result: the gradient when the caller already computed it (see Convolution.backward), or None."""
+    """The gradient of a convolution with respect to its input: a transposed convolution of gy."""
 
-    def forward(ctx, gy, weight, x_shape, geo, result=None):
+    def forward(ctx, gy, weight, x_shape, geo):
         ctx.geo = geo
         ctx.save_for_backward(gy, weight)
-        if result is not None:
-            return result
         plan = _Plan(_as_4d_shape(x_shape), _as_4d_shape(weight.shape), geo, gy.dtype)
         grad_input, _ = _backward(_as_4d(gy), None, _as_4d(weight), plan, True, False)
         return _like(grad_input, len(x_shape))
@@ -252,18 +250,15 @@ class ConvolutionInputGrad(Op):
         need_gy, need_weight = ctx.needs_input_grad[:2]
         g_gy = Convolution.apply(ggx, weight, None, ctx.geo) if need_gy else None
         g_weight = ConvolutionWeightGrad.apply(ggx, gy, weight.shape, ctx.geo) if need_weight else None
-        return g_gy, g_weight, None, None, None
+        return g_gy, g_weight, None, None
 
 
 class ConvolutionWeightGrad(Op):
-    """The gradient of a convolution with respect to its weight.
-    result: the gradient when the caller already computed it (see Convolution.backward), or None."""
+    """The gradient of a convolution with respect to its weight."""
 
-    def forward(ctx, x, gy, w_shape, geo, result=None):
+    def forward(ctx, x, gy, w_shape, geo):
         ctx.geo = geo
         ctx.save_for_backward(x, gy)
-        if result is not None:
-            return result
         plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(w_shape), geo, x.dtype)
         _, grad_weight = _backward(_as_4d(gy), _as_4d(x), None, plan, False, True)
         return grad_weight.reshape(w_shape)
@@ -273,7 +268,7 @@ class ConvolutionWeightGrad(Op):
         need_x, need_gy = ctx.needs_input_grad[:2]
         g_x = ConvolutionInputGrad.apply(gy, ggw, x.shape, ctx.geo) if need_x else None
         g_gy = Convolution.apply(x, ggw, None, ctx.geo) if need_gy else None
-        return g_x, g_gy, None, None, None
+        return g_x, g_gy, None, None
 
 
 # ---- the functions users call --------------------------------------------------------------------
@@ -291,9 +286,13 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _convolution(op, dims, input, weight, bias, stride, padding, dilation, groups):
     _check_tensors(op, dims, input, weight, bias)
     unbatched = input.ndim == dims + 1
+    given_shape = tuple(input.shape)
     if unbatched:
         input = unsqueeze(input, 0)
     _check_groups(op, input, weight, groups)
+    if 0 in input.shape[2:] and input.shape[0] and input.shape[1]:  # as PyTorch: only an empty batch may be empty
+        raise ValueError(f"{op}: only zero-batch or zero-channel inputs may have a 0 spatial size, got input of shape "
+                         f"{given_shape}")
     kernel = weight.shape[2:]
     stride = ntuple(stride, dims, "stride", op)
     dilation = ntuple(dilation, dims, "dilation", op)
@@ -301,8 +300,23 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
     if dims == 1:  # run as 2-d over a height-1 view
         stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
     _check_output_size(op, input.shape[2:], kernel, pads[-dims:], dilation[-dims:])
-    out = Convolution.apply(input, weight, bias, Geometry(stride, pads, dilation, groups))
+    if input.shape[1] == 0:
+        out = _channelless_output(input, weight, bias, kernel, stride[-dims:], pads[-dims:], dilation[-dims:])
+    else:
+        out = Convolution.apply(input, weight, bias, Geometry(stride, pads, dilation, groups))
     return squeeze(out, 0) if unbatched else out
+
+
+def _channelless_output(input, weight, bias, kernel, stride, pads, dilation):
+    """PyTorch's result for an input with 0 channels: an empty (N, 0, *output size) tensor (not the bias
+    broadcast to (N, out_channels, ...)), whose gradients are zeros: empty ones for input and weight, and
+    zeros of shape (out_channels,) for the bias. Made of plain ops, so the graph gives exactly those."""
+    size = tuple((n + before + after - d * (k - 1) - 1) // s + 1
+                 for n, k, s, (before, after), d in zip(input.shape[2:], kernel, stride, pads, dilation))
+    anchor = tensor_sum(input) + tensor_sum(weight)  # sums of empty tensors: 0, and zero gradients of their shapes
+    if bias is not None:
+        anchor = anchor + tensor_sum(bias) * 0.0
+    return broadcast_to(anchor, (input.shape[0], 0, *size))
 
 
 def ntuple(value, n, name, op):
@@ -350,6 +364,10 @@ def _check_tensors(op, dims, input, weight, bias):
         raise ValueError(
             f"{op}: expected {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input {layout}, "
             f"got input of shape {tuple(input.shape)}"
+        )
+    if weight.shape[0] == 0:
+        raise ValueError(
+            f"{op}: weight of shape {tuple(weight.shape)} has no out channels; expected at least 1 at dim 0"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), one per out channel, got {tuple(bias.shape)}")

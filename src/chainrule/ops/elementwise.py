@@ -1,7 +1,8 @@
 """Elementwise ops: each forward (on arrays) beside its backward (on Tensors).
 
-Gradients are returned at the broadcast shape; the engine sums them back to each input's
-shape (and casts them to its dtype) in one place, so no op here un-broadcasts.
+Each backward is one formula, on NumPy arrays or (create_graph) on Tensors: operators mean the same on both,
+and functions come from `xp = namespace(gy)`. Gradients are returned at the broadcast shape; the engine sums
+them back to each input's shape (and casts them to its dtype) in one place, so no op here un-broadcasts.
 
 Ops that can meet IEEE special cases (log(0) = -inf, 1/0 = inf, 0/0 = nan, exp(1000) = inf) compute
 them under np.errstate(all="ignore"): the results are NumPy's and PyTorch's, without NumPy's
@@ -12,14 +13,14 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..autograd.function import Op
-from ..backend import array_module
-from ..tensor import Tensor, _wrap, tensor
+from ..args import scalar_arg
+from ..autograd.function import Op, namespace
+from ..creation import tensor
+from ..tensor import Tensor, _wrap
 
 
 # ---- arithmetic -------------------------------------------------------------------------------
 class Add(Op):
-    array_backward = True
 
     def forward(ctx, a, b):
         return a + b
@@ -29,7 +30,6 @@ class Add(Op):
 
 
 class Sub(Op):
-    array_backward = True
 
     def forward(ctx, a, b):
         return a - b
@@ -39,7 +39,6 @@ class Sub(Op):
 
 
 class Mul(Op):
-    array_backward = True
 
     def forward(ctx, a, b):
         # each operand is saved for the other's gradient: a is not kept when b is a Python number
@@ -53,7 +52,6 @@ class Mul(Op):
 
 
 class Div(Op):
-    array_backward = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a if type(b) is np.ndarray else None, b)  # a only serves b's gradient
@@ -69,7 +67,6 @@ class Div(Op):
 
 
 class Neg(Op):
-    array_backward = True
 
     def forward(ctx, a):
         return -a
@@ -79,10 +76,29 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b, with b a tensor or a Python number."""
+    """a ** b with b a Python number: d/da = b a^(b-1), and 0 for b == 0."""
 
     def forward(ctx, a, b):
         with np.errstate(all="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan
+            y = a**b
+        ctx.save_for_backward(a)
+        ctx.exponent = b
+        return y
+
+    def backward(ctx, gy):
+        (a,) = ctx.saved_tensors
+        b = ctx.exponent
+        return (gy * 0.0 if b == 0 else gy * b * a ** (b - 1)), None
+
+
+class PowTensor(Op):
+    """a ** b with b a tensor: d/da = b a^(b-1) (0 where b == 0, PyTorch's convention) and
+    d/db = a^b log a (0 where a == 0 and b >= 0)."""
+
+    node_name = "PowBackward1"
+
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):
             y = a**b
         ctx.save_for_backward(a, b, y)
         return y
@@ -90,25 +106,18 @@ class Pow(Op):
     def backward(ctx, gy):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = gb = None
-        if need_a:
-            if isinstance(b, Tensor):  # d/da a^b = b a^(b-1), and 0 where b == 0 (PyTorch's convention)
-                ga = where(b._data == 0, 0.0, gy * b * a ** (b - 1))
-            else:
-                ga = gy * 0.0 if b == 0 else gy * b * a ** (b - 1)
-        if need_b:  # d/db a^b = a^b log a, and 0 where a == 0 and b >= 0
-            a_data = a._data if isinstance(a, Tensor) else a
-            gb = where((a_data == 0) & (b._data >= 0), 0.0, gy * y * log(a))
+        xp = namespace(gy)
+        ga = xp.where(b == 0, 0.0, gy * b * a ** (b - 1)) if need_a else None
+        gb = xp.where((a == 0) & (b >= 0), 0.0, gy * y * xp.log(a)) if need_b else None
         return ga, gb
 
 
 # ---- unary functions ------------------------------------------------------------------------
 class Exp(Op):
-    array_backward = True
 
     def forward(ctx, x):
         with np.errstate(all="ignore"):  # exp(1000) = inf
-            y = array_module(x).exp(x)
+            y = namespace(x).exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -123,21 +132,20 @@ class Expm1(Op):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(all="ignore"):
-            return array_module(x).expm1(x)
+            return namespace(x).expm1(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * exp(x)  # not y + 1 (PyTorch's): at x = -10, y + 1 keeps only 3 digits in float32
+        return gy * namespace(gy).exp(x)  # not y + 1 (PyTorch's): at x = -10, y + 1 keeps only 3 digits in float32
 
 
 class Log(Op):
     """log(0) = -inf and log(-1) = nan, as in NumPy and PyTorch; the gradient at 0 is inf."""
-    array_backward = True
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(all="ignore"):
-            return array_module(x).log(x)
+            return namespace(x).log(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -146,12 +154,11 @@ class Log(Op):
 
 class Log1p(Op):
     """log(1 + x), exact for small |x| (where 1 + x would round)."""
-    array_backward = True
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(all="ignore"):
-            return array_module(x).log1p(x)
+            return namespace(x).log1p(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -159,11 +166,10 @@ class Log1p(Op):
 
 
 class Sqrt(Op):
-    array_backward = True
 
     def forward(ctx, x):
         with np.errstate(all="ignore"):  # sqrt(-1) = nan
-            y = array_module(x).sqrt(x)
+            y = namespace(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
@@ -175,38 +181,37 @@ class Sqrt(Op):
 class Abs(Op):
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).abs(x)
+        return namespace(x).abs(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * _wrap(array_module(x._data).sign(x._data))
+        return gy * namespace(gy).sign(x)
 
 
 class Sin(Op):
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).sin(x)
+        return namespace(x).sin(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * cos(x)
+        return gy * namespace(gy).cos(x)
 
 
 class Cos(Op):
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return array_module(x).cos(x)
+        return namespace(x).cos(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return -gy * sin(x)
+        return -gy * namespace(gy).sin(x)
 
 
 class Tanh(Op):
-    array_backward = True
 
     def forward(ctx, x):
-        y = array_module(x).tanh(x)
+        y = namespace(x).tanh(x)
         ctx.save_for_backward(y)
         return y
 
@@ -216,11 +221,10 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    array_backward = True
 
     def forward(ctx, x):
         # exp(-|x|) never overflows, and the two branches keep tiny results exact (no 1 - 1 cancellation)
-        xp = array_module(x)
+        xp = namespace(x)
         e = xp.exp(-xp.abs(x))
         y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
@@ -232,10 +236,9 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    array_backward = True
 
     def forward(ctx, x):
-        y = array_module(x).maximum(x, 0)
+        y = namespace(x).maximum(x, 0)
         ctx.save_for_backward(y)
         return y
 
@@ -250,27 +253,26 @@ class Maximum(Op):
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return array_module(a).maximum(a, b)
+        return namespace(a).maximum(a, b)
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        return _split_by(gy, a._data > b._data, a._data == b._data)
+        return _split_by(gy, a > b, a == b)
 
 
 class Minimum(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return array_module(a).minimum(a, b)
+        return namespace(a).minimum(a, b)
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        return _split_by(gy, a._data < b._data, a._data == b._data)
+        return _split_by(gy, a < b, a == b)
 
 
 def _split_by(gy, a_wins, tie):
-    weight_a = a_wins + 0.5 * tie
-    weight_a = weight_a.astype(gy.dtype, copy=False)
-    return gy * _wrap(weight_a), gy * _wrap(1 - weight_a)
+    weight_a = namespace(gy).cast(a_wins + 0.5 * tie, gy.dtype)
+    return gy * weight_a, gy * (1 - weight_a)
 
 
 class Clamp(Op):
@@ -278,17 +280,13 @@ class Clamp(Op):
 
     def forward(ctx, x, low, high):
         ctx.save_for_backward(x)
-        ctx.low, ctx.high = low, high
-        return array_module(x).clip(x, low, high)
+        ctx.low = -np.inf if low is None else low
+        ctx.high = np.inf if high is None else high
+        return namespace(x).clip(x, low, high)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        inside = np.ones(x.shape, dtype=bool)
-        if ctx.low is not None:
-            inside &= x._data >= ctx.low
-        if ctx.high is not None:
-            inside &= x._data <= ctx.high
-        return gy * _wrap(inside), None, None
+        return gy * ((x >= ctx.low) & (x <= ctx.high)), None, None
 
 
 class ClampByTensors(Op):
@@ -296,13 +294,13 @@ class ClampByTensors(Op):
     with PyTorch's masks at ties: x where min <= x <= max, min where x < min < max, max where x > max or min > max."""
 
     def forward(ctx, x, low, high):
-        xp = array_module(x)
+        xp = namespace(x)
         ctx.save_for_backward(x, low, high)
         y = x if low is None else xp.maximum(x, low)
         return y if high is None else xp.minimum(y, high)
 
     def backward(ctx, gy):
-        x, low, high = (v._data if isinstance(v, Tensor) else v for v in ctx.saved_tensors)
+        x, low, high = ctx.saved_tensors  # low or high may be None
         x_mask = low_mask = high_mask = None
         if low is not None:
             x_mask = x >= low
@@ -312,7 +310,7 @@ class ClampByTensors(Op):
             high_mask = (x > high) if low is None else (x > high) | (low > high)
         need_x, need_low, need_high = ctx.needs_input_grad
         return tuple(
-            gy * _wrap(mask) if need and mask is not None else None
+            gy * mask if need and mask is not None else None
             for mask, need in ((x_mask, need_x), (low_mask, need_low), (high_mask, need_high))
         )
 
@@ -320,20 +318,76 @@ class ClampByTensors(Op):
 class Where(Op):
     def forward(ctx, condition, a, b):
         ctx.condition = condition
-        return array_module(condition).where(condition, a, b)
+        return namespace(condition).where(condition, a, b)
 
     def backward(ctx, gy):
         need_a, need_b = ctx.needs_input_grad[1:]
-        zero = _wrap(np.zeros((), dtype=gy.dtype))
-        condition = _wrap(ctx.condition)
-        ga = where(condition, gy, zero) if need_a else None
-        gb = where(condition, zero, gy) if need_b else None
+        xp = namespace(gy)
+        ga = xp.where(ctx.condition, gy, 0.0) if need_a else None
+        gb = xp.where(ctx.condition, 0.0, gy) if need_b else None
         return None, ga, gb
+
+
+# ---- piecewise constant: recorded, with a zero gradient, as in PyTorch ------------------------------
+class Sign(Op):
+    """-1, 0 or 1; 0 for nan too, as in PyTorch."""
+
+    def forward(ctx, x):
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+    def backward(ctx, gy):
+        return namespace(gy).zeros_like(gy)
+
+
+class Floor(Sign):
+    def forward(ctx, x):
+        return np.floor(x)
+
+
+class Ceil(Sign):
+    def forward(ctx, x):
+        return np.ceil(x)
+
+
+class Trunc(Sign):
+    def forward(ctx, x):
+        return np.trunc(x)
+
+
+class Round(Sign):
+    """Halves round to even, as in NumPy and PyTorch."""
+
+    def forward(ctx, x):
+        return np.round(x)
+
+
+class RoundDecimals(Op):
+    node_name = "RoundBackward1"  # PyTorch's overload with decimals=
+
+    def forward(ctx, x, decimals):
+        return np.round(x, decimals)
+
+    def backward(ctx, gy):
+        return namespace(gy).zeros_like(gy), None
+
+
+class Sgn(Sign):
+    """sign, under PyTorch's other name (and node name, SgnBackward0)."""
+
+
+class Frac(Op):
+    """x - trunc(x): the gradient passes unchanged."""
+
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):  # frac(inf) = inf - inf = nan, as in PyTorch
+            return x - np.trunc(x)
+
+    def backward(ctx, gy):
+        return gy
 
 
 # ---- dtype and copies ---------------------------------------------------------------------------
 class Cast(Op):
-    array_backward = True
 
     def forward(ctx, x, dtype):
         return x.astype(dtype)
@@ -343,7 +397,6 @@ class Cast(Op):
 
 
 class Clone(Op):
-    array_backward = True
 
     def forward(ctx, x):
         return x.copy()
@@ -450,7 +503,7 @@ def write_out(out, result, op):
 
 
 def neg(x):
-    return Neg.apply(_tensor_input(x, "neg"))
+    return Neg.apply(check_tensor(x, "neg"))
 
 
 def pow(a, b):
@@ -459,7 +512,7 @@ def pow(a, b):
         a = _wrap(np.asarray(a, dtype=b.dtype if _is_float(b) else None))
     if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad and b._data.dtype == a._data.dtype:
         b = b.item()  # a constant exponent is a number: simpler backward, no dtype surprises
-    return Pow.apply(a, b)
+    return PowTensor.apply(a, b) if isinstance(b, Tensor) else Pow.apply(a, b)
 
 
 def _is_float(x):
@@ -487,7 +540,7 @@ def sqrt(x):
 
 
 def abs(x):
-    return Abs.apply(_tensor_input(x, "abs"))
+    return Abs.apply(check_tensor(x, "abs"))
 
 
 def sin(x):
@@ -507,7 +560,7 @@ def sigmoid(x):
 
 
 def relu(x):
-    return Relu.apply(_tensor_input(x, "relu"))
+    return Relu.apply(check_tensor(x, "relu"))
 
 
 def maximum(a, b):
@@ -529,7 +582,7 @@ def _tensor_operands(a, b, op):
 
 
 def clamp(x, min=None, max=None):
-    _tensor_input(x, "clamp")
+    check_tensor(x, "clamp")
     for bound in (min, max):
         if bound is not None and not isinstance(bound, (Tensor, numbers.Real)):
             raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
@@ -578,19 +631,93 @@ def cast(x, dtype):
 
 
 def clone(x):
-    return Clone.apply(_tensor_input(x, "clone"))
+    return Clone.apply(check_tensor(x, "clone"))
 
 
-def _tensor_input(x, op):
+def sign(x):
+    x = check_tensor(x, "sign")
+    return Sign.apply(x) if x._data.dtype.kind != "b" else _wrap(x._data.copy())
+
+
+def sgn(x):
+    x = check_tensor(x, "sgn")
+    return Sgn.apply(x) if x._data.dtype.kind != "b" else _wrap(x._data.copy())
+
+
+def floor(x):
+    return _rounding(Floor, x, "floor")
+
+
+def ceil(x):
+    return _rounding(Ceil, x, "ceil")
+
+
+def trunc(x):
+    return _rounding(Trunc, x, "trunc")
+
+
+def round(x, decimals=None):
+    """Round to whole numbers, or to `decimals` decimal places."""
+    if decimals is None:
+        return _rounding(Round, x, "round")
+    if not isinstance(decimals, numbers.Integral):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    x = check_tensor(x, "round")
+    _check_not_bool(x, "round")
+    return RoundDecimals.apply(x, int(decimals)) if x._data.dtype.kind == "f" else _wrap(x._data.copy())
+
+
+def frac(x):
+    x = check_tensor(x, "frac")
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"frac: only floating-point tensors, got {x.dtype}")
+    return Frac.apply(x)
+
+
+def _rounding(op, x, name):
+    """floor, ceil and trunc: an integer or bool tensor is already whole, and comes back as a copy."""
+    x = check_tensor(x, name)
+    _check_not_bool(x, name)
+    return op.apply(x) if x._data.dtype.kind == "f" else _wrap(x._data.copy())
+
+
+def _check_not_bool(x, name):
+    if x._data.dtype.kind == "b":
+        raise TypeError(f"{name}: not defined for bool tensors, as in PyTorch; convert first (x.float())")
+
+
+def masked_fill(x, mask, value):
+    """x with value where mask is True; the result keeps x's dtype, as in PyTorch."""
+    check_tensor(x, "masked_fill")
+    if not isinstance(mask, Tensor) or mask.dtype != dtypes.bool:
+        kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise TypeError(f"masked_fill: mask must be a bool Tensor, got {kind}")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
+    if isinstance(value, Tensor):
+        value = cast(value, x.dtype)
+    else:
+        value = _wrap(np.asarray(scalar_arg(value, "masked_fill", "value")).astype(x.dtype))
+    try:
+        np.broadcast_shapes(mask.shape, x.shape)
+    except ValueError:
+        raise ValueError(f"masked_fill: mask of shape {tuple(mask.shape)} and tensor of shape {tuple(x.shape)} don't broadcast") from None
+    return where(mask, value, x)
+
+
+def check_tensor(x, op, name="input"):
+    """x itself if it is a Tensor; a TypeError naming the op otherwise."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
     return x
+
+
 
 
 def _float_input(x, op="op"):
     if isinstance(x, Tensor) and x._data.dtype.kind == "f":  # the common case, first
         return x
-    return cast(_tensor_input(x, op), dtypes.get_default_dtype())
+    return cast(check_tensor(x, op), dtypes.get_default_dtype())
 
 
 # ---- comparisons and logic: results are bool tensors outside the graph -----------------------------
@@ -634,7 +761,7 @@ def ge(a, b):
 
 # ---- logical (any dtype -> bool) and bitwise (integers and bools) ops: no gradient, as in PyTorch ---------
 def logical_not(x):
-    return _wrap(np.logical_not(_tensor_input(x, "logical_not")._data))
+    return _wrap(np.logical_not(check_tensor(x, "logical_not")._data))
 
 
 def logical_and(a, b):
@@ -651,7 +778,7 @@ def logical_xor(a, b):
 
 def bitwise_not(x):
     """~x: each bit flipped for integers, not for bools."""
-    _check_bitwise(_tensor_input(x, "bitwise_not"), "bitwise_not")
+    _check_bitwise(check_tensor(x, "bitwise_not"), "bitwise_not")
     return _wrap(np.invert(x._data))
 
 

@@ -28,13 +28,13 @@ class EmbeddingScatter(Op):
         ctx.indices, ctx.row_scale = indices, row_scale
         dim = g.shape[-1]
         table = np.zeros((rows, dim), g.dtype)
-        np.add.at(table, indices.reshape(-1), g.reshape(-1, dim))  # repeated indices add up
+        np.add.at(table, indices.reshape(-1), g.reshape(indices.size, dim))  # repeated indices add up
         if row_scale is not None:
             table *= row_scale[:, None]
         return table
 
     def backward(ctx, ggw):
-        scaled = ggw if ctx.row_scale is None else ggw * _wrap(ctx.row_scale[:, None])
+        scaled = ggw if ctx.row_scale is None else ggw * ctx.row_scale[:, None]
         return EmbeddingLookup.apply(scaled, ctx.indices, None), None, None, None
 
 

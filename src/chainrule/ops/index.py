@@ -6,12 +6,16 @@ import numpy as np
 from ..autograd.function import Op
 from ..errors import OutOfRangeError
 from ..tensor import Tensor
+from .shape import as_view, check_tensor, normalize_dim, reshape
 
 
 class GetItem(Op):
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
-        return x[key]
+        y = x[key]
+        if type(y) is not np.ndarray:  # NumPy gives one element as a scalar; PyTorch gives a 0-d view
+            y = x[(*key, ...) if type(key) is tuple else (key, ...)]
+        return y
 
     def backward(ctx, gy):
         return IndexAdd.apply(gy, ctx.key, ctx.shape), None
@@ -30,7 +34,7 @@ class IndexAdd(Op):
         return out
 
     def backward(ctx, ggx):
-        return getitem(ggx, ctx.key), None, None
+        return GetItem.apply(ggx, ctx.key), None, None
 
 
 def _repeats_possible(key):
@@ -52,6 +56,8 @@ def _index_part(part):
         part = _list_index(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
         raise TypeError(f"index: tensors used as indices must be integer or bool, got {part.dtype}")
+    if isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu":
+        part = int(part)  # a 0-d integer tensor indexes like an int (a view), as in PyTorch
     if not isinstance(part, _INDEX_PARTS):
         raise TypeError(
             f"index: only ints, slices, None, ..., and integer or bool tensors/lists are valid indices, "
@@ -76,7 +82,7 @@ def getitem(x, key):
     if _mixes_ints_and_arrays(parts):
         x = GetItem.apply(x, _ints_step(parts))
         key = _arrays_step(parts)
-    return GetItem.apply(x, key)
+    return as_view(GetItem.apply(x, key), x)
 
 
 def setitem_array(array, key, value):
@@ -149,8 +155,6 @@ def _arrays_step(parts):
 
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] for dim 0 (torch.gather): an advanced index along `dim`."""
-    from .shape import check_tensor, normalize_dim, reshape
-
     check_tensor(x, "gather")
     axis = normalize_dim(dim, x.ndim, "gather")
     index = index._data if isinstance(index, Tensor) else np.asarray(index)

@@ -1,11 +1,11 @@
 """matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast)."""
 from ..autograd.function import Op
+from ..creation import tensor
 from ..tensor import Tensor
 from .elementwise import write_out
 
 
 class MatMul(Op):
-    array_backward = True
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -60,8 +60,6 @@ def _check_same_dtype(a, b, op):
 
 
 def _as_tensors(a, b):
-    from ..tensor import tensor
-
     try:
         return (a if isinstance(a, Tensor) else tensor(a)), (b if isinstance(b, Tensor) else tensor(b))
     except (TypeError, ValueError) as err:

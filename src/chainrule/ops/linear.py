@@ -4,13 +4,14 @@ Written as matmul + add it would be two nodes and keep an intermediate alive; fu
 backward hands each input exactly its gradient and skips those nobody asked for:
     dL/dx = gy @ weight,   dL/dweight = gy.T @ x,   dL/dbias = gy summed over the batch dims.
 """
+import math
+
 from ..autograd.function import Op
 from ..tensor import Tensor
 from .shape import reshape, squeeze, unsqueeze
 
 
 class Linear(Op):
-    array_backward = True
 
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
@@ -24,9 +25,10 @@ class Linear(Op):
         need_x, need_weight, need_bias = ctx.needs_input_grad
         out_features, in_features = weight.shape
         # Every leading dim of x is a batch dim: flatten them so one matmul sums over all of them.
-        gy_rows = gy.reshape(-1, out_features)
+        rows = math.prod(gy.shape[:-1])  # not -1: with no rows or no features -1 can't be worked out
+        gy_rows = gy.reshape(rows, out_features)
         gx = gy @ weight if need_x else None
-        gweight = gy_rows.T @ x.reshape(-1, in_features) if need_weight else None
+        gweight = gy_rows.T @ x.reshape(rows, in_features) if need_weight else None
         gbias = gy_rows.sum(0) if need_bias else None
         return gx, gweight, gbias
 

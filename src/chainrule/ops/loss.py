@@ -10,11 +10,11 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
-from ..tensor import Tensor, _wrap, tensor
-from .activation import log_sigmoid
-from .elementwise import abs, cast, clamp, exp, log, sigmoid, where
+from ..creation import tensor
+from ..tensor import Tensor, _wrap
+from .elementwise import abs, cast, clamp, where
 from .reduce import mean, sum
 from .shape import permute, reshape
 from .softmax import log_softmax
@@ -26,7 +26,6 @@ REDUCTIONS = ("mean", "sum", "none")
 class CrossEntropy(Op):
     """z: logits (N, C). target: class indices (N,) or class probabilities (N, C)."""
 
-    array_backward = True  # backward is written for both: arrays without create_graph, Tensors with it
 
     def forward(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
         with np.errstate(all="ignore"):  # -inf logits: nan where PyTorch's is nan (0 * -inf), silently
@@ -46,35 +45,36 @@ class CrossEntropy(Op):
         return _reduce_array(losses, reduction, denominator, z.dtype)
 
     def backward(ctx, gy):
-        z, target, logp = ctx.saved_tensors
+        """The exact gradient (sum_c w_c) p - w is computed on arrays; under create_graph it rides on the
+        plain formula of z (and of the target), which carries the graph (see _with_graph)."""
+        z_array, target_array, logp_array = ctx.saved_arrays
         class_weight, ignore_index, reduction, smoothing, denominator = ctx.options
         need_z, need_target = ctx.needs_input_grad[:2]
         create_graph = is_grad_enabled()
-        constant = _wrap if create_graph else (lambda array: array)
         scale = _gradient_scale(gy, reduction, denominator)
-        one_hot = target.dtype.kind != "f" and ctx.index is None
-        if one_hot and not create_graph:
-            return scale * _softmax_minus_one_hot(logp, target, ctx.top, ctx.top_rest), None, None, None, None, None
-        if target.dtype.kind == "f":
-            weights = _soft_target_weights(target, class_weight, smoothing)  # Tensor ops: target may need grad
+        soft = target_array.dtype.kind == "f"
+        if not soft and ctx.index is None and not create_graph:  # one-hot targets of weight 1, the usual case
+            gz = _softmax_minus_one_hot(logp_array, target_array, ctx.top, ctx.top_rest)
+            return scale * gz, None, None, None, None, None
+        if soft:
+            weights = _soft_target_weights(target_array, class_weight, smoothing)
         else:
-            index = _index_weights(_array(target), None, ignore_index, z.dtype) if one_hot else ctx.index
-            weights = constant(_index_target_weights(index, class_weight, smoothing, z.shape, z.dtype))
-        graph_logp = log_softmax(z, 1) if create_graph else logp  # create_graph: log p as a function of z
+            index = ctx.index or _index_weights(target_array, None, ignore_index, z_array.dtype)
+            weights = _index_target_weights(index, class_weight, smoothing, z_array.shape, z_array.dtype)
         gz = gt = None
         if need_z:
-            gz = constant(_softmax_minus_target(_array(logp), _array(weights), ctx.top, ctx.top_rest))
+            gz = _softmax_minus_target(logp_array, weights, ctx.top, ctx.top_rest)
             if create_graph:
-                gz = _with_graph(gz, graph_logp, weights)
+                z, target, _ = ctx.saved_tensors
+                graph_weights = _soft_target_weights(target, class_weight, smoothing) if soft else weights
+                gz = _with_graph(gz, namespace(gy).log_softmax(z, 1), graph_weights)
             gz = scale * gz
         if need_target:
+            z, _, logp = ctx.saved_tensors
+            graph_logp = namespace(gy).log_softmax(z, 1) if create_graph else logp  # log p as a function of z
             gt = scale * graph_logp * (smoothing - 1)
-            gt = gt if class_weight is None else gt * constant(class_weight)
+            gt = gt if class_weight is None else gt * class_weight
         return gz, gt, None, None, None, None
-
-
-def _array(value):
-    return value._data if isinstance(value, Tensor) else value
 
 
 def _log_softmax_rows(z):
@@ -84,6 +84,8 @@ def _log_softmax_rows(z):
     rest being the sum of the others: -log p of a dominant class stays e^-44, not 0. Returns log p,
     the index of each row's largest logit, and each row's rest (1 - p_top = rest / (1 + rest)).
     """
+    if z.size == 0:  # no rows (or no classes, then no rows): argmax has nothing to look at
+        return z.copy(), np.zeros(len(z), np.intp), np.zeros(len(z), z.dtype)
     rows, top = np.arange(len(z)), z.argmax(axis=1)
     shifted = z - z[rows, top][:, None]
     others = np.exp(shifted)
@@ -123,8 +125,9 @@ def _softmax_minus_one_hot(logp, target, top, rest):
 def _with_graph(grad, logp, weights):
     """For create_graph: the same values, made differentiable. The plain formula carries the graph; the
     constant added to it only undoes its rounding at the top class, and a constant's derivative is 0."""
-    plain = sum(weights, 1, keepdim=True) * exp(logp) - weights
-    return plain + _wrap(grad._data - plain._data)
+    total = namespace(weights).sum(weights, 1, keepdim=True)
+    plain = total * namespace(logp).exp(logp) - weights
+    return plain + (grad - plain.detach().numpy())
 
 
 def _soft_target_weights(target, class_weight, smoothing):
@@ -133,7 +136,7 @@ def _soft_target_weights(target, class_weight, smoothing):
         target = target * (1 - smoothing) + smoothing / target.shape[1]
     if class_weight is None:
         return target
-    return target * (class_weight if isinstance(target, np.ndarray) else _wrap(class_weight))
+    return target * class_weight
 
 
 def _index_weights(target, class_weight, ignore_index, dtype):
@@ -179,7 +182,7 @@ class NllLoss(Op):
     def backward(ctx, gy):
         class_weight, reduction, denominator = ctx.options
         weights = _index_target_weights(ctx.index, class_weight, 0.0, ctx.shape, gy.dtype)
-        return -_gradient_scale(gy, reduction, denominator) * _wrap(weights), None, None, None, None
+        return -_gradient_scale(gy, reduction, denominator) * weights, None, None, None, None
 
 
 def _reduce_array(losses, reduction, denominator, dtype):
@@ -218,11 +221,12 @@ class BinaryCrossEntropy(Op):
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
+        xp = namespace(gy)
         if ctx.weight is not None:
-            gy = gy * _wrap(ctx.weight)
+            gy = gy * ctx.weight
         # PyTorch's formulas: the denominator is kept >= 1e-12 so x = 0 or 1 gives a finite gradient
-        gx = gy * (x - y) / clamp((1 - x) * x, min=_BCE_EPSILON) if need_x else None
-        gt = -gy * log(x / (1 - x)) if need_y else None
+        gx = gy * (x - y) / xp.clamp((1 - x) * x, min=_BCE_EPSILON) if need_x else None
+        gt = -gy * xp.log(x / (1 - x)) if need_y else None
         return gx, gt, None
 
 
@@ -245,13 +249,14 @@ class BinaryCrossEntropyWithLogits(Op):
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
-        pos_weight = 1.0 if ctx.pos_weight is None else _wrap(ctx.pos_weight)
+        xp = namespace(gy)
+        pos_weight = 1.0 if ctx.pos_weight is None else ctx.pos_weight
         if ctx.weight is not None:
-            gy = gy * _wrap(ctx.weight)
-        gx = gy * ((1 - y) * sigmoid(x) - pos_weight * y * sigmoid(-x)) if need_x else None
+            gy = gy * ctx.weight
+        gx = gy * ((1 - y) * xp.sigmoid(x) - pos_weight * y * xp.sigmoid(-x)) if need_x else None
         gt = None
         if need_y:  # without pos_weight log sigmoid(-x) - log sigmoid(x) is -x: exact, where the difference cancels
-            gt = -gy * x if ctx.pos_weight is None else gy * (log_sigmoid(-x) - pos_weight * log_sigmoid(x))
+            gt = -gy * x if ctx.pos_weight is None else gy * (xp.log_sigmoid(-x) - pos_weight * xp.log_sigmoid(x))
         return gx, gt, None, None
 
 
@@ -437,16 +442,22 @@ def _index_rows(input, target, ignore_index, op):
     """Check class-index targets and flatten them to match class_rows(input)."""
     if not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"{op}: ignore_index must be an int, got {type(ignore_index).__name__}")
-    if target.dtype.kind not in "iu":
-        raise TypeError(
-            f"{op}: class indices must be an integer (int64) tensor, got {target.dtype} of shape {tuple(target.shape)}; "
-            f"class probabilities must be a float tensor of the input's shape {tuple(input.shape)}"
-        )
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
-    if target.shape != expected:
+    if target.shape != expected:  # a shape error first, as in PyTorch, whatever the target's dtype
+        if target.dtype.kind == "f" and op == "cross_entropy":
+            raise ValueError(
+                f"{op}: a float target (class probabilities) must have the input's shape {tuple(input.shape)}, "
+                f"got target of shape {tuple(target.shape)} (class indices: an integer target of shape {expected})"
+            )
         raise ValueError(
             f"{op}: for input of shape {tuple(input.shape)} the class indices must have shape {expected}, "
-            f"got {tuple(target.shape)}"
+            f"got target of shape {tuple(target.shape)}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: class indices must be an integer (int64) tensor, got {target.dtype} of shape {tuple(target.shape)}"
+            + (f"; class probabilities must be a float tensor of the input's shape {tuple(input.shape)}"
+               if op == "cross_entropy" else "")
         )
     labels = target._data.reshape(-1)
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
@@ -513,7 +524,9 @@ def _check_input(input, op):
     if input.ndim == 0 and op in ("cross_entropy", "nll_loss"):
         raise ValueError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...); got a 0-d tensor")
     if op in ("cross_entropy", "nll_loss") and input.shape[0 if input.ndim == 1 else 1] == 0:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} has no classes (its class dim is 0)")
+        predictions = 1 if input.ndim == 1 else input.shape[0] * int(np.prod(input.shape[2:]))
+        if predictions:  # PyTorch takes 0 classes only when there is nothing to classify (N = 0)
+            raise ValueError(f"{op}: input of shape {tuple(input.shape)} has no classes (its class dim is 0)")
 
 
 def _as_tensor(value, op, name="target"):

@@ -5,16 +5,16 @@ the biased var, and g = gy * weight, the input's gradient is the classic
 
     dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps)       (means over the axes)
 
-which counts that mean and var depend on x as well. Under create_graph the backward rebuilds
-mean and var from x with tensor ops, so that dependence is differentiated again too.
+which counts that mean and var depend on x as well. The backward recomputes mean and var from x, so
+under create_graph that dependence is recorded and differentiated again too.
 batch_norm in eval mode (running statistics) is just x * scale + shift, per channel.
 """
 import numbers
 
 import numpy as np
 
-from ..autograd.function import Op
-from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..autograd.function import Op, namespace
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
 from .reduce import mean
 from .shape import reshape
@@ -31,23 +31,20 @@ class Normalize(Op):
         if bias is not None:
             y += bias
         ctx.save_for_backward(x, weight)
-        ctx.axes, ctx.eps, ctx.mean, ctx.invstd = axes, eps, batch_mean, invstd
+        ctx.axes, ctx.eps = axes, eps
         return y
 
     def backward(ctx, gy):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        axes = ctx.axes
-        if is_grad_enabled():  # create_graph: mean and var as functions of x, to be differentiated again
-            centered = x - mean(x, axes, keepdim=True)
-            invstd = (mean(centered * centered, axes, keepdim=True) + ctx.eps) ** -0.5
-        else:
-            centered, invstd = x - _wrap(ctx.mean), _wrap(ctx.invstd)
+        xp, axes = namespace(gy), ctx.axes
+        centered = x - xp.mean(x, axes, keepdim=True)
+        invstd = (xp.mean(centered * centered, axes, keepdim=True) + ctx.eps) ** -0.5
         x_hat = centered * invstd
         gx = None
         if need_x:
             g = gy if weight is None else gy * weight
-            gx = invstd * (g - mean(g, axes, keepdim=True) - x_hat * mean(g * x_hat, axes, keepdim=True))
+            gx = invstd * (g - xp.mean(g, axes, keepdim=True) - x_hat * xp.mean(g * x_hat, axes, keepdim=True))
         gw = gy * x_hat if need_weight else None  # the engine sums these down to weight's and bias's shapes
         gb = gy if need_bias else None
         return gx, gw, gb, None, None, None, None
@@ -75,11 +72,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if bias is not None:
             shift = shift + bias
         return input * scale + shift
-    count = input.numel() // channels
-    if count <= 1:
+    count = input.numel() // channels if channels else 0
+    if count == 1:  # an empty batch is fine, as in PyTorch: an empty output, running statistics left alone
         raise ValueError(
             f"{op}: expected more than 1 value per channel when training, got input of shape {tuple(input.shape)}"
         )
+    if count == 0:
+        stats_shape = (1, channels) + (1,) * (input.ndim - 2)
+        batch_mean, batch_var = np.zeros(stats_shape, input.dtype), np.ones(stats_shape, input.dtype)
+        return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
     x = input._data
     batch_mean = x.mean(axis=axes, keepdims=True)
     batch_var = x.var(axis=axes, keepdims=True)
@@ -111,17 +112,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_dtypes(input, {"weight": weight, "bias": bias}, op)
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     x = input._data
-    batch_mean, batch_var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    if x.size == 0:  # nothing to normalise (an empty batch or an empty normalized_shape): no mean of nothing
+        stats_shape = input.shape[:input.ndim - len(shape)] + (1,) * len(shape)
+        batch_mean, batch_var = np.zeros(stats_shape, x.dtype), np.ones(stats_shape, x.dtype)
+    else:
+        batch_mean, batch_var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
 
 
 def normalized_shape_arg(normalized_shape, op):
-    if isinstance(normalized_shape, numbers.Integral):
-        return (int(normalized_shape),)
-    shape = tuple(normalized_shape)
-    if not shape or not all(isinstance(n, numbers.Integral) and n > 0 for n in shape):
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    if not shape or not all(isinstance(n, numbers.Integral) and n >= 0 for n in shape):  # 0: an empty dim, as torch
         raise ValueError(
-            f"{op}: normalized_shape must be a positive int or a non-empty tuple of them, got {normalized_shape!r}"
+            f"{op}: normalized_shape must be a non-negative int or a non-empty tuple of them, got {normalized_shape!r}"
         )
     return tuple(int(n) for n in shape)
 
@@ -134,6 +137,11 @@ def _check_batch_norm(input, running_mean, running_var, weight, bias, op):
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input (N, C, *) with at least 2 dims, got input of shape {tuple(input.shape)}")
     channels = input.shape[1]
+    if channels == 0 and (weight is not None or bias is not None):  # PyTorch's kernel fails too (an IndexError)
+        raise ValueError(
+            f"{op}: input of shape {tuple(input.shape)} has no channels (dim 1 is 0), which PyTorch takes only "
+            "without weight and bias"
+        )
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and (not isinstance(t, Tensor) or t.shape != (channels,)):
             got = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__

@@ -219,7 +219,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel_size. return_indices=True also returns, per output, the flat index h * W + w of the
     maximum in its input plane (int64), as PyTorch."""
     op = "max_pool2d"
-    x, unbatched = _batched(input, op)
+    x, unbatched = _batched(input, op, empty_channels=False)
     win = _windows(x, kernel_size, stride, padding, dilation, ceil_mode, op)
     values, tap = MaxPool2d.apply(x, win)
     if unbatched:
@@ -234,12 +234,17 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over each kernel_size window (zero padding counted when count_include_pad)."""
     op = "avg_pool2d"
-    x, unbatched = _batched(input, op)
+    x, unbatched = _batched(input, op, empty_channels=False)
+    out = _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op)
+    return squeeze(out, 0) if unbatched else out
+
+
+def _avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
+              op="avg_pool2d"):
     win = _windows(x, kernel_size, stride, padding, 1, ceil_mode, op)
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Real) or divisor_override == 0):
         raise ValueError(f"{op}: divisor_override must be a non-zero number, got {divisor_override!r}")
-    out = AvgPool2d.apply(x, win, _avg_divisor(win, count_include_pad, divisor_override, x.dtype))
-    return squeeze(out, 0) if unbatched else out
+    return AvgPool2d.apply(x, win, _avg_divisor(win, count_include_pad, divisor_override, x.dtype))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -255,7 +260,7 @@ def adaptive_avg_pool2d(input, output_size):
     if not all(isinstance(s, numbers.Integral) and s > 0 for s in (ho, wo)):
         raise ValueError(f"{op}: output_size must hold positive ints (or None), got {output_size!r}")
     if h % ho == 0 and w % wo == 0:  # equal bins: a plain average pool
-        out = avg_pool2d(x, (h // ho, w // wo))
+        out = _avg_pool(x, (h // ho, w // wo), op=op)
     else:  # bins of two sizes: average rows, then columns, each a matmul with a fixed averaging matrix
         out = matmul(matmul(_wrap(_bin_means(h, ho, x.dtype)), x), _wrap(_bin_means(w, wo, x.dtype).T))
     return squeeze(out, 0) if unbatched else out
@@ -269,13 +274,18 @@ def _bin_means(size, out, dtype):
     return (inside / (end - start)).astype(dtype)
 
 
-def _batched(input, op):
+def _batched(input, op, empty_channels=True):
+    """(input as (N, C, H, W), whether it came unbatched), after the checks. As in PyTorch only the batch
+    dim may be 0, and the channel dim too where empty_channels (adaptive_avg_pool2d)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4):
         raise ValueError(f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got input of shape {tuple(input.shape)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
+    if 0 in input.shape[-2 if empty_channels else -3:]:
+        rule = "the height and width must not be 0" if empty_channels else "only the batch dim may be 0"
+        raise ValueError(f"{op}: {rule}, got input of shape {tuple(input.shape)}")
     return (unsqueeze(input, 0), True) if input.ndim == 3 else (input, False)
 
 

@@ -6,22 +6,22 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..autograd.function import Op
-from ..backend import array_module
+from ..autograd.function import Op, namespace
 from ..tensor import Tensor, _wrap
-from .elementwise import _float_input, cast, mul, where
+from .elementwise import cast, maximum, minimum, mul
 from .index import gather
-from .shape import broadcast_to, check_tensor, normalize_dim, reshape, squeeze
+from .shape import check_tensor, normalize_dim, squeeze
 
 
 class Sum(Op):
     def forward(ctx, x, axes, keepdim):
         ctx.shape = x.shape
-        ctx.kept_shape = _kept_shape(x.shape, axes)
-        return x.sum(axis=axes, keepdims=keepdim)
+        ctx.kept_shape = (1,) * x.ndim if axes is None else _kept_shape(x.shape, axes)
+        return np.asarray(x.sum(axis=axes, keepdims=keepdim))  # asarray: NumPy makes a 0-d sum a scalar
 
     def backward(ctx, gy):
-        return broadcast_to(reshape(gy, ctx.kept_shape), ctx.shape), None, None
+        xp = namespace(gy)
+        return xp.broadcast_to(xp.reshape(gy, ctx.kept_shape), ctx.shape), None, None
 
 
 class Mean(Sum):
@@ -45,7 +45,8 @@ class Amax(Op):
         return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
 
     def backward(ctx, gy):
-        return broadcast_to(reshape(gy, ctx.kept_shape), ctx.shape) * _wrap(ctx.share), None, None
+        xp = namespace(gy)
+        return xp.broadcast_to(xp.reshape(gy, ctx.kept_shape), ctx.shape) * ctx.share, None, None
 
 
 class Amin(Amax):
@@ -60,36 +61,14 @@ class SqrtOfVar(Op):
     """std = sqrt(var); where all values are equal (std 0) the gradient is 0, not inf, as in PyTorch."""
 
     def forward(ctx, v):
-        y = array_module(v).sqrt(v)
+        y = namespace(v).sqrt(v)
         ctx.save_for_backward(y)
         return y
 
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        zero = _wrap(y._data == 0)
-        return where(zero, 0.0, gy / where(zero, 1.0, 2 * y))
-
-
-class LogSumExp(Op):
-    """log(sum(exp(x))) over axes. The (finite) max is taken out first, so nothing overflows; a row of
-    only -inf gives -inf, as in PyTorch. The gradient is softmax(x) over the axes, computed from x itself
-    (not exp(x - result), whose rounded result costs float32 ~1e-4 at |x| ~ 1e4)."""
-
-    def forward(ctx, x, axes, keepdim):
-        xp = array_module(x)
-        shift = x.max(axis=axes, keepdims=True, initial=-np.inf)  # initial: reducing no values gives -inf
-        shift = xp.where(xp.isfinite(shift), shift, 0).astype(x.dtype, copy=False)  # no inf - inf
-        with np.errstate(all="ignore"):  # log(0) = -inf for a row of only -inf
-            y = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
-        ctx.axes, ctx.kept_shape = axes, y.shape
-        ctx.save_for_backward(x)
-        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
-
-    def backward(ctx, gy):
-        from .softmax import Softmax  # softmax.py imports this module
-
-        (x,) = ctx.saved_tensors
-        return reshape(gy, ctx.kept_shape) * Softmax.apply(x, ctx.axes), None, None
+        xp, zero = namespace(gy), y == 0
+        return xp.where(zero, 0.0, gy / xp.where(zero, 1.0, 2 * y))
 
 
 def _tie_share(x, extreme, axes):
@@ -127,9 +106,9 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     check_tensor(x, "sum")
     if dtype is not None:
         x = cast(x, dtype)
-    elif x.dtype.kind in "bu" or x.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
+    elif x._data.dtype.kind in "bu" or x._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
         x = cast(x, dtypes.int64)  # PyTorch sums bools and small ints as int64
-    return Sum.apply(x, axes_arg(dim, x.ndim, "sum"), keepdim)
+    return Sum.apply(x, None if dim is None else axes_arg(dim, x.ndim, "sum"), keepdim)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -195,8 +174,6 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 def max(x, dim=None, keepdim=False):
     """max(x) -> the largest value; max(x, dim) -> (values, indices); max(x, other) -> maximum."""
     if isinstance(dim, Tensor):
-        from .elementwise import maximum
-
         return maximum(x, dim)
     if dim is None:
         return amax(x)
@@ -207,8 +184,6 @@ def max(x, dim=None, keepdim=False):
 
 def min(x, dim=None, keepdim=False):
     if isinstance(dim, Tensor):
-        from .elementwise import minimum
-
         return minimum(x, dim)
     if dim is None:
         return amin(x)
@@ -248,13 +223,21 @@ def _arg_extreme(x, dim, keepdim, find, op):
     return _wrap(np.asarray(find(data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
-def logsumexp(x, dim, keepdim=False):
-    """log(sum(exp(x))) over dim without overflow (see LogSumExp)."""
-    x = _float_input(x, "logsumexp")
-    return LogSumExp.apply(x, axes_arg(dim, x.ndim, "logsumexp"), keepdim)
-
-
 def _check_not_empty(x, op, axes=None):
     """An extreme of no values does not exist: the reduced dims (all when axes is None) must not be empty."""
-    if x._data.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
+    if x._data.size == 0 and (axes is None or 0 in [x.shape[a] for a in axes]):
         raise ValueError(f"{op}: the input is empty (shape {tuple(x.shape)}); there is no extreme value to take")
+
+
+def any(x, dim=None, keepdim=False):
+    """Whether any element is true (nonzero), over dims: a bool tensor outside the graph."""
+    check_tensor(x, "any")
+    axes = axes_arg(dim, x.ndim, "any")
+    return _wrap(np.asarray(x._data.any(axis=axes, keepdims=bool(keepdim))))
+
+
+def all(x, dim=None, keepdim=False):
+    """Whether every element is true (nonzero), over dims: a bool tensor outside the graph."""
+    check_tensor(x, "all")
+    axes = axes_arg(dim, x.ndim, "all")
+    return _wrap(np.asarray(x._data.all(axis=axes, keepdims=bool(keepdim))))

@@ -2,17 +2,17 @@
 gradient back the opposite way (reshape <-> reshape, permute <-> inverse permute,
 broadcast_to <-> sum_to, cat <-> slicing)."""
 import numbers
-import operator
 
 import numpy as np
 
-from ..autograd.function import Op
-from ..errors import OutOfRangeError
+from ..args import normalize_dim, shape_arg  # noqa: F401  (ops import them from here)
+from ..autograd.arrays import sum_to as sum_to_array
+from ..autograd.function import Op, namespace
 from ..tensor import Tensor
+from .elementwise import CATEGORY, cast, check_tensor
 
 
 class Reshape(Op):
-    array_backward = True
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -28,7 +28,7 @@ class Permute(Op):
         return x.transpose(axes)
 
     def backward(ctx, gy):
-        return permute(gy, tuple(np.argsort(ctx.axes))), None
+        return namespace(gy).permute(gy, tuple(np.argsort(ctx.axes))), None
 
 
 class BroadcastTo(Op):
@@ -37,7 +37,7 @@ class BroadcastTo(Op):
         return np.broadcast_to(x, shape)
 
     def backward(ctx, gy):
-        return sum_to(gy, ctx.shape), None
+        return namespace(gy).sum_to(gy, ctx.shape), None
 
 
 class SumTo(Op):
@@ -48,17 +48,7 @@ class SumTo(Op):
         return sum_to_array(x, shape)
 
     def backward(ctx, gy):
-        return broadcast_to(gy, ctx.shape), None
-
-
-def sum_to_array(x, shape):
-    """Sum array x down to `shape`, the shape it was broadcast from: the adjoint of broadcasting."""
-    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
-        raise ValueError(f"sum_to: an array of shape {x.shape} can't be summed to shape {tuple(shape)}")
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-    y = x.sum(axis=axes, keepdims=True) if axes else x
-    return y.reshape(shape) if lead else y
+        return namespace(gy).broadcast_to(gy, ctx.shape), None
 
 
 class Cat(Op):
@@ -68,48 +58,29 @@ class Cat(Op):
         return np.concatenate(xs, axis=axis)
 
     def backward(ctx, gy):
-        from .index import getitem
-
         grads, start = [None], 0
         for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
             piece = (slice(None),) * ctx.axis + (slice(start, start + size),)
-            grads.append(getitem(gy, piece) if need else None)
+            grads.append(gy[piece] if need else None)
             start += size
         return tuple(grads)
 
 
 # ---- the functions users call -------------------------------------------------------------------
-def normalize_dim(dim, ndim, op="op"):
-    """A dim in [-ndim, ndim) as a non-negative int (0-d tensors accept 0 and -1, like PyTorch)."""
-    if not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    bound = max(ndim, 1)
-    if not -bound <= dim < bound:
-        raise OutOfRangeError(f"{op}: dim {dim} is out of range for a {ndim}-d tensor (expected [-{bound}, {bound - 1}])")
-    return dim % bound
-
-
-def shape_arg(args, op="size"):
-    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3]) -> a tuple of ints (floats are refused, as in PyTorch)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list, np.ndarray, Tensor)):
-        args = args[0]
-    try:
-        return tuple(operator.index(a) for a in args)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: sizes must be ints, got {args!r}") from None
-
-
-def check_tensor(x, op, name="input"):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(x).__name__}")
+def as_view(out, base):
+    """out shares base's version counter when it shares base's memory: a view, as in PyTorch, so an
+    in-place change through either is seen by backward."""
+    if out is not base and np.may_share_memory(out._data, base._data):
+        out._versions = base._shared_versions()
+    return out
 
 
 def reshape(x, shape):
     check_tensor(x, "reshape")
     shape = shape_arg((shape,), "reshape") if not isinstance(shape, numbers.Integral) else (int(shape),)
-    if shape == x.shape:
-        return x if not x.requires_grad else Reshape.apply(x, shape)
-    return Reshape.apply(x, shape)
+    if shape == x.shape and not x.requires_grad:
+        return x
+    return as_view(Reshape.apply(x, shape), x)
 
 
 def permute(x, dims):
@@ -117,7 +88,7 @@ def permute(x, dims):
     axes = tuple(normalize_dim(d, x.ndim, "permute") for d in shape_arg((dims,), "permute"))
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the {x.ndim} dims of shape {tuple(x.shape)}")
-    return Permute.apply(x, axes)
+    return as_view(Permute.apply(x, axes), x)
 
 
 def transpose(x, dim0, dim1):
@@ -127,7 +98,7 @@ def transpose(x, dim0, dim1):
     axes = list(range(x.ndim))
     a, b = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, tuple(axes))
+    return as_view(Permute.apply(x, tuple(axes)), x)
 
 
 def broadcast_to(x, shape, op="broadcast_to"):
@@ -141,7 +112,7 @@ def broadcast_to(x, shape, op="broadcast_to"):
             f"{op}: the shape {tuple(x.shape)} can't be expanded to {shape} (only dims of size 1 expand; "
             "new dims go in front)"
         )
-    return BroadcastTo.apply(x, shape)
+    return as_view(BroadcastTo.apply(x, shape), x)
 
 
 def expand(x, sizes):
@@ -200,8 +171,6 @@ def cat(tensors, dim=0):
         if t.ndim != len(first) or any(a != b for i, (a, b) in enumerate(zip(t.shape, first)) if i != axis):
             raise ValueError(f"cat: shapes {tuple(first)} and {tuple(t.shape)} differ outside dim {dim}")
     if len({t.dtype for t in tensors}) > 1:  # PyTorch's promotion: the highest category, then the widest
-        from .elementwise import CATEGORY, cast
-
         top = max(CATEGORY[t.dtype.kind] for t in tensors)
         dtype = np.result_type(*[t.dtype for t in tensors if CATEGORY[t.dtype.kind] == top])
         tensors = [cast(t, dtype) for t in tensors]

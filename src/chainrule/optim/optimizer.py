@@ -111,7 +111,7 @@ class Optimizer:
                 grad.requires_grad = False
                 # a fresh array, not zeros written into the old one: that array may also be another tensor's grad
                 grad._data = np.zeros_like(grad._data)
-                grad._version += 1
+                grad._bump_version()
 
     # ---- the update ---------------------------------------------------------------------
     def step(self, closure=None):
@@ -142,7 +142,7 @@ class Optimizer:
             if grad.dtype != array.dtype or not isinstance(grad, np.ndarray):
                 grad = np.asarray(grad, dtype=array.dtype)
             yield array, grad, self.state[param]
-            param._version += 1  # runs after the caller has updated `array` in place
+            param._bump_version()  # runs after the caller has updated `array` in place
 
     # ---- saving and resuming ------------------------------------------------------------
     def state_dict(self):
