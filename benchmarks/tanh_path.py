@@ -8,7 +8,7 @@ and both together. A short path is one that is quick to read, to step through an
 
     python benchmarks/tanh_path.py
 
-tests/test_tanh_path.py holds the totals to the goal (at most 30 functions in at most 5 files).
+tests/system/test_tanh_path.py holds the totals to the goal (at most 30 functions in at most 5 files).
 """
 import pathlib
 import sys

@@ -1,4 +1,5 @@
-"""Shared test setup: tests import their helpers from tests/torch_parity.py (PyTorch parity checks)."""
+"""Shared test setup: tests import their helpers from tests/ (torch_parity.py: PyTorch parity checks; nn_testing.py,
+optim_parity.py: chainrule and torch side by side), which this puts on sys.path."""
 import os
 import sys
 

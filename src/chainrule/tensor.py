@@ -114,15 +114,15 @@ class Tensor:
 
     def _bump_version(self):
         """Count one in-place change (of this tensor and of every tensor that shares its data)."""
-        if self._versions is None:
-            self._versions = [1]
-        else:
-            self._versions[0] += 1
+        self._shared_versions()[0] += 1
 
     def _shared_versions(self):
-        """The version counter, made now if none was needed yet, for a view or a detach() to share."""
+        """The version counter, made when first needed (a view, a detach(), an in-place change). An op's output
+        hands it to its node too, which checks it in backward if the op saved that output."""
         if self._versions is None:
             self._versions = [0]
+            if self.grad_fn is not None:
+                self.grad_fn.track_output(self._output_nr, self._versions)
         return self._versions
 
     # ---- leaving the graph / the array ---------------------------------------------------

@@ -69,3 +69,22 @@ def test_gradcheck_catches_errors_hidden_by_a_plain_sum():
     x = cr.tensor([1.0, 1.0], dtype=cr.float64, requires_grad=True)
     with pytest.raises(cr.autograd.GradcheckError):
         cr.autograd.gradcheck(lambda t: SwapGrad.apply(t) * cr.tensor([1.0, 3.0], dtype=cr.float64), [x])
+
+
+# ---- seed 4: d/dx (exp(x^2))^2 = 4x exp(2x^2); at 0.5 the notebook prints 3.297442541400256 -------------
+SEED_VALUE = 3.297442541400256  # printed by the seed 4 notebook (manual and automatic backprop)
+
+
+def f(x):
+    return cr.exp(x**2) ** 2
+
+
+def exact(x):
+    return 4 * x * np.exp(2 * x**2)
+
+
+def test_numerical_derivative_of_seed_function():
+    x = cr.tensor([0.5, 1.0], dtype=cr.float64)
+    (numerical,) = cr.autograd.numerical_grad(f, [x])
+    assert numerical[0] == pytest.approx(SEED_VALUE, rel=1e-8)
+    np.testing.assert_allclose(numerical, exact(np.array([0.5, 1.0])), rtol=1e-7)

@@ -1,10 +1,13 @@
-"""The delta-rule network: seed 0's printed numbers, and every gradient against torch autograd (float64)."""
+"""The delta-rule network: seed 0's printed numbers, and every gradient against torch autograd (float64);
+Network.from_sequential on cr.nn and torch.nn models (it reads modules by their class names), and write_to."""
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+import chainrule as cr
+from chainrule import nn
 from chainrule.manual import Activation, Network, format_weights
 
 EXAMPLE1 = dict(weights=[[[1, -2], [2, 4], [-3, 1]], [[1, 2, -3], [2, -1, 3]]], biases=[[1, 2, 3], [2, 1]])
@@ -238,3 +241,87 @@ def test_errors_name_the_problem():
     net.forward([[1, 1]])
     with pytest.raises(ValueError, match="class indices must lie in"):
         net.backward([5])
+
+
+# ---- from_sequential and write_to ---------------------------------------------------------------------
+def small_model(activation, dtype=cr.float64, last=None):
+    cr.manual_seed(0)
+    layers = [nn.Linear(3, 4, dtype=dtype), activation, nn.Linear(4, 3, dtype=dtype)]
+    return nn.Sequential(*layers + ([last] if last is not None else []))
+
+
+def data(loss, batch=5, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, 3))
+    target = rng.integers(0, 3, size=batch) if loss == "cross_entropy" else rng.normal(size=(batch, 3))
+    return x, target
+
+
+def test_cr_nn_round_trip_from_sequential_and_write_to():
+    model = small_model(nn.Tanh(), last=nn.Sigmoid())
+    x, target = data("mse")
+    net = Network.from_sequential(model)
+    assert [name for name, _ in net.named_parameters()] == [name for name, _ in model.named_parameters()]
+    np.testing.assert_allclose(net.forward(x), model(cr.tensor(x)).detach().numpy(), rtol=1e-14)
+    for _ in range(3):
+        net.train_step(x, target, lr=0.5)
+    net.write_to(model)
+    np.testing.assert_allclose(net.forward(x), model(cr.tensor(x)).detach().numpy(), rtol=1e-14)
+    float32 = Network.from_sequential(small_model(nn.Tanh(), dtype=cr.float32))
+    assert float32.layers[0].W.dtype == np.float32
+    cast = Network.from_sequential(small_model(nn.Tanh(), dtype=cr.float32), dtype=np.float64)
+    assert cast.layers[0].W.dtype == np.float64
+
+
+class Square(torch.nn.Module):
+    def forward(self, x):
+        return x ** 2
+
+
+def torch_model(*layers):
+    torch.manual_seed(0)
+    return torch.nn.Sequential(*layers).double()
+
+
+@pytest.mark.parametrize("activation", [torch.nn.ReLU, torch.nn.Sigmoid, torch.nn.Tanh, torch.nn.Identity])
+def test_from_torch_sequential_gives_torch_gradients(activation):
+    model = torch_model(torch.nn.Linear(3, 4), activation(), torch.nn.Linear(4, 2, bias=False), torch.nn.Sigmoid())
+    x, target = np.random.default_rng(0).normal(size=(2, 5, 3))[0], np.random.default_rng(1).normal(size=(5, 2))
+    torch.nn.functional.mse_loss(model(torch.tensor(x)), torch.tensor(target)).backward()
+    net = Network.from_sequential(model)
+    net.forward(x)
+    net.backward(target)
+    names = [name for name, _ in net.named_gradients()]
+    assert names == [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight"]
+    for (name, grad), (_, param) in zip(net.named_gradients(), model.named_parameters()):
+        np.testing.assert_allclose(grad, param.grad.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
+
+
+def test_custom_module_needs_a_mapping():
+    model = torch_model(torch.nn.Linear(2, 2), Square(), torch.nn.Linear(2, 1))
+    with pytest.raises(TypeError, match="activations="):
+        Network.from_sequential(model)
+    net = Network.from_sequential(model, activations={Square: "square"})
+    assert [layer.activation.name for layer in net.layers] == ["square", "identity"]
+
+
+def test_write_to_copies_weights_into_the_modules_in_place():
+    model = torch_model(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    weight = model[0].weight
+    net = Network.from_sequential(model)
+    net.train_step(np.ones((4, 2)), np.zeros((4, 1)), lr=0.5)
+    net.write_to(model)
+    assert model[0].weight is weight
+    for (_, mine), (_, theirs) in zip(net.named_parameters(), model.named_parameters()):
+        np.testing.assert_array_equal(mine, theirs.detach().numpy())
+
+
+def test_from_sequential_rejects_what_it_cannot_read():
+    with pytest.raises(ValueError, match="must follow a Linear"):
+        Network.from_sequential(torch_model(torch.nn.ReLU(), torch.nn.Linear(2, 2)))
+    with pytest.raises(ValueError, match="must follow a Linear"):
+        Network.from_sequential(torch_model(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Tanh()))
+    with pytest.raises(ValueError, match="no Linear"):
+        Network.from_sequential(torch_model())
+    with pytest.raises(ValueError, match="2 Linear layers, the network 1"):
+        Network([np.ones((1, 2))]).write_to(torch_model(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)))

@@ -1,4 +1,6 @@
 """Elementwise ops against PyTorch (values, gradients, dtypes) and finite differences."""
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -568,3 +570,15 @@ def test_create_graph_gradient_of_a_piecewise_constant_op_follows_torch(name):
         results.append((g.detach().numpy().copy(), g.requires_grad))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
+
+
+def test_a_product_with_a_number_keeps_no_operand():
+    """Like PyTorch's mul by a Scalar: the gradient of h * 2 needs only the 2, so h is not kept."""
+    x = cr.tensor(np.ones(10), requires_grad=True)
+    h = cr.exp(x)
+    ref = weakref.ref(h)
+    loss = (h * 2).sum() + (h / 4).sum()
+    del h
+    assert ref() is None
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(1.0) * (2 + 1 / 4))

@@ -221,3 +221,15 @@ def _count(shape, dim):
 ], ids=["var", "std", "logsumexp", "amax", "max_dim", "mean", "sum"])
 def test_second_derivatives_match_torch(fn):
     check_second_order(fn, random_array((3, 4), 9))
+
+
+def test_max_min_with_dim_give_named_values_and_indices():
+    t = cr.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    for fn, expected_values, expected_indices in (
+        (lambda: cr.max(t, 1), [5.0, 7.0], [1, 0]), (lambda: t.max(dim=0), [7.0, 5.0, 3.0], [1, 0, 1]),
+        (lambda: cr.min(t, 1), [1.0, 0.0], [0, 1]), (lambda: t.min(0, keepdim=True), [[1.0, 0.0, 2.0]], [[0, 1, 0]]),
+    ):
+        result = fn()
+        values, indices = result
+        assert result.values.tolist() == values.tolist() == expected_values
+        assert result.indices.tolist() == indices.tolist() == expected_indices and indices.dtype == cr.int64

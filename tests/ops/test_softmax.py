@@ -1,12 +1,16 @@
 """softmax and log_softmax against PyTorch and finite differences."""
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from nn_testing import assert_close, assert_grads_close, pair, rng
 from torch_parity import check_op, check_second_order, check_torch, float_arrays, random_array
 
 import chainrule as cr
+import chainrule.nn.functional as F
 from chainrule.errors import OutOfRangeError
 
 FNS = {
@@ -63,3 +67,15 @@ def test_out_of_range_dim(dim):
 @pytest.mark.parametrize("name", sorted(FNS))
 def test_second_derivatives_match_torch(name):
     check_second_order(lambda m, t: FNS[name](m, t, 1), random_array((3, 4), 3))
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax(dim, name):
+    x, tx = pair(rng(1).normal(size=(3, 4)) * 10)
+    y, ty = getattr(F, name)(x, dim), getattr(TF, name)(tx, dim)
+    assert_close(y, ty)
+    gy = rng(2).normal(size=(3, 4))
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([x], [tx])

@@ -103,15 +103,19 @@ def _walk(roots, retain_graph, create_graph, capture, handed_out):
                 else:
                     input_grads = _call_rule(node, grads, create_graph, handed_out)
                 if node._saved and not retain_graph:
-                    node.release()
+                    node._saved = node._saved_inputs = None  # freed: reading saved_tensors again raises
                 for position, edge in enumerate(node.edges):
                     if edge is None:
                         continue
                     child, g = edge.node, input_grads[position]
-                    if g is not None:
+                    if g is not None:  # add it into the child's buffer (_add, written out)
                         if g.shape != edge.shape or g.dtype is not edge.dtype:  # `is`: _fit compares properly
                             g = _fit(g, edge, node, position)
-                        _add(buffers, child, edge.index, g)
+                        slots = buffers.get(child)
+                        if slots is None:
+                            slots = buffers[child] = [None] * child._n_outputs
+                        index = edge.index
+                        slots[index] = g if slots[index] is None else slots[index] + g
                     pending[child] -= 1
                     if not pending[child]:
                         ready.append(child)

@@ -61,12 +61,12 @@ class Node:
     on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "edges", "_saved", "__dict__", "__weakref__")
-    # _saved: the arrays (and numbers) the op saved; None once backward has freed them.
+    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "__dict__", "__weakref__")
+    # _saved: the arrays (and numbers) the op saved; None once backward has freed them
+    # _saved_inputs: None, or per saved value: None, or (the input tensor it is the array of, its version then)
+    # _output_ids: id() of each output array, when the op saved anything (see _unpack)
     # The fields below are set only on the nodes that need them; until then these class defaults answer.
-    _saved_inputs = None  # per saved value: None, or (the input tensor it is the array of, its version then)
-    _output_versions = None  # the version counters of saved outputs (see _track_saved_outputs)
-    _output_ids = ()  # id() of each output array, when the op saved anything (see _unpack)
+    _output_versions = None  # {output index: version counter}, once an output has one (see track_output)
     _n_outputs = 1
     _hooks = None  # {output index: [hook, ...]} of tensors this node made
     _retained = None  # {output index: weakref to a tensor that called retain_grad()}
@@ -114,25 +114,33 @@ class Node:
             return _wrap(np.asarray(value))
         return value
 
+    def track_output(self, index, versions):
+        """Output `index` got a version counter (a view, a detach() or an in-place change of it was made):
+        keep it, so that backward notices if that output was saved and has been changed since."""
+        if self._output_versions is None:
+            self._output_versions = {}
+        self._output_versions[index] = versions
+
     def _check_versions(self):
-        for versions in self._output_versions or ():
-            if versions[0] != 0:
-                raise RuntimeError(
-                    f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: an output this op saved was modified by an in-place operation after the "
-                    f"forward pass (version 0 -> {versions[0]}), through a view or detach() of it or under "
-                    "no_grad. Run backward before changing it, or change a clone()."
-                )
-        for position, saved in enumerate(self._saved_inputs or ()):
-            if saved is not None and saved[0]._version != saved[1]:
-                tensor, version = saved
-                raise RuntimeError(
-                    f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: saved tensor {position} ({_describe(tensor)}) was modified by an in-place "
-                    f"operation after the forward pass (version {version} -> {tensor._version}): an optimizer "
-                    "step, +=, t[...] =, t.data = , or a change through a view or detach() of it. Run backward "
-                    "before changing it, or change a clone()."
-                )
+        """Backward needs what forward saved: refuse if any of it was changed in place since."""
+        changed = [(position, tensor, version) for position, (tensor, version) in enumerate(
+            s if s is not None else (None, None) for s in self._saved_inputs or ()) if tensor is not None
+            and tensor._version != version]
+        saved_ids = [id(value) for value in self._saved or ()]
+        for index, versions in (self._output_versions or {}).items():
+            if versions[0] and index < len(self._output_ids) and self._output_ids[index] in saved_ids:
+                changed.append((saved_ids.index(self._output_ids[index]), f"output {index} of this op", 0))
+        if changed:
+            position, what, then = changed[0]
+            now = what._version if isinstance(what, Tensor) else self._output_versions[int(what.split()[1])][0]
+            described = _describe(what) if isinstance(what, Tensor) else what
+            raise RuntimeError(
+                f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: saved tensor {position} ({described}) was modified by an in-place "
+                f"operation after the forward pass (version {then} -> {now}): an optimizer step, +=, t[...] =, "
+                "t.data = , or a change through a view or detach() of it. Run backward before changing it, or "
+                "change a clone()."
+            )
 
     @property
     def needs_input_grad(self):
@@ -147,11 +155,6 @@ class Node:
 
     def set_materialize_grads(self, value):
         self._materialize_grads = bool(value)
-
-    def release(self):
-        """Drop what forward saved (backward without retain_graph): reading saved_tensors again raises."""
-        self._saved = None
-        self._saved_inputs = None
 
     # ---- what users see of a node ----------------------------------------------------
     def name(self):
@@ -212,7 +215,7 @@ class Function:
     def apply(cls, *args):
         edges = tuple([edge_to(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
         ctx = _new(Node)
-        ctx.op, ctx.edges, ctx._saved = cls, edges, ()
+        ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, edges, (), None, ()
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -257,8 +260,12 @@ class Op(Function):
                 data = a._data
                 arrays.append(data)
                 if enabled and a.requires_grad:
-                    node = a.grad_fn  # edge_to(a), written out: this runs for every argument of every op
-                    edges.append(Edge(node, a._output_nr, data.shape, data.dtype) if node is not None else edge_to(a))
+                    if a.grad_fn is None:
+                        edges.append(edge_to(a))
+                    else:  # edge_to(a), written out: this runs for every argument of every op
+                        edge = _new(Edge)
+                        edge.node, edge.index, edge.shape, edge.dtype = a.grad_fn, a._output_nr, data.shape, data.dtype
+                        edges.append(edge)
                     record = True
                 else:
                     edges.append(None)
@@ -266,7 +273,7 @@ class Op(Function):
                 arrays.append(a)
                 edges.append(None)
         ctx = _new(Node)
-        ctx.op, ctx.edges, ctx._saved = cls, tuple(edges), ()
+        ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, tuple(edges), (), None, ()
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
@@ -280,12 +287,10 @@ class Op(Function):
             return _outputs(ctx, raw, record, args)
         if not record:
             return _wrap(raw)
-        out = _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
         if ctx._saved:
             ctx._saved_inputs = _saved_inputs(ctx._saved, args)
             ctx._output_ids = (id(raw),)
-            _track_saved_outputs(ctx, (out,))
-        return out
+        return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
 
 
 def _outputs(ctx, raw, record, args):
@@ -298,8 +303,6 @@ def _outputs(ctx, raw, record, args):
         ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
         outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
-        if ctx._saved:
-            _track_saved_outputs(ctx, outputs)
     else:
         outputs = tuple(_wrap(r) for r in results)
     return outputs if type(raw) is tuple else outputs[0]
@@ -316,23 +319,12 @@ def _connect(ctx, outputs):
         ctx._saved_inputs = tuple([
             (v, v._version) if isinstance(v, Tensor) and id(v._data) not in ctx._output_ids else None for v in tensors
         ])
-        _track_saved_outputs(ctx, outputs)
     blocked = ctx._non_differentiable
     for index, out in enumerate(outputs):
         if out._data.dtype.kind == "f" and not any(out is b for b in blocked):
             out.requires_grad = True
             out.grad_fn = ctx
             out._output_nr = index
-
-
-def _track_saved_outputs(ctx, outputs):
-    """An output the op saved gets its version counter now, and the node keeps it: a change made to the
-    output in place (under no_grad, through a view or a detach) is then caught like one to a saved input."""
-    for out in outputs:
-        for value in ctx._saved:
-            if out._data is value:
-                ctx._output_versions = (ctx._output_versions or ()) + (out._shared_versions(),)
-                break
 
 
 def _saved_inputs(saved, args):

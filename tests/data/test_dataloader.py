@@ -130,18 +130,6 @@ def test_custom_collate_fn_sampler_batch_sampler_and_no_batching():
     assert sorted(i for b in loader for i in b.tolist()) == [0, 2, 4]
 
 
-def test_samplers_match_torch_lengths_and_batches():
-    assert list(BatchSampler(SequentialSampler(range(7)), 3, False)) == \
-        list(tud.BatchSampler(tud.SequentialSampler(range(7)), 3, False))
-    assert len(BatchSampler(range(7), 3, True)) == len(tud.BatchSampler(range(7), 3, True)) == 2
-    draws = list(RandomSampler(range(4), replacement=True, num_samples=9))
-    assert len(draws) == 9 and set(draws) <= set(range(4))
-    many = list(RandomSampler(range(4), num_samples=10))
-    assert sorted(many[:4]) == sorted(many[4:8]) == [0, 1, 2, 3]
-    with pytest.raises(ValueError):
-        RandomSampler(range(0))
-
-
 class Countdown(IterableDataset):
     def __init__(self, n):
         self.n = n
@@ -211,13 +199,3 @@ def test_subclass_with_its_own_getitem_is_not_cut_from_the_tensors():
 
     (xb, yb), = list(DataLoader(Doubled(cr.ones(3, 1), cr.arange(3)), batch_size=3))
     assert xb.tolist() == [[2.0], [2.0], [2.0]]
-
-
-def test_utils_data_is_data():
-    import chainrule.data
-    import chainrule.utils
-    from chainrule.utils.data import DataLoader as Loader
-    from chainrule.utils.data import TensorDataset as Tensors
-
-    assert chainrule.utils.data is chainrule.data
-    assert Loader is DataLoader and Tensors is TensorDataset

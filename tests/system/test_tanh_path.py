@@ -6,7 +6,7 @@ x.tanh().sum().backward() on a 3-element tensor: the distinct chainrule Python f
 import importlib.util
 import pathlib
 
-SCRIPT = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "tanh_path.py"
+SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "tanh_path.py"
 MAX_FUNCTIONS = 30
 MAX_FILES = 5
 

@@ -13,7 +13,7 @@ with a message that is not empty and names the function or op (or the argument a
 NotImplementedError, OverflowError, ...) fails the property.
 
 Each property runs 150 examples by default (the whole file takes well under a minute). Run more locally:
-    CHAINRULE_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
+    CHAINRULE_FUZZ_EXAMPLES=5000 python -m pytest tests/system/test_fuzz.py
 """
 import atexit
 import math

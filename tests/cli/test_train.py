@@ -1,8 +1,12 @@
-"""`chainrule train --save/--resume`, run as a user runs it (a subprocess): a resumed run ends bit for bit where
-an uninterrupted one does; bad checkpoints and options that differ are one-line errors with exit status 2
-(those refusals come before any data is loaded, so they run in-process through the same main())."""
+"""`chainrule train`, run the way a user runs it (a subprocess): metrics, plots, datasets, models, one-line
+errors. With --save/--resume a resumed run ends bit for bit where an uninterrupted one does; bad checkpoints
+and options that differ are one-line errors with exit status 2 (those refusals come before any data is
+loaded, so they run in-process through the same main())."""
+import gzip
+import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 
@@ -15,6 +19,106 @@ import torch
 import chainrule as cr
 from chainrule.cli import main
 
+
+def chainrule(*args, cwd=None):
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, "-m", "chainrule", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=600)
+
+
+def test_train_json_metrics_on_last_line(tmp_path):
+    plot, weights = tmp_path / "loss.png", tmp_path / "model.safetensors"
+    result = chainrule("train", "--epochs", "3", "--json", "--no-progress", "--plot", str(plot), "--save", str(weights))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    metrics = json.loads(lines[-1])
+    for key in ("test_accuracy", "test_loss", "train_loss", "epochs", "seconds"):
+        assert key in metrics
+    assert metrics["epochs"] == 3 and 0.8 < metrics["test_accuracy"] <= 1.0
+    assert sum(line.startswith("epoch ") for line in lines) == 3
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import chainrule as cr
+
+    state = cr.load(weights)
+    assert state["model"]["1.weight"].shape == (128, 64) and state["epoch"] == 3
+
+
+def test_train_default_reaches_97_percent_on_digits():
+    result = chainrule("train", "--json", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["epochs"] == 20 and metrics["test_accuracy"] >= 0.97
+
+
+def test_train_shows_a_progress_bar():
+    result = chainrule("train", "--dataset", "iris", "--epochs", "2")
+    assert result.returncode == 0
+    assert "epoch 1/2" in result.stderr  # tqdm writes its bar to stderr
+
+
+def _write_idx(path, array):
+    codes = {np.dtype(np.uint8): 0x08}
+    header = struct.pack(">HBB", 0, codes[array.dtype], array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def test_train_on_mnist_format_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 64), ("t10k", 32)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+        images[np.arange(n), labels * 2, :] = 255  # a learnable stripe per class
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    result = chainrule("train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "5", "--json",
+                       "--no-progress", "--batch-size", "16")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["test_accuracy"] > 0.5
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--dataset", "cifar"], "invalid choice"),
+        (["--dataset", "mnist", "--data-dir", "/no/such/dir"], "could not find"),
+        (["--epochs", "0"], "--epochs"),
+        (["--lr", "fast"], "--lr"),
+        (["--frobnicate"], "unrecognized"),
+    ],
+)
+def test_train_errors_are_one_line_without_traceback(args, fragment):
+    result = chainrule("train", *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_train_cnn_on_mnist_format_files(tmp_path):
+    rng = np.random.default_rng(1)
+    for prefix, n in (("train", 48), ("t10k", 16)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+        images[np.arange(n), labels * 2, :] = 255
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    result = chainrule("train", "--model", "cnn", "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "2",
+                       "--json", "--no-progress", "--batch-size", "16")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["model"] == "cnn" and metrics["epochs"] == 2
+
+
+@pytest.mark.parametrize("side", [8, 28])
+def test_train_command_cnn_takes_one_channel_images(side):
+    from chainrule.cli.train import build_model
+
+    model = build_model("cnn", side * side, [16], 10)
+    assert model(cr.randn(2, 1, side, side)).shape == (2, 10)
+
+
+# ---- --save and --resume ----------------------------------------------------------------------------
 SMALL = ("--hidden", "16", "--no-progress")  # seconds, not minutes: a 64-16-10 MLP on the 8x8 digits
 
 # runs `chainrule train ARGS` with a Ctrl-C a few steps into epoch 3 (the checkpoint then holds epoch 2)

@@ -1,11 +1,14 @@
-"""Module, Parameter, Linear and the containers: API behaviour, state dicts, and numbers equal to torch's."""
+"""Module: API behaviour, registration order, state dicts, modes and dtypes, and numbers equal to torch's;
+whole models of nn layers (also on empty batches, and the seed notebooks' fully-connected nets)."""
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 import torch
 import torch.nn as tnn
-from nn_testing import assert_close, rng
+import torch.nn.functional as TF
+from nn_testing import assert_close, assert_grads_close, pair, rng
+from torch_parity import check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn as nn
@@ -106,33 +109,6 @@ def test_float32_model_stays_float32():
     out.sum().backward()
     assert out.dtype == cr.float32
     assert all(p.dtype == cr.float32 and p.grad.dtype == cr.float32 for p in model.parameters())
-
-
-# ---- Linear ---------------------------------------------------------------------------------------
-def test_linear_shapes_and_default_init_bounds():
-    cr.manual_seed(0)
-    layer = nn.Linear(16, 300)
-    assert layer.weight.shape == (300, 16) and layer.bias.shape == (300,)
-    assert layer.weight.dtype == cr.float32
-    bound = 1 / np.sqrt(16)
-    for p in (layer.weight, layer.bias):
-        values = p.detach().numpy()
-        assert np.abs(values).max() <= bound
-        assert np.abs(values).max() > 0.95 * bound  # the whole interval is used
-    assert abs(layer.weight.detach().numpy().std() - bound / np.sqrt(3)) < 0.01  # std of U(-b, b) = b / sqrt(3)
-    assert nn.Linear(3, 2, bias=False).bias is None
-    assert nn.Linear(3, 2, dtype=cr.float64).weight.dtype == cr.float64
-
-
-def test_linear_init_is_reproducible_with_manual_seed():
-    cr.manual_seed(7)
-    a = nn.Linear(3, 2)
-    cr.manual_seed(7)
-    b = nn.Linear(3, 2)
-    c = nn.Linear(3, 2)
-    assert (a.weight.detach().numpy() == b.weight.detach().numpy()).all()
-    assert (a.bias.detach().numpy() == b.bias.detach().numpy()).all()
-    assert not (b.weight.detach().numpy() == c.weight.detach().numpy()).all()
 
 
 def test_repr_like_torch():
@@ -304,17 +280,6 @@ def test_missing_forward_is_a_clear_error():
         nn.Module()(cr.zeros(1))
 
 
-def test_parameter():
-    t = cr.tensor([1.0, 2.0])
-    p = nn.Parameter(t)
-    assert isinstance(p, cr.Tensor) and p.requires_grad and p.is_leaf
-    assert p._data is t._data  # shares the tensor's memory, like torch
-    assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
-    assert type(p * 2) is cr.Tensor
-    with pytest.raises(RuntimeError, match="floating point"):
-        nn.Parameter(cr.tensor([1, 2]))
-
-
 # ---- modes and gradients --------------------------------------------------------------------------
 def test_train_and_eval_reach_every_child():
     model = Net()
@@ -480,46 +445,6 @@ def test_load_state_dict_not_strict_loads_what_matches():
     assert not (model[2].bias.detach().numpy() == source[2].bias.detach().numpy()).all()
 
 
-# ---- containers -----------------------------------------------------------------------------------
-def test_sequential_indexing_and_growth():
-    a, b, c = nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)
-    model = nn.Sequential(a, b)
-    assert model.append(c) is model
-    assert len(model) == 3 and list(model) == [a, b, c]
-    assert model[0] is a and model[-1] is c and model[-3] is a
-    head = model[:2]
-    assert isinstance(head, nn.Sequential) and list(head) == [a, b]
-    assert list(model[::-1]) == [c, b, a]
-    with pytest.raises(IndexError, match="out of range"):
-        model[3]
-    x = cr.randn(4, 2)
-    np.testing.assert_allclose(model(x).detach().numpy(), c(b(a(x))).detach().numpy())
-    del model[1]
-    assert list(model) == [a, c] and list(model._modules) == ["0", "1"]
-
-
-def test_sequential_from_ordered_dict():
-    model = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3)), ("act", nn.ReLU())]))
-    tmodel = tnn.Sequential(OrderedDict([("fc", tnn.Linear(2, 3)), ("act", tnn.ReLU())]))
-    assert list(model.state_dict()) == ["fc.weight", "fc.bias"]
-    assert repr(model) == repr(tmodel)
-    assert model.fc is model[0]
-
-
-def test_module_list():
-    layers = nn.ModuleList([nn.Linear(2, 2)])
-    layers.append(nn.Linear(2, 2)).extend([nn.ReLU(), nn.Linear(2, 1)])
-    assert len(layers) == 4 and isinstance(layers[-1], nn.Linear) and isinstance(layers[2], nn.ReLU)
-    assert isinstance(layers[1:3], nn.ModuleList) and len(layers[1:3]) == 2
-    assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]
-    layers.insert(0, nn.Tanh())
-    assert isinstance(layers[0], nn.Tanh) and len(layers) == 5
-    with pytest.raises(IndexError):
-        layers[5]
-    with pytest.raises(NotImplementedError):
-        layers(cr.zeros(2))
-
-
 def test_an_optimizer_made_before_double_still_trains_the_model():
     cr.manual_seed(0)
     model = mlp()
@@ -536,3 +461,124 @@ def test_an_optimizer_made_before_double_still_trains_the_model():
 def test_feeding_float64_to_a_float32_model_names_the_fix():
     with pytest.raises(TypeError, match="model.double"):
         mlp()(cr.randn(2, 4, dtype=cr.float64))
+
+
+# ---- empty batches (N = 0) and empty feature dims ----------------------------------------------------
+EMPTY_INPUT_CASES = [  # (name, fn(lib, x), input shape)
+    ("relu", lambda lib, x: lib.nn.functional.relu(x), (0, 3)),
+    ("tanh", lambda lib, x: lib.nn.functional.tanh(x), (0, 3)),
+    ("sigmoid", lambda lib, x: lib.nn.functional.sigmoid(x), (0, 3)),
+    ("gelu", lambda lib, x: lib.nn.functional.gelu(x), (0, 3)),
+    ("gelu_tanh", lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), (0, 3)),
+    ("ReLU, no features", lambda lib, x: lib.nn.ReLU()(x), (4, 0)),
+    ("Tanh", lambda lib, x: lib.nn.Tanh()(x), (0, 2, 3)),
+    ("Sigmoid", lambda lib, x: lib.nn.Sigmoid()(x), (0, 2, 3)),
+    ("GELU", lambda lib, x: lib.nn.GELU()(x), (2, 0)),
+    ("dropout", lambda lib, x: lib.nn.functional.dropout(x, 0.5, training=True), (0, 3)),
+    ("dropout p=1", lambda lib, x: lib.nn.functional.dropout(x, 1.0, training=True), (0, 3)),
+    ("Dropout", lambda lib, x: lib.nn.Dropout(0.3)(x), (0, 2, 3)),
+    ("Dropout, eval", lambda lib, x: lib.nn.Dropout(0.3).eval()(x), (0, 2, 3)),
+    ("Flatten", lambda lib, x: lib.nn.Flatten()(x), (0, 2, 3)),
+    ("Flatten, all dims", lambda lib, x: lib.nn.Flatten(0)(x), (0, 2, 3)),
+    ("Flatten, no channels", lambda lib, x: lib.nn.Flatten()(x), (2, 0, 3)),
+    ("Flatten, middle dims", lambda lib, x: lib.nn.Flatten(1, 2)(x), (0, 0, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("name, fn, shape", EMPTY_INPUT_CASES, ids=[case[0] for case in EMPTY_INPUT_CASES])
+def test_layers_of_empty_inputs_match_torch(name, fn, shape):
+    check_torch(fn, random_array(shape))
+
+
+def small_cnn(lib):
+    nn_ = lib.nn
+    return nn_.Sequential(nn_.Conv2d(2, 4, 3, padding=1), nn_.BatchNorm2d(4), nn_.ReLU(), nn_.MaxPool2d(2),
+                          nn_.Flatten(), nn_.Linear(4 * 3 * 3, 5), nn_.Dropout(0.2), nn_.GELU(), nn_.Linear(5, 3))
+
+
+def small_mlp(lib):
+    nn_ = lib.nn
+    return nn_.Sequential(nn_.Linear(4, 6), nn_.Tanh(), nn_.LayerNorm(6), nn_.Linear(6, 6), nn_.Sigmoid(),
+                          nn_.Linear(6, 3))
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("make, shape", [(small_cnn, (0, 2, 6, 6)), (small_mlp, (0, 4)), (small_mlp, (2, 0, 4))])
+def test_models_on_empty_batches_match_torch(make, shape, training):
+    """A whole model and its loss on an empty batch: empty outputs, a nan mean loss, and zero gradients for
+    every parameter, as torch's; in train mode BatchNorm's running statistics stay as they were."""
+    ours, theirs = make(cr).double().train(training), make(torch).double().train(training)
+    ours.load_state_dict(theirs.state_dict())
+    x, tx = pair(random_array(shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    if y.ndim == 3:  # (2, 0, 3) logits: the classes to dim 1 for cross_entropy
+        y, ty = y.permute(0, 2, 1), ty.permute(0, 2, 1)
+    labels = np.zeros(ty.shape[:1] + ty.shape[2:], np.int64)
+    loss = F.cross_entropy(y, cr.tensor(labels))
+    tloss = TF.cross_entropy(ty, torch.tensor(labels))
+    assert_close(loss, tloss)  # nan
+    loss.backward()
+    tloss.backward()
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)
+
+
+# ---- a whole network -------------------------------------------------------------------------------
+def _lenet(lib):
+    n = lib.nn
+    return n.Sequential(n.Conv2d(1, 4, 3, padding=1), n.BatchNorm2d(4), n.ReLU(), n.MaxPool2d(2),
+                        n.Conv2d(4, 6, 3, groups=2), n.ReLU(), n.AvgPool2d(2, ceil_mode=True), n.Flatten(),
+                        n.Linear(6, 5), n.LayerNorm(5), n.Linear(5, 3))
+
+
+def test_small_cnn_trains_like_torch():
+    ours, theirs = _lenet(cr).double(), _lenet(torch).double()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    opt = cr.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    r = rng(12)
+    for _ in range(3):
+        x, y = r.normal(size=(5, 1, 8, 8)), r.integers(0, 3, size=5)
+        loss = F.cross_entropy(ours(cr.tensor(x)), cr.tensor(y))
+        tloss = TF.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y))
+        assert_close(loss, tloss)
+        for o, lib_loss in ((opt, loss), (topt, tloss)):
+            o.zero_grad()
+            lib_loss.backward()
+            o.step()
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)
+
+
+# ---- the seed notebooks' examples: their printed numbers are the expected values -----------------------
+def one_sgd_step(weights, biases, activation, lr=0.01):
+    """seed 0: a fully-connected net with the given weights, one SGD step on MSELoss for input [1, 1], target [2, 3]."""
+    layers = []
+    for w, b in zip(weights, biases):
+        layer = nn.Linear(len(w[0]), len(w)).double()
+        layer.load_state_dict({"weight": np.array(w, dtype=float), "bias": np.array(b, dtype=float)})
+        layers += [layer] + ([activation()] if activation else [])
+    model = nn.Sequential(*layers)
+    loss = nn.MSELoss()(model(cr.tensor([1.0, 1.0], dtype=cr.float64)), cr.tensor([2.0, 3.0], dtype=cr.float64))
+    loss.backward()
+    with cr.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    return [[round(float(v), 4) for v in m.weight.detach().numpy().ravel()] for m in linears], \
+           [[round(float(v), 4) for v in m.bias.detach().numpy()] for m in linears]
+
+
+def test_seed0_identity_activation():
+    weights, biases = one_sgd_step([[[1, -2], [2, 4], [-3, 1]], [[1, 2, -3], [2, -1, 3]]], [[1, 2, 3], [2, 1]], None)
+    assert weights == [[1.01, -1.99, 1.67, 3.67, -2.4, 1.6], [1.0, 0.96, -3.13, 2.0, -0.44, 3.07]]
+    assert biases == [[1.01, 1.67, 3.6], [1.87, 1.07]]
+
+
+def test_seed0_square_activation_module():
+    weights, biases = one_sgd_step([[[1, -2], [1, 1]], [[1, -1], [2, -1]]], [[0, 0], [0, 0]], Square)
+    assert weights == [[0.0, -3.0, -0.84, -0.84], [1.42, 0.68, 2.04, -0.84]]
+    assert biases == [[-1.0, -1.84], [0.42, 0.04]]

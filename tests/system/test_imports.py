@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
+SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
 
 
 # ---- the module graph -----------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""The loss modules (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
+CrossEntropyLoss) against torch's modules and the functions: values, gradients, reprs, legacy arguments."""
+import numpy as np
+import pytest
+import torch
+import torch.nn as tnn
+from nn_testing import assert_close, assert_grads_close, pair, rng
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def backward_both(loss, tloss, seed=0):
+    gy = rng(seed).uniform(0.5, 1.5, size=tloss.shape)
+    loss.backward(cr.tensor(gy))
+    tloss.backward(torch.tensor(gy))
+
+
+def test_mse_seed_example_numbers():
+    # seed 0: prediction vs target [2, 3] with MSELoss's mean
+    loss = nn.MSELoss()(cr.tensor([4.0, 1.0], dtype=cr.float64), cr.tensor([2.0, 3.0], dtype=cr.float64))
+    assert loss.item() == 4.0
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_modules_match_torch_modules(reduction):
+    r = rng(8)
+    probs = r.uniform(0.05, 0.95, size=(4, 3))
+    labels = np.array([0, 2, 1, 1])
+    w = np.array([0.5, 1.0, 2.0])
+    cases = [
+        (nn.MSELoss(reduction=reduction), tnn.MSELoss(reduction=reduction), probs, r.normal(size=(4, 3))),
+        (nn.L1Loss(reduction=reduction), tnn.L1Loss(reduction=reduction), probs, r.normal(size=(4, 3))),
+        (nn.SmoothL1Loss(reduction=reduction, beta=0.7), tnn.SmoothL1Loss(reduction=reduction, beta=0.7), probs,
+         r.normal(size=(4, 3))),
+        (nn.HuberLoss(reduction=reduction, delta=0.4), tnn.HuberLoss(reduction=reduction, delta=0.4), probs,
+         r.normal(size=(4, 3))),
+        (nn.BCELoss(reduction=reduction), tnn.BCELoss(reduction=reduction), probs, r.uniform(size=(4, 3))),
+        (nn.BCEWithLogitsLoss(pos_weight=cr.tensor(w), reduction=reduction),
+         tnn.BCEWithLogitsLoss(pos_weight=torch.tensor(w), reduction=reduction), probs, r.uniform(size=(4, 3))),
+        (nn.NLLLoss(weight=cr.tensor(w), reduction=reduction), tnn.NLLLoss(weight=torch.tensor(w), reduction=reduction),
+         np.log(probs), labels),
+        (nn.CrossEntropyLoss(weight=cr.tensor(w), reduction=reduction, label_smoothing=0.1),
+         tnn.CrossEntropyLoss(weight=torch.tensor(w), reduction=reduction, label_smoothing=0.1), probs, labels),
+    ]
+    for ours, theirs, x_values, target in cases:
+        x, tx = pair(x_values)
+        t, tt = (cr.tensor(target), torch.tensor(target))
+        loss, tloss = ours(x, t), theirs(tx, tt)
+        assert_close(loss, tloss)
+        backward_both(loss, tloss)
+        assert_grads_close([x], [tx])
+        assert repr(ours) == repr(theirs)
+
+
+def test_legacy_size_average_and_reduce_map_to_reduction():
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        assert nn.CrossEntropyLoss(reduce=False).reduction == "none"
+
+
+def test_loss_module_matches_functional():
+    r = rng(11)
+    z = cr.tensor(r.normal(size=(4, 3)))
+    labels = cr.tensor([0, 1, 2, 1])
+    weight = cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64)
+    module = nn.CrossEntropyLoss(weight=weight, ignore_index=1, reduction="sum", label_smoothing=0.1)
+    expected = F.cross_entropy(z, labels, weight=weight, ignore_index=1, reduction="sum", label_smoothing=0.1)
+    assert module(z, labels).item() == expected.item()
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"

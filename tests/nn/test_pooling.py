@@ -1,0 +1,67 @@
+"""The MaxPool2d / AvgPool2d / AdaptiveAvgPool2d layers against PyTorch: reprs, values, indices and gradients,
+errors naming the layer, float32."""
+import numpy as np
+import pytest
+import torch
+from nn_testing import assert_close, assert_grads_close, pair, rng
+
+import chainrule as cr
+from chainrule import nn
+
+
+def run_both(fn, tfn, x):
+    """fn / tfn on float64 copies of x: outputs (and indices) and the input's gradient must agree."""
+    ours, theirs = pair(x)
+    y, ty = fn(ours), tfn(theirs)
+    if isinstance(ty, tuple):
+        np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
+        assert y[1].dtype == cr.int64
+        y, ty = y[0], ty[0]
+    assert_close(y, ty)
+    gy = rng(9).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([ours], [theirs])
+
+
+INPUTS = {
+    "random": rng(0).normal(size=(2, 3, 7, 9)),
+    "ties": rng(1).integers(0, 3, size=(3, 2, 6, 6)).astype(np.float64),  # equal maxima: the first wins
+    "one": rng(2).normal(size=(1, 1, 5, 8)),
+}
+
+
+def test_pools_float32_stays_float32():
+    x = cr.randn(2, 3, 6, 6, requires_grad=True)
+    for pool in (nn.MaxPool2d(2), nn.AvgPool2d(3, 1, 1), nn.AdaptiveAvgPool2d((4, 5))):
+        y = pool(x)
+        y.sum().backward()
+        assert y.dtype == x.grad.dtype == cr.float32
+
+
+LAYERS = [
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", ((3, 2),), dict(stride=(2, 1), padding=1, dilation=(1, 2), ceil_mode=True)),
+    ("AvgPool2d", (3,), dict(stride=2, padding=1, count_include_pad=False)),
+    ("AvgPool2d", ((2, 3),), dict(stride=1, ceil_mode=True, divisor_override=5)),
+    ("AdaptiveAvgPool2d", ((3, None),), {}),
+    ("AdaptiveAvgPool2d", (1,), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYERS)
+def test_layers_match_torch(name, args, kwargs):
+    ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == [] and list(ours.parameters()) == []
+    run_both(ours, theirs, INPUTS["random"])
+
+
+@pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(2)])
+def test_pool_layer_input_errors_name_the_layer(layer):
+    with pytest.raises(ValueError, match=rf"{type(layer).__name__}\(.*\(4, 4\)"):
+        layer(cr.randn(4, 4))
+
+
+def test_max_pool_layer_return_indices():
+    run_both(nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True), INPUTS["random"])
