@@ -30,6 +30,8 @@ def connect(ops, backward):
     _ops, _backward = ops, backward
     for name in _FUNCTIONS_AS_METHODS:  # the same function, taking the tensor as its first argument
         setattr(Tensor, name, getattr(ops, name))
+    for operator, name in _FUNCTIONS_AS_OPERATORS.items():
+        setattr(Tensor, operator, getattr(ops, name))
     Tensor.clip = ops.clamp
 
 
@@ -42,6 +44,13 @@ _FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.a
     "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "any", "all", "sign", "sgn", "floor",
     "ceil", "trunc", "round", "frac",
 )
+
+_FUNCTIONS_AS_OPERATORS = {  # x + y is cr.add(x, y), x[key] is ops.getitem(x, key), ...
+    "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "pow",
+    "__matmul__": "matmul", "__neg__": "neg", "__abs__": "abs", "__eq__": "eq", "__ne__": "ne", "__lt__": "lt",
+    "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__invert__": "bitwise_not", "__and__": "bitwise_and",
+    "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__getitem__": "getitem",
+}
 
 
 class Tensor:
@@ -251,95 +260,39 @@ class Tensor:
     def zero_grad_(self):
         self.grad = None
 
-    # ---- operators: each is an op in chainrule.ops --------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
+    # ---- operators: x + y is cr.add(x, y) (see _FUNCTIONS_AS_OPERATORS); the reflected ones swap ----------
 
     def __radd__(self, other):
         return _ops.add(other, self)
 
-    def __sub__(self, other):
-        return _ops.sub(self, other)
-
     def __rsub__(self, other):
         return _ops.sub(other, self)
-
-    def __mul__(self, other):
-        return _ops.mul(self, other)
 
     def __rmul__(self, other):
         return _ops.mul(other, self)
 
-    def __truediv__(self, other):
-        return _ops.div(self, other)
-
     def __rtruediv__(self, other):
         return _ops.div(other, self)
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
 
     def __rpow__(self, other):
         return _ops.pow(other, self)
 
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
-
-    def __neg__(self):
-        return _ops.neg(self)
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __eq__(self, other):
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        return _ops.ne(self, other)
-
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __invert__(self):
-        return _ops.bitwise_not(self)
-
-    def __and__(self, other):
-        return _ops.bitwise_and(self, other)
-
     def __rand__(self, other):
         return _ops.bitwise_and(other, self)
 
-    def __or__(self, other):
-        return _ops.bitwise_or(self, other)
-
     def __ror__(self, other):
         return _ops.bitwise_or(other, self)
-
-    def __xor__(self, other):
-        return _ops.bitwise_xor(self, other)
 
     def __rxor__(self, other):
         return _ops.bitwise_xor(other, self)
 
     __hash__ = object.__hash__
-
-    def __getitem__(self, key):
-        return _ops.getitem(self, key)
 
     # ---- in place: chainrule.ops.inplace checks, writes and counts the change -------------------
     def __setitem__(self, key, value):
@@ -424,7 +377,6 @@ class Tensor:
 
     def sub(self, other, alpha=1):
         return _ops.sub(self, other if alpha == 1 else _ops.mul(other, alpha))
-
 
     def reshape(self, *shape):
         return _ops.reshape(self, shape_arg(shape, "reshape"))

@@ -116,8 +116,9 @@ def _walk(roots, retain_graph, create_graph, capture, handed_out):
                             slots = buffers[child] = [None] * child._n_outputs
                         index = edge.index
                         slots[index] = g if slots[index] is None else slots[index] + g
-                    pending[child] -= 1
-                    if not pending[child]:
+                    left = pending[child] - 1
+                    pending[child] = left
+                    if not left:
                         ready.append(child)
     finally:
         _state.enabled, anomaly.mode.in_backward = saved_modes

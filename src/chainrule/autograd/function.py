@@ -27,7 +27,7 @@ def namespace(value):
     """The functions that compute on `value`, under chainrule's names: autograd/arrays.py for a NumPy array
     (nothing is recorded), chainrule.ops for a Tensor (every step is recorded), and the array API namespace
     of any other array (CuPy's, say)."""
-    if isinstance(value, (np.ndarray, np.generic)):
+    if type(value) is np.ndarray or isinstance(value, np.generic):  # the first test: the usual case, fast
         return arrays
     return value.__array_namespace__()
 
@@ -61,15 +61,14 @@ class Node:
     on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "__dict__", "__weakref__")
+    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "_n_outputs", "_hooks", "_retained",
+                 "__dict__", "__weakref__")
     # _saved: the arrays (and numbers) the op saved; None once backward has freed them
     # _saved_inputs: None, or per saved value: None, or (the input tensor it is the array of, its version then)
     # _output_ids: id() of each output array, when the op saved anything (see _unpack)
+    # _hooks: {output index: [hook, ...]} of tensors this node made; _retained: {output index: weakref}
     # The fields below are set only on the nodes that need them; until then these class defaults answer.
     _output_versions = None  # {output index: version counter}, once an output has one (see track_output)
-    _n_outputs = 1
-    _hooks = None  # {output index: [hook, ...]} of tensors this node made
-    _retained = None  # {output index: weakref to a tensor that called retain_grad()}
     _materialize_grads = True
     _non_differentiable = ()
 
@@ -171,6 +170,14 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
+def _new_node(op, edges):
+    """A Node with every slot set (a slot read before it is set would raise)."""
+    node = _new(Node)
+    node.op, node.edges, node._saved, node._saved_inputs, node._output_ids = op, edges, (), None, ()
+    node._n_outputs, node._hooks, node._retained = 1, None, None
+    return node
+
+
 class AccumulateGrad:
     """The node at a leaf that requires grad: gradients arriving here are added into `variable.grad`."""
 
@@ -214,8 +221,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         edges = tuple([edge_to(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
-        ctx = _new(Node)
-        ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, edges, (), None, ()
+        ctx = _new_node(cls, edges)
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -272,8 +278,9 @@ class Op(Function):
             else:
                 arrays.append(a)
                 edges.append(None)
-        ctx = _new(Node)
+        ctx = _new(Node)  # _new_node(cls, edges), written out: this runs for every op
         ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, tuple(edges), (), None, ()
+        ctx._n_outputs, ctx._hooks, ctx._retained = 1, None, None
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
