@@ -294,3 +294,57 @@ def test_every_in_place_change_of_a_saved_tensor_is_caught(change):
             layer.weight.add_(1.0)
     with pytest.raises(RuntimeError, match="saved tensor 1 \\(a parameter of shape \\(2, 3\\)"):
         loss.backward()
+
+
+# ---- one convention: backward formulas hold on arrays and on Tensors alike ----------------------------------
+def _ops_with_backward():
+    import inspect
+
+    found, stack = [], [cr.autograd.Function]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if "backward" in vars(cls) and inspect.getmodule(cls).__name__.startswith("chainrule."):
+            found.append(cls)
+    return found
+
+
+def test_no_builtin_backward_tests_the_type_of_its_values():
+    """Every built-in op's backward is one formula: it never asks whether it got arrays or Tensors."""
+    import ast
+    import inspect
+    import textwrap
+
+    classes = _ops_with_backward()
+    assert len(classes) > 40  # the walk finds the ops (Mul, Tanh, Convolution, ...)
+    offenders = []
+    for cls in classes:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(vars(cls)["backward"])))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("isinstance", "type"):
+                offenders.append(f"{cls.__module__}.{cls.__name__}")
+            if isinstance(node, ast.Attribute) and node.attr == "_data":  # reaching into a Tensor is a type test too
+                offenders.append(f"{cls.__module__}.{cls.__name__} (._data)")
+    assert offenders == []
+
+
+def test_every_builtin_op_gets_arrays_without_create_graph_and_tensors_with_it():
+    seen = []
+
+    class Spy(cr.autograd.function.Op):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, gy):
+            (x,) = ctx.saved_tensors
+            seen.append((type(gy).__name__, type(x).__name__))
+            return gy * 2 * x
+
+    x = cr.tensor([1.0, 2.0], dtype=cr.float64, requires_grad=True)
+    Spy.apply(x).sum().backward()
+    (g,) = cr.autograd.grad(Spy.apply(x).sum(), x, create_graph=True)
+    assert seen == [("ndarray", "ndarray"), ("Tensor", "Tensor")]
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    g.sum().backward()  # the backward was recorded: it is differentiated again (d/dx of 2x is 2)
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 6.0])

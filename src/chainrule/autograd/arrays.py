@@ -26,7 +26,7 @@ def erf(x):
 
 
 def sum(x, dim=None, keepdim=False):
-    return np.sum(x, axis=dim, keepdims=keepdim)
+    return np.asarray(np.sum(x, axis=dim, keepdims=keepdim))  # asarray: NumPy makes a sum of everything a scalar
 
 
 def mean(x, dim=None, keepdim=False):
