@@ -42,3 +42,29 @@ def assert_grads_close(ours, theirs, rtol=1e-9, atol=1e-12):
 def rng(seed=0):
     return np.random.default_rng(seed)
 
+
+def run_both(fn, tfn, arrays, **options):
+    """fn / tfn on float64 copies of arrays (all requiring grad): values and all gradients must agree."""
+    ours, theirs = zip(*(pair(a) for a in arrays))
+    y, ty = fn(*ours, **options), tfn(*theirs, **options)
+    assert_close(y, ty)
+    gy = rng(7).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close(ours, theirs)
+    return y
+
+
+def run_both_with_indices(fn, tfn, x):
+    """fn / tfn on float64 copies of x: outputs (and indices) and the input's gradient must agree."""
+    ours, theirs = pair(x)
+    y, ty = fn(ours), tfn(theirs)
+    if isinstance(ty, tuple):
+        np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
+        assert y[1].dtype == cr.int64
+        y, ty = y[0], ty[0]
+    assert_close(y, ty)
+    gy = rng(9).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert_grads_close([ours], [theirs])

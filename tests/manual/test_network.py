@@ -6,6 +6,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from manual_testing import data, small_model
+
 import chainrule as cr
 from chainrule import nn
 from chainrule.manual import Activation, Network, format_weights
@@ -244,19 +246,6 @@ def test_errors_name_the_problem():
 
 
 # ---- from_sequential and write_to ---------------------------------------------------------------------
-def small_model(activation, dtype=cr.float64, last=None):
-    cr.manual_seed(0)
-    layers = [nn.Linear(3, 4, dtype=dtype), activation, nn.Linear(4, 3, dtype=dtype)]
-    return nn.Sequential(*layers + ([last] if last is not None else []))
-
-
-def data(loss, batch=5, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, 3))
-    target = rng.integers(0, 3, size=batch) if loss == "cross_entropy" else rng.normal(size=(batch, 3))
-    return x, target
-
-
 def test_cr_nn_round_trip_from_sequential_and_write_to():
     model = small_model(nn.Tanh(), last=nn.Sigmoid())
     x, target = data("mse")

@@ -3,25 +3,13 @@ errors naming the layer, float32."""
 import numpy as np
 import pytest
 import torch
-from nn_testing import assert_close, assert_grads_close, pair, rng
+from nn_testing import assert_close, assert_grads_close, pair, rng, run_both_with_indices
 
 import chainrule as cr
 from chainrule import nn
 
 
-def run_both(fn, tfn, x):
-    """fn / tfn on float64 copies of x: outputs (and indices) and the input's gradient must agree."""
-    ours, theirs = pair(x)
-    y, ty = fn(ours), tfn(theirs)
-    if isinstance(ty, tuple):
-        np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
-        assert y[1].dtype == cr.int64
-        y, ty = y[0], ty[0]
-    assert_close(y, ty)
-    gy = rng(9).normal(size=ty.shape)
-    y.backward(cr.tensor(gy))
-    ty.backward(torch.tensor(gy))
-    assert_grads_close([ours], [theirs])
+
 
 
 INPUTS = {
@@ -54,7 +42,7 @@ def test_layers_match_torch(name, args, kwargs):
     ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == [] and list(ours.parameters()) == []
-    run_both(ours, theirs, INPUTS["random"])
+    run_both_with_indices(ours, theirs, INPUTS["random"])
 
 
 @pytest.mark.parametrize("layer", [nn.MaxPool2d(2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(2)])
@@ -64,4 +52,4 @@ def test_pool_layer_input_errors_name_the_layer(layer):
 
 
 def test_max_pool_layer_return_indices():
-    run_both(nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True), INPUTS["random"])
+    run_both_with_indices(nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True), INPUTS["random"])

@@ -8,23 +8,14 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nn_testing import assert_close, assert_grads_close, pair, rng
+from nn_testing import assert_close, assert_grads_close, pair, rng, run_both
 from torch_parity import check_gradcheck, check_second_order, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
 
 
-def run_both(fn, tfn, arrays, **options):
-    """fn / tfn on float64 copies of arrays (all requiring grad): values and all gradients must agree."""
-    ours, theirs = zip(*(pair(a) for a in arrays))
-    y, ty = fn(*ours, **options), tfn(*theirs, **options)
-    assert_close(y, ty)
-    gy = rng(7).normal(size=ty.shape)
-    y.backward(cr.tensor(gy))
-    ty.backward(torch.tensor(gy))
-    assert_grads_close(ours, theirs)
-    return y
+
 
 
 CONV2D_CASES = [

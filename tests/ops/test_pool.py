@@ -8,26 +8,14 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nn_testing import assert_close, assert_grads_close, pair, rng
+from nn_testing import assert_close, assert_grads_close, pair, rng, run_both_with_indices
 from torch_parity import check_gradcheck, check_second_order, check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
 
 
-def run_both(fn, tfn, x):
-    """fn / tfn on float64 copies of x: outputs (and indices) and the input's gradient must agree."""
-    ours, theirs = pair(x)
-    y, ty = fn(ours), tfn(theirs)
-    if isinstance(ty, tuple):
-        np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
-        assert y[1].dtype == cr.int64
-        y, ty = y[0], ty[0]
-    assert_close(y, ty)
-    gy = rng(9).normal(size=ty.shape)
-    y.backward(cr.tensor(gy))
-    ty.backward(torch.tensor(gy))
-    assert_grads_close([ours], [theirs])
+
 
 
 WINDOWS = [
@@ -50,14 +38,14 @@ INPUTS = {
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("data", sorted(INPUTS))
 def test_max_pool2d_matches_torch(window, data):
-    run_both(lambda x: F.max_pool2d(x, return_indices=True, **window),
+    run_both_with_indices(lambda x: F.max_pool2d(x, return_indices=True, **window),
              lambda x: TF.max_pool2d(x, return_indices=True, **window), INPUTS[data])
 
 
 @pytest.mark.parametrize("window", [dict(kernel_size=3, dilation=2), dict(kernel_size=(2, 3), padding=1, dilation=(2, 1)),
                                     dict(kernel_size=2, stride=1, dilation=3, ceil_mode=True)])
 def test_max_pool2d_dilation_matches_torch(window):
-    run_both(lambda x: F.max_pool2d(x, return_indices=True, **window),
+    run_both_with_indices(lambda x: F.max_pool2d(x, return_indices=True, **window),
              lambda x: TF.max_pool2d(x, return_indices=True, **window), INPUTS["ties"])
 
 
@@ -98,7 +86,7 @@ def test_max_pool2d_tiling_windows_match_torch_exactly(dtype, shape, kernel_size
 
 def test_max_pool2d_with_over_256_taps_matches_torch():
     x = rng(6).integers(0, 4, size=(1, 2, 17, 18)).astype(np.float64)  # ties among 289 taps per window
-    run_both(lambda t: F.max_pool2d(t, 17, return_indices=True), lambda t: TF.max_pool2d(t, 17, return_indices=True), x)
+    run_both_with_indices(lambda t: F.max_pool2d(t, 17, return_indices=True), lambda t: TF.max_pool2d(t, 17, return_indices=True), x)
 
 
 @pytest.mark.parametrize("window", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)])
@@ -115,18 +103,18 @@ def test_max_pool2d_routes_nan_and_inf_gradients_only_to_the_maximum(window):
 @pytest.mark.parametrize("window", [w for w in WINDOWS])
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_matches_torch(window, count_include_pad):
-    run_both(lambda x: F.avg_pool2d(x, count_include_pad=count_include_pad, **window),
+    run_both_with_indices(lambda x: F.avg_pool2d(x, count_include_pad=count_include_pad, **window),
              lambda x: TF.avg_pool2d(x, count_include_pad=count_include_pad, **window), INPUTS["random"])
 
 
 def test_avg_pool2d_divisor_override_matches_torch():
-    run_both(lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=4), lambda x: TF.avg_pool2d(x, 3, 2, 1, divisor_override=4),
+    run_both_with_indices(lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=4), lambda x: TF.avg_pool2d(x, 3, 2, 1, divisor_override=4),
              INPUTS["random"])
 
 
 @pytest.mark.parametrize("output_size", [1, (1, 1), (3, 4), (4, None), 5, (2, 3), (7, 9), (None, 2)])
 def test_adaptive_avg_pool2d_matches_torch(output_size):
-    run_both(lambda x: F.adaptive_avg_pool2d(x, output_size), lambda x: TF.adaptive_avg_pool2d(x, output_size),
+    run_both_with_indices(lambda x: F.adaptive_avg_pool2d(x, output_size), lambda x: TF.adaptive_avg_pool2d(x, output_size),
              INPUTS["random"])
 
 
@@ -138,16 +126,16 @@ def test_pools_random_windows_match_torch(kernel, stride, padding, ceil_mode, si
     padding = tuple(min(p, k // 2) for p, k in zip(padding, kernel))
     window = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
     x = rng(seed).integers(-2, 3, size=(2, 2, *size)).astype(np.float64)
-    run_both(lambda t: F.max_pool2d(t, return_indices=True, **window),
+    run_both_with_indices(lambda t: F.max_pool2d(t, return_indices=True, **window),
              lambda t: TF.max_pool2d(t, return_indices=True, **window), x)
-    run_both(lambda t: F.avg_pool2d(t, **window), lambda t: TF.avg_pool2d(t, **window), x)
+    run_both_with_indices(lambda t: F.avg_pool2d(t, **window), lambda t: TF.avg_pool2d(t, **window), x)
 
 
 def test_pools_take_unbatched_input():
     x = INPUTS["random"][0]
-    run_both(lambda t: F.max_pool2d(t, 2, return_indices=True), lambda t: TF.max_pool2d(t, 2, return_indices=True), x)
-    run_both(lambda t: F.avg_pool2d(t, 3, 1, 1), lambda t: TF.avg_pool2d(t, 3, 1, 1), x)
-    run_both(lambda t: F.adaptive_avg_pool2d(t, (2, 4)), lambda t: TF.adaptive_avg_pool2d(t, (2, 4)), x)
+    run_both_with_indices(lambda t: F.max_pool2d(t, 2, return_indices=True), lambda t: TF.max_pool2d(t, 2, return_indices=True), x)
+    run_both_with_indices(lambda t: F.avg_pool2d(t, 3, 1, 1), lambda t: TF.avg_pool2d(t, 3, 1, 1), x)
+    run_both_with_indices(lambda t: F.adaptive_avg_pool2d(t, (2, 4)), lambda t: TF.adaptive_avg_pool2d(t, (2, 4)), x)
 
 
 @pytest.mark.parametrize("pool", [

@@ -635,13 +635,13 @@ def clone(x):
 
 
 def sign(x):
+    """-1, 0 or 1 per element (0 for nan); a bool tensor comes back as a copy, as in PyTorch."""
     x = check_tensor(x, "sign")
     return Sign.apply(x) if x._data.dtype.kind != "b" else _wrap(x._data.copy())
 
 
 def sgn(x):
-    x = check_tensor(x, "sgn")
-    return Sgn.apply(x) if x._data.dtype.kind != "b" else _wrap(x._data.copy())
+    return sign(x) if not isinstance(x, Tensor) or x._data.dtype.kind == "b" else Sgn.apply(x)
 
 
 def floor(x):
