@@ -270,7 +270,10 @@ class Op(Function):
                         edges.append(edge_to(a))
                     else:  # edge_to(a), written out: this runs for every argument of every op
                         edge = _new(Edge)
-                        edge.node, edge.index, edge.shape, edge.dtype = a.grad_fn, a._output_nr, data.shape, data.dtype
+                        edge.node = a.grad_fn
+                        edge.index = a._output_nr
+                        edge.shape = data.shape
+                        edge.dtype = data.dtype
                         edges.append(edge)
                     record = True
                 else:
@@ -294,9 +297,13 @@ class Op(Function):
             return _outputs(ctx, raw, record, args)
         if not record:
             return _wrap(raw)
-        if ctx._saved:
-            ctx._saved_inputs = _saved_inputs(ctx._saved, args)
+        saved = ctx._saved
+        if saved:
             ctx._output_ids = (id(raw),)
+            for value in saved:  # any saved array but the output may be an input's: note their versions
+                if type(value) is np.ndarray and value is not raw:
+                    ctx._saved_inputs = _saved_inputs(saved, args)
+                    break
         return _wrap(raw, True, ctx, 0) if raw.dtype.kind == "f" else _wrap(raw)
 
 
