@@ -348,3 +348,20 @@ def test_every_builtin_op_gets_arrays_without_create_graph_and_tensors_with_it()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
     g.sum().backward()  # the backward was recorded: it is differentiated again (d/dx of 2x is 2)
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 6.0])
+
+
+def test_an_error_in_a_forward_keeps_its_cause():
+    """The op's own failing line stays in the traceback: the error chainrule raises names the op, and its
+    __cause__ is the original error (as `raise ... from err`)."""
+
+    class Broken(cr.autograd.function.Op):
+        def forward(ctx, x):
+            return x.reshape(7)  # NumPy's ValueError: the bug to be found
+
+        def backward(ctx, gy):
+            return gy
+
+    with pytest.raises(ValueError, match=r"^broken: cannot reshape .* \(input shapes: \(2,\)\)") as caught:
+        Broken.apply(cr.tensor([1.0, 2.0]))
+    assert isinstance(caught.value.__cause__, ValueError) and "cannot reshape" in str(caught.value.__cause__)
+    assert caught.value.__suppress_context__  # from err: the cause is shown, not "during handling ..."

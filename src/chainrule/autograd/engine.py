@@ -80,8 +80,9 @@ def _walk(roots, retain_graph, create_graph, capture, handed_out):
         if not count:
             ready.append(node)
     found = {}
-    saved_modes = _state.enabled, anomaly.mode.in_backward
-    _state.enabled, anomaly.mode.in_backward = create_graph, True  # grad mode = create_graph, as in PyTorch
+    mode = anomaly.mode
+    saved_modes = _state.enabled, mode.in_backward
+    _state.enabled, mode.in_backward = create_graph, True  # grad mode = create_graph, as in PyTorch
     try:
         with np.errstate(all="ignore"):
             while ready:
@@ -96,7 +97,7 @@ def _walk(roots, retain_graph, create_graph, capture, handed_out):
                         _accumulate(node.variable, grads[0], create_graph, handed_out)
                     continue
                 op = node.op
-                if grads is not None and len(grads) == 1 and op.on_arrays and not anomaly.mode.enabled:
+                if grads is not None and len(grads) == 1 and op.on_arrays and not mode.enabled:
                     input_grads = op.backward(node, grads[0])  # the usual case, written out
                     if type(input_grads) is not tuple:
                         input_grads = (input_grads,)
@@ -121,7 +122,7 @@ def _walk(roots, retain_graph, create_graph, capture, handed_out):
                     if not left:
                         ready.append(child)
     finally:
-        _state.enabled, anomaly.mode.in_backward = saved_modes
+        _state.enabled, mode.in_backward = saved_modes
     return found
 
 

@@ -61,14 +61,14 @@ class Node:
     on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "_n_outputs", "_hooks", "_retained",
-                 "__dict__", "__weakref__")
+    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "_output_versions", "_n_outputs",
+                 "_hooks", "_retained", "__dict__", "__weakref__")
     # _saved: the arrays (and numbers) the op saved; None once backward has freed them
     # _saved_inputs: None, or per saved value: None, or (the input tensor it is the array of, its version then)
     # _output_ids: id() of each output array, when the op saved anything (see _unpack)
+    # _output_versions: None, or {output index: version counter} once an output has one (see track_output)
     # _hooks: {output index: [hook, ...]} of tensors this node made; _retained: {output index: weakref}
     # The fields below are set only on the nodes that need them; until then these class defaults answer.
-    _output_versions = None  # {output index: version counter}, once an output has one (see track_output)
     _materialize_grads = True
     _non_differentiable = ()
 
@@ -174,7 +174,7 @@ def _new_node(op, edges):
     """A Node with every slot set (a slot read before it is set would raise)."""
     node = _new(Node)
     node.op, node.edges, node._saved, node._saved_inputs, node._output_ids = op, edges, (), None, ()
-    node._n_outputs, node._hooks, node._retained = 1, None, None
+    node._output_versions, node._n_outputs, node._hooks, node._retained = None, 1, None, None
     return node
 
 
@@ -283,7 +283,7 @@ class Op(Function):
                 edges.append(None)
         ctx = _new(Node)  # _new_node(cls, edges), written out: this runs for every op
         ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, tuple(edges), (), None, ()
-        ctx._n_outputs, ctx._hooks, ctx._retained = 1, None, None
+        ctx._output_versions, ctx._n_outputs, ctx._hooks, ctx._retained = None, 1, None, None
         try:
             raw = cls.forward(ctx, *arrays)
         except (ValueError, TypeError, IndexError) as err:
