@@ -263,13 +263,13 @@ class Tensor:
     # ---- operators: x + y is cr.add(x, y) (see _FUNCTIONS_AS_OPERATORS); the reflected ones swap ----------
 
     def __radd__(self, other):
-        return _ops.add(other, self)
+        return _ops.add(self, other)  # commutative: the tensor first, as PyTorch records it
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
     def __rmul__(self, other):
-        return _ops.mul(other, self)
+        return _ops.mul(self, other)  # commutative: the tensor first, as PyTorch records it
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)

@@ -365,3 +365,17 @@ def test_an_error_in_a_forward_keeps_its_cause():
         Broken.apply(cr.tensor([1.0, 2.0]))
     assert isinstance(caught.value.__cause__, ValueError) and "cannot reshape" in str(caught.value.__cause__)
     assert caught.value.__suppress_context__  # from err: the cause is shown, not "during handling ..."
+
+
+def test_next_functions_list_the_tensor_arguments_as_torch():
+    """One entry per tensor argument ((None, 0) for one without grad), none for options such as dims and
+    bounds; the numbers in x * 2, x + 1, where(c, x, 0.0) count, as PyTorch wraps them in tensors."""
+    shapes = []
+    for lib in (cr, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        c = lib.tensor([5.0, 6.0])
+        outs = [x.sum(), x.sum(0), x.clamp(0, 1), x * 2, 2 * x, x + 1, x / 2, x - c, lib.where(x > 1, x, 0.0),
+                x.reshape(2, 1), x.permute(0), x * y, x**2, x.exp(), lib.cat([x, y]), x[0], x.unsqueeze(0)]
+        shapes.append([[node is None for node, _ in out.grad_fn.next_functions] for out in outs])
+    assert shapes[0] == shapes[1]

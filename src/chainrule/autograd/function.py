@@ -61,8 +61,9 @@ class Node:
     on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "edges", "_saved", "_saved_inputs", "_output_ids", "_output_versions", "_n_outputs",
-                 "_hooks", "_retained", "__dict__", "__weakref__")
+    __slots__ = ("op", "edges", "_tensor_args", "_saved", "_saved_inputs", "_output_ids", "_output_versions",
+                 "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
+    # _tensor_args: bit i is set when forward argument i was a Tensor (next_functions lists those, as PyTorch)
     # _saved: the arrays (and numbers) the op saved; None once backward has freed them
     # _saved_inputs: None, or per saved value: None, or (the input tensor it is the array of, its version then)
     # _output_ids: id() of each output array, when the op saved anything (see _unpack)
@@ -161,7 +162,11 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((edge.node, edge.index) if edge is not None else (None, 0) for edge in self.edges)
+        """(node, output index) per tensor argument, (None, 0) for one that needs no gradient, as in PyTorch
+        (a Python number counts where PyTorch makes it a tensor: the operands of + - * /)."""
+        shown = self._tensor_args | self.op.number_operands
+        return tuple((edge.node, edge.index) if edge is not None else (None, 0)
+                     for position, edge in enumerate(self.edges) if shown >> position & 1)
 
     def register_hook(self, hook):
         raise RuntimeError(f"{self.name()}: register hooks on tensors with Tensor.register_hook(fn)")
@@ -170,10 +175,11 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-def _new_node(op, edges):
+def _new_node(op, edges, tensor_args):
     """A Node with every slot set (a slot read before it is set would raise)."""
     node = _new(Node)
-    node.op, node.edges, node._saved, node._saved_inputs, node._output_ids = op, edges, (), None, ()
+    node.op, node.edges, node._tensor_args = op, edges, tensor_args
+    node._saved, node._saved_inputs, node._output_ids = (), None, ()
     node._output_versions, node._n_outputs, node._hooks, node._retained = None, 1, None, None
     return node
 
@@ -213,6 +219,7 @@ class Function:
     backward(ctx, ...) on Tensors, and call it with apply(...). ctx is the Node that records the call."""
 
     on_arrays = False  # backward gets Tensors, whether or not its graph is recorded
+    number_operands = 0  # bit i: argument i is an operand even when it is a number (next_functions shows it)
 
     @classmethod
     def name(cls):
@@ -221,7 +228,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         edges = tuple([edge_to(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
-        ctx = _new_node(cls, edges)
+        ctx = _new_node(cls, edges, sum(1 << i for i, a in enumerate(args) if isinstance(a, Tensor)))
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -260,9 +267,11 @@ class Op(Function):
         arrays, edges = [], []
         record = tensors = False
         enabled = _state.enabled
+        tensor_args, bit = 0, 1
         for a in args:
             if isinstance(a, Tensor):
                 tensors = True
+                tensor_args |= bit
                 data = a._data
                 arrays.append(data)
                 if enabled and a.requires_grad:
@@ -281,8 +290,10 @@ class Op(Function):
             else:
                 arrays.append(a)
                 edges.append(None)
-        ctx = _new(Node)  # _new_node(cls, edges), written out: this runs for every op
-        ctx.op, ctx.edges, ctx._saved, ctx._saved_inputs, ctx._output_ids = cls, tuple(edges), (), None, ()
+            bit <<= 1
+        ctx = _new(Node)  # _new_node(cls, edges, tensor_args), written out: this runs for every op
+        ctx.op, ctx.edges, ctx._tensor_args = cls, tuple(edges), tensor_args
+        ctx._saved, ctx._saved_inputs, ctx._output_ids = (), None, ()
         ctx._output_versions, ctx._n_outputs, ctx._hooks, ctx._retained = None, 1, None, None
         try:
             raw = cls.forward(ctx, *arrays)

@@ -21,6 +21,7 @@ from ..tensor import Tensor, _wrap
 
 # ---- arithmetic -------------------------------------------------------------------------------
 class Add(Op):
+    number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
         return a + b
@@ -30,6 +31,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
         return a - b
@@ -39,6 +41,7 @@ class Sub(Op):
 
 
 class Mul(Op):
+    number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
         # each operand is saved for the other's gradient: a is not kept when b is a Python number
@@ -52,6 +55,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
         ctx.save_for_backward(a if type(b) is np.ndarray else None, b)  # a only serves b's gradient
@@ -316,6 +320,7 @@ class ClampByTensors(Op):
 
 
 class Where(Op):
+    number_operands = 0b110  # where(c, x, 0.0): PyTorch makes the 0.0 a tensor
     def forward(ctx, condition, a, b):
         ctx.condition = condition
         return namespace(condition).where(condition, a, b)
