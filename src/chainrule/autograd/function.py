@@ -61,9 +61,9 @@ class Node:
     on it as plain attributes (ctx.shape = ...).
     """
 
-    __slots__ = ("op", "edges", "_tensor_args", "_saved", "_saved_inputs", "_output_ids", "_output_versions",
+    __slots__ = ("op", "edges", "_other_args", "_saved", "_saved_inputs", "_output_ids", "_output_versions",
                  "_n_outputs", "_hooks", "_retained", "__dict__", "__weakref__")
-    # _tensor_args: bit i is set when forward argument i was a Tensor (next_functions lists those, as PyTorch)
+    # _other_args: bit i is set when forward argument i was not a Tensor (next_functions leaves it out, as PyTorch)
     # _saved: the arrays (and numbers) the op saved; None once backward has freed them
     # _saved_inputs: None, or per saved value: None, or (the input tensor it is the array of, its version then)
     # _output_ids: id() of each output array, when the op saved anything (see _unpack)
@@ -164,9 +164,9 @@ class Node:
     def next_functions(self):
         """(node, output index) per tensor argument, (None, 0) for one that needs no gradient, as in PyTorch
         (a Python number counts where PyTorch makes it a tensor: the operands of + - * /)."""
-        shown = self._tensor_args | self.op.number_operands
+        hidden = self._other_args & ~self.op.number_operands
         return tuple((edge.node, edge.index) if edge is not None else (None, 0)
-                     for position, edge in enumerate(self.edges) if shown >> position & 1)
+                     for position, edge in enumerate(self.edges) if not hidden >> position & 1)
 
     def register_hook(self, hook):
         raise RuntimeError(f"{self.name()}: register hooks on tensors with Tensor.register_hook(fn)")
@@ -175,10 +175,10 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-def _new_node(op, edges, tensor_args):
+def _new_node(op, edges, other_args):
     """A Node with every slot set (a slot read before it is set would raise)."""
     node = _new(Node)
-    node.op, node.edges, node._tensor_args = op, edges, tensor_args
+    node.op, node.edges, node._other_args = op, edges, other_args
     node._saved, node._saved_inputs, node._output_ids = (), None, ()
     node._output_versions, node._n_outputs, node._hooks, node._retained = None, 1, None, None
     return node
@@ -228,7 +228,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         edges = tuple([edge_to(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
-        ctx = _new_node(cls, edges, sum(1 << i for i, a in enumerate(args) if isinstance(a, Tensor)))
+        ctx = _new_node(cls, edges, sum(1 << i for i, a in enumerate(args) if not isinstance(a, Tensor)))
         with no_grad():
             outputs = cls.forward(ctx, *args)
         single = not isinstance(outputs, tuple)
@@ -267,11 +267,10 @@ class Op(Function):
         arrays, edges = [], []
         record = tensors = False
         enabled = _state.enabled
-        tensor_args, bit = 0, 1
+        other_args = 0  # bit i: argument i is not a Tensor
         for a in args:
             if isinstance(a, Tensor):
                 tensors = True
-                tensor_args |= bit
                 data = a._data
                 arrays.append(data)
                 if enabled and a.requires_grad:
@@ -288,11 +287,11 @@ class Op(Function):
                 else:
                     edges.append(None)
             else:
+                other_args |= 1 << len(arrays)
                 arrays.append(a)
                 edges.append(None)
-            bit <<= 1
-        ctx = _new(Node)  # _new_node(cls, edges, tensor_args), written out: this runs for every op
-        ctx.op, ctx.edges, ctx._tensor_args = cls, tuple(edges), tensor_args
+        ctx = _new(Node)  # _new_node(cls, edges, other_args), written out: this runs for every op
+        ctx.op, ctx.edges, ctx._other_args = cls, tuple(edges), other_args
         ctx._saved, ctx._saved_inputs, ctx._output_ids = (), None, ()
         ctx._output_versions, ctx._n_outputs, ctx._hooks, ctx._retained = None, 1, None, None
         try:
