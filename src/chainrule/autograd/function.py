@@ -123,24 +123,23 @@ class Node:
 
     def _check_versions(self):
         """Backward needs what forward saved: refuse if any of it was changed in place since."""
-        changed = [(position, tensor, version) for position, (tensor, version) in enumerate(
-            s if s is not None else (None, None) for s in self._saved_inputs or ()) if tensor is not None
-            and tensor._version != version]
+        for position, saved in enumerate(self._saved_inputs or ()):
+            if saved is not None and saved[0]._version != saved[1]:
+                tensor, version = saved
+                self._refuse_changed(position, _describe(tensor), version, tensor._version)
         saved_ids = [id(value) for value in self._saved or ()]
         for index, versions in (self._output_versions or {}).items():
-            if versions[0] and index < len(self._output_ids) and self._output_ids[index] in saved_ids:
-                changed.append((saved_ids.index(self._output_ids[index]), f"output {index} of this op", 0))
-        if changed:
-            position, what, then = changed[0]
-            now = what._version if isinstance(what, Tensor) else self._output_versions[int(what.split()[1])][0]
-            described = _describe(what) if isinstance(what, Tensor) else what
-            raise RuntimeError(
-                f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: saved tensor {position} ({described}) was modified by an in-place "
-                f"operation after the forward pass (version {then} -> {now}): an optimizer step, +=, t[...] =, "
-                "t.data = , or a change through a view or detach() of it. Run backward before changing it, or "
-                "change a clone()."
-            )
+            output_id = self._output_ids[index] if index < len(self._output_ids) else None
+            if versions[0] and output_id in saved_ids:  # outputs start at version 0
+                self._refuse_changed(saved_ids.index(output_id), f"output {index} of this op", 0, versions[0])
+
+    def _refuse_changed(self, position, described, then, now):
+        raise RuntimeError(
+            f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: saved tensor {position} ({described}) was modified by an in-place operation "
+            f"after the forward pass (version {then} -> {now}): an optimizer step, +=, t[...] =, t.data = , or a "
+            "change through a view or detach() of it. Run backward before changing it, or change a clone()."
+        )
 
     @property
     def needs_input_grad(self):
