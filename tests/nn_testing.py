@@ -1,6 +1,5 @@
 """Helpers for the nn tests: the same float64 values as a chainrule tensor and a torch tensor."""
 import numpy as np
-import pytest
 import torch
 
 import chainrule as cr

@@ -16,9 +16,6 @@ class Square(nn.Module):
         return x ** 2
 
 
-
-
-
 def torch_gradients(model, x, target, loss):
     """The same model's gradients from torch autograd: the independent reference."""
     torch_layers = []

@@ -3,13 +3,10 @@ errors naming the layer, float32."""
 import numpy as np
 import pytest
 import torch
-from nn_testing import assert_close, assert_grads_close, pair, rng, run_both_with_indices
+from nn_testing import rng, run_both_with_indices
 
 import chainrule as cr
 from chainrule import nn
-
-
-
 
 
 INPUTS = {

@@ -15,9 +15,6 @@ import chainrule as cr
 import chainrule.nn.functional as F
 
 
-
-
-
 CONV2D_CASES = [
     # N, C, H, W, O, kernel, stride, padding, dilation, groups
     (2, 3, 7, 9, 4, 3, 1, 0, 1, 1),

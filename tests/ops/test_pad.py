@@ -1,15 +1,11 @@
 """pad (constant, reflect, replicate, circular) against PyTorch: values, gradients, finite differences, errors."""
 import pytest
-import torch
 import torch.nn.functional as TF
-from nn_testing import assert_close, assert_grads_close, pair, rng, run_both
+from nn_testing import rng, run_both
 from torch_parity import check_gradcheck, check_second_order, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
-
-
-
 
 
 PAD_CASES = [

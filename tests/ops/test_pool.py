@@ -8,14 +8,11 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nn_testing import assert_close, assert_grads_close, pair, rng, run_both_with_indices
+from nn_testing import pair, rng, run_both_with_indices
 from torch_parity import check_gradcheck, check_second_order, check_torch, random_array
 
 import chainrule as cr
 import chainrule.nn.functional as F
-
-
-
 
 
 WINDOWS = [

@@ -770,4 +770,3 @@ def _assert_same_object(loaded, obj):
             _assert_same_object(a, b)
     else:
         assert loaded == obj and type(loaded) is type(obj)
-

@@ -43,7 +43,6 @@ def test_fused_cross_entropy_equals_log_softmax_then_nll(dtype, rtol):
     np.testing.assert_allclose(fused_grad, z.grad.numpy(), rtol=rtol, atol=rtol)
 
 
-
 @pytest.mark.parametrize("dtype, rtol", [(cr.float64, 1e-12), (cr.float32, 1e-5)])
 def test_fused_cross_entropy_with_weights_and_ignored_targets_equals_unfused(dtype, rtol):
     # the general path (class weights, an ignored sample, label smoothing) against log_softmax and sums

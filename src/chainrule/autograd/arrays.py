@@ -67,4 +67,3 @@ def sum_to(x, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     y = x.sum(axis=axes, keepdims=True) if axes else x
     return y.reshape(shape) if lead else y
-

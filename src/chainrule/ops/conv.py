@@ -397,4 +397,3 @@ def _check_output_size(op, size, kernel, pads, dilation):
             f"{op}: input spatial size {tuple(size)} (padded: {padded}) is smaller than the kernel {tuple(kernel)} "
             f"(dilated: {dilated})"
         )
-

@@ -717,8 +717,6 @@ def check_tensor(x, op, name="input"):
     return x
 
 
-
-
 def _float_input(x, op="op"):
     if isinstance(x, Tensor) and x._data.dtype.kind == "f":  # the common case, first
         return x

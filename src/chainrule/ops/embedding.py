@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd.function import Op
 from ..autograd.grad_mode import no_grad
 from ..errors import OutOfRangeError
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 
 
 class EmbeddingLookup(Op):

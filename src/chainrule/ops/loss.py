@@ -14,10 +14,9 @@ from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
 from ..creation import tensor
 from ..tensor import Tensor, _wrap
-from .elementwise import abs, cast, clamp, where
+from .elementwise import abs, cast, where
 from .reduce import mean, sum
 from .shape import permute, reshape
-from .softmax import log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -15,8 +15,7 @@ import numpy as np
 
 from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor, _wrap
-from .reduce import mean
+from ..tensor import Tensor
 from .shape import reshape
 
 
