@@ -94,3 +94,29 @@ def test_factory_with_int_dtype_and_bad_device():
     assert cr.arange(3, dtype=cr.float64).tolist() == [0.0, 1.0, 2.0]
     with pytest.raises(RuntimeError, match="cuda"):
         cr.zeros(2, device="cuda")
+
+
+@pytest.mark.parametrize("data", [2**70, [1, 2**70], [[2**70], [1]], 2**63, -2**63 - 1, [2**64 - 1, -1], [(1, 2**64)]], ids=repr)
+def test_tensor_refuses_an_int_outside_int64_as_torch_does(data):
+    with pytest.raises(ValueError, match="Overflow"):
+        torch.tensor(data)
+    with pytest.raises(ValueError, match=r"tensor\(\).*out of int64's range"):
+        cr.tensor(data)
+
+
+@pytest.mark.parametrize("data, dtype", [
+    ([2**64 - 1, 1.0], None), ([1.5, 2**70], None), ([2**70], "float32"), (2**70, "float64"),
+    ([-2**63, 2**63 - 1], None),
+], ids=repr)
+def test_tensor_big_ints_among_floats_become_floats_as_in_torch(data, dtype):
+    mine = cr.tensor(data, dtype=getattr(cr, dtype) if dtype else None)
+    theirs = torch.tensor(data, dtype=getattr(torch, dtype) if dtype else None)
+    assert mine.dtype == np_dtype(theirs.dtype)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_tensor_non_numbers_with_a_big_int_stay_a_type_error():
+    with pytest.raises(TypeError, match="numbers only"):
+        cr.tensor(["a", 2**70])
+    with pytest.raises(ValueError, match="out of int64's range"):
+        cr.tensor([2**63], dtype=cr.int64)

@@ -60,6 +60,9 @@ def _from_python(data, dtype=None):
         array = np.array(data)
     except ValueError as err:
         raise ValueError(f"tensor(): the nested lists are ragged (every row must have the same length): {err}") from None
+    if array.dtype == object or array.dtype.kind == "u" or (
+            array.dtype.kind == "f" and array.size and np.abs(array).max() >= _INT64_END):
+        array = _from_big_ints(data, array, dtype)  # ints beyond int64 (rare: only then is the data walked)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(f"tensor(): the data must hold numbers only, got {type(data).__name__} of {array.dtype.kind!r} values")
     if dtype is not None:
@@ -69,6 +72,47 @@ def _from_python(data, dtype=None):
     elif array.dtype.kind in "iu" and array.dtype != np.int64 and not _holds_numpy_floats(data):
         array = _cast_values(array, np.dtype(np.int64))  # NumPy made uint64 of ints beyond int64: refused
     return array
+
+
+_INT64_START, _INT64_END = -2**63, 2**63
+
+
+def _from_big_ints(data, array, dtype):
+    """NumPy's array for data holding Python ints outside int64, made the way PyTorch does it.
+
+    All-integer data is an int64 tensor, so an int outside int64 is refused (PyTorch: "Overflow when
+    unpacking long long"); with a float among the values, or a float dtype asked for, the ints become floats.
+    """
+    has_float, big = _scan_numbers(data)
+    if has_float is None:  # not numbers only: left to the caller's TypeError
+        return array
+    floats = has_float or (dtype is not None and dtype.kind == "f")
+    if big is not None and not floats:
+        raise ValueError(
+            f"tensor(): the integer {big} is out of int64's range "
+            f"[{_INT64_START}, {_INT64_END - 1}]; an int tensor can't hold it"
+        )
+    return np.array(data, dtype=np.float64) if floats and array.dtype == object else array
+
+
+def _scan_numbers(data):
+    """(whether a float is among the nested values, the first int outside int64 or None); (None, None)
+    if anything other than Python or NumPy numbers and bools is in there."""
+    has_float, big, stack = False, None, [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        elif isinstance(item, (bool, np.bool_)):
+            continue
+        elif isinstance(item, numbers.Integral):
+            if big is None and not _INT64_START <= int(item) < _INT64_END:
+                big = int(item)
+        elif isinstance(item, numbers.Real):
+            has_float = True
+        else:
+            return None, None
+    return has_float, big
 
 
 def _holds_numpy_floats(data):

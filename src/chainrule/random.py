@@ -19,7 +19,7 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
+        self._seed = _seed_arg(seed)
         self.rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
@@ -31,6 +31,27 @@ class Generator:
 
     def set_state(self, state):
         self.rng.bit_generator.state = state
+
+
+_SEED_MIN, _SEED_MAX = -0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF  # what torch.manual_seed takes
+
+
+def _seed_arg(seed):
+    """A seed as torch.manual_seed takes it: an int from -2**63 to 2**64 - 1 (a float holding a whole
+    number too), kept as its 64-bit two's complement (-1 -> 2**64 - 1), so initial_seed() matches torch's.
+
+    Stricter than torch on types: torch truncates 1.5 to 1 and parses "3"; here those are TypeErrors.
+    """
+    if isinstance(seed, float) and seed.is_integer():
+        seed = int(seed)
+    if not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"manual_seed: the seed must be an int from {_SEED_MIN} to {_SEED_MAX}, got {type(seed).__name__} {seed!r}"
+        )
+    seed = int(seed)
+    if not _SEED_MIN <= seed <= _SEED_MAX:
+        raise ValueError(f"manual_seed: the seed must be from {_SEED_MIN} to {_SEED_MAX} (-2**63 to 2**64 - 1), got {seed}")
+    return seed % 2**64
 
 
 default_generator = Generator()

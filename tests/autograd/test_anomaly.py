@@ -69,3 +69,42 @@ def test_finite_graph_passes_and_decorator_form():
     step(w)
     assert np.isfinite(w.grad.numpy()).all()
     assert not cr.autograd.is_anomaly_enabled()
+
+
+def test_nan_that_came_in_with_an_input_blames_the_input_not_the_op():
+    x = cr.tensor([1.0, float("nan"), 2.0], requires_grad=True)
+    with cr.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match=r"the input 0 of Mul \(shape \(3,\)\) already holds nan; the op did not produce it") as info:
+            x * 2
+        assert "produced" not in str(info.value).split(";")[0] and "x * 2" in str(info.value)
+        with pytest.raises(RuntimeError, match=r"the input 1 of Mul \(shape \(3,\)\) already holds nan"):
+            cr.tensor([1.0, 2.0, 3.0]) * x
+        with pytest.raises(RuntimeError, match=r"the input 1 of Mul \(the number nan\) already holds nan"):
+            cr.tensor([1.0, 2.0]) * float("nan")
+        with pytest.raises(RuntimeError, match=r"the input 0 of Add \(shape \(2,\)\) already holds inf"):
+            cr.tensor([1.0, float("inf")]) + 1
+
+
+def test_an_op_making_nan_from_finite_or_inf_inputs_is_still_named():
+    with cr.autograd.detect_anomaly(), np.errstate(invalid="ignore", divide="ignore"):
+        inf = cr.tensor([float("inf")])
+        with pytest.raises(RuntimeError, match="Sub produced nan values in its forward"):
+            inf - inf  # inf - inf: the inputs hold inf, not nan; the op made the nan
+        with pytest.raises(RuntimeError, match="Log produced inf"):
+            cr.log(cr.tensor([0.0, 1.0]))
+
+
+def test_custom_function_input_nan_is_blamed_on_the_input():
+    class Double(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return cr.from_numpy(x.detach().numpy() * 2)  # NumPy inside: no op of chainrule's to blame first
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = cr.tensor([float("nan")], requires_grad=True)
+    with cr.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match="the input 0 of Double .* already holds nan"):
+            Double.apply(x)

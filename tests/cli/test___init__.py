@@ -14,3 +14,11 @@ def test_help_on_every_subcommand():
     for args in ([], ["train"], ["demo"]):
         result = chainrule(*args, "--help")
         assert result.returncode == 0 and "usage: chainrule" in result.stdout
+
+
+def test_version():
+    from chainrule import __version__
+
+    result = chainrule("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == [f"chainrule {__version__}"]

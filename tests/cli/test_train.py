@@ -292,3 +292,96 @@ def assert_refused(capsys, args, message):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("chainrule train: error:"), err
     assert message.lower() in lines[0].lower(), lines[0]
+
+
+# ---- what `chainrule train` refuses, ignores and says ----------------------------------------------------
+@pytest.mark.parametrize("args, option, allowed", [
+    (["--lr", "-0.1"], "--lr", "finite number > 0"),  # sgd, the default optimizer
+    (["--optimizer", "adam", "--lr", "-1"], "--lr", "finite number > 0"),
+    (["--lr", "0"], "--lr", "finite number > 0"),
+    (["--lr", "nan"], "--lr", "finite number > 0"),
+    (["--lr", "inf"], "--lr", "finite number > 0"),
+    (["--hidden", "0"], "--hidden", "integer >= 1"),
+    (["--hidden", "128", "0"], "--hidden", "integer >= 1"),
+    (["--hidden", "-4"], "--hidden", "integer >= 1"),
+    (["--label-smoothing", "1.5"], "--label-smoothing", "0 <= S <= 1"),
+    (["--label-smoothing", "-0.1"], "--label-smoothing", "0 <= S <= 1"),
+    (["--label-smoothing", "nan"], "--label-smoothing", "0 <= S <= 1"),
+    (["--seed", str(-2 ** 63 - 1)], "--seed", f"from {-2 ** 63} to {2 ** 64 - 1}"),
+    (["--seed", str(2 ** 64)], "--seed", f"from {-2 ** 63} to {2 ** 64 - 1}"),
+])
+def test_train_refuses_out_of_range_options_before_any_work(args, option, allowed):
+    result = chainrule("train", "--epochs", "1", "--no-progress", *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("chainrule train: error: argument " + option), result.stderr
+    assert allowed in lines[0] and "Traceback" not in result.stderr
+    assert result.stdout == ""  # no header, no epochs: nothing was loaded or trained
+
+
+@pytest.mark.parametrize("seed", ["-1", str(-2 ** 63), str(2 ** 64 - 1)])
+def test_train_takes_the_seeds_torch_manual_seed_takes(seed):
+    torch.manual_seed(int(seed))  # torch takes them too
+    result = chainrule("train", "--epochs", "1", "--no-progress", "--hidden", "16", "--seed", seed)
+    assert result.returncode == 0, result.stderr
+    assert f"seed {seed}" in result.stdout.splitlines()[0]
+
+
+def test_a_negative_seed_is_its_64_bit_twos_complement_as_in_torch():
+    torch.manual_seed(-1)
+    assert torch.initial_seed() == 2 ** 64 - 1
+    runs = [chainrule("train", "--epochs", "1", "--no-progress", "--hidden", "16", "--json", "--seed", seed)
+            for seed in ("-1", str(2 ** 64 - 1))]
+    losses = [json.loads(r.stdout.strip().splitlines()[-1])["train_loss"] for r in runs]
+    assert losses[0] == losses[1]
+
+
+@pytest.mark.parametrize("args, option, reason", [
+    (["--dataset", "digits", "--data-dir", "somewhere"], "--data-dir", "--dataset digits is not read from files"),
+    (["--dataset", "iris", "--data-dir", "somewhere"], "--data-dir", "--dataset iris is not read from files"),
+    (["--model", "linear", "--hidden", "32"], "--hidden", "--model linear has no hidden layers"),
+])
+def test_train_warns_about_options_that_do_not_apply_and_goes_on(args, option, reason):
+    result = chainrule("train", "--epochs", "1", "--no-progress", *args)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"chainrule train: warning: {option} is ignored: "), result.stderr
+    assert reason in lines[0]
+    assert "final: test accuracy" in result.stdout
+
+
+def test_train_without_inapplicable_options_warns_about_nothing():
+    result = chainrule("train", "--epochs", "1", "--no-progress", "--hidden", "16")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+@pytest.mark.parametrize("epochs, phrase", [("1", "after 1 epoch in "), ("2", "after 2 epochs in ")])
+def test_train_final_line_says_epoch_or_epochs(epochs, phrase):
+    result = chainrule("train", "--epochs", epochs, "--no-progress", "--hidden", "16")
+    assert result.returncode == 0, result.stderr
+    final = result.stdout.strip().splitlines()[-1]
+    assert final.startswith("final: test accuracy ") and phrase in final, final
+
+
+def test_train_json_gives_accuracy_as_fraction_and_percent():
+    result = chainrule("train", "--epochs", "1", "--no-progress", "--hidden", "16", "--json")
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert 0 < metrics["test_accuracy"] <= 1
+    assert metrics["test_accuracy_percent"] == round(100 * metrics["test_accuracy"], 2)
+    assert f"test accuracy {metrics['test_accuracy_percent']:.2f}%" in result.stdout
+
+
+def test_train_header_describes_the_cnn_it_builds():
+    result = chainrule("train", "--model", "cnn", "--epochs", "1", "--no-progress", "--hidden", "16")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    # (3x3 conv 32 - ReLU - 2x2 max-pool), (3x3 conv 64 - ReLU - 2x2 max-pool), 64 * 2 * 2 = 256 features, 16, 10
+    assert "cnn 1x8x8-conv32-pool-conv64-pool-256-16-10," in header, header
+
+
+def test_train_header_describes_the_mlp_and_linear_models():
+    mlp = chainrule("train", "--epochs", "1", "--no-progress", "--hidden", "16", "8")
+    linear = chainrule("train", "--epochs", "1", "--no-progress", "--model", "linear")
+    assert "mlp 64-16-8-10," in mlp.stdout.splitlines()[0]
+    assert "linear 64-10," in linear.stdout.splitlines()[0]

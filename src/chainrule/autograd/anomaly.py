@@ -64,15 +64,45 @@ def creation_site():
     return "inside chainrule"
 
 
-def check(node, arrays, stage):
-    """Raise RuntimeError if any float array holds a NaN or an inf, naming the node and its creation site."""
+def check(node, arrays, stage, inputs=()):
+    """Raise RuntimeError if any float array holds a NaN or an inf, naming the node and its creation site.
+
+    `inputs` (the forward's arguments, arrays or numbers) are looked at only once an output is bad: if one
+    of them already held the same kind of value (nan, or an inf), the message blames that input, not the op.
+    """
     for index, array in enumerate(arrays):
         if array is None or array.dtype.kind != "f" or np.isfinite(array).all():
             continue
         bad = "nan" if np.isnan(array).any() else "inf"
         where = getattr(node, "_created_at", None) or "unknown (anomaly mode was off when it was created)"
         op = node.op.__name__ if stage == "forward" else node.name()
+        culprit = _bad_input(inputs, bad, arrays)
+        if culprit is not None:
+            position, what = culprit
+            raise RuntimeError(
+                f"anomaly: the input {position} of {op} ({what}) already holds {bad}; the op did not produce it "
+                f"(its {stage} output {index}, shape {array.shape}, holds {bad} too); "
+                f"the op was created at {where}"
+            )
         raise RuntimeError(
             f"anomaly: {op} produced {bad} values in its {stage} (output {index}, shape {array.shape}); "
             f"the op was created at {where}"
         )
+
+
+def _bad_input(inputs, bad, outputs):
+    """(position, description) of the first input holding `bad` ("nan" or "inf"), or None.
+
+    An input sharing memory with an output (an in-place op writes its result into it) can't be told apart
+    from what the op wrote, so it is never blamed."""
+    found = np.isnan if bad == "nan" else np.isinf
+    for position, value in enumerate(inputs):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind != "f" or not found(value).any():
+                continue
+            if any(out is not None and np.may_share_memory(value, out) for out in outputs):
+                continue
+            return position, f"shape {value.shape}"
+        if isinstance(value, (float, np.floating)) and found(value):
+            return position, f"the number {value}"
+    return None

@@ -234,7 +234,8 @@ class Function:
         outputs = tuple(_fresh_output(out, args) for out in ((outputs,) if single else outputs))
         if anomaly.mode.enabled:
             ctx._created_at = anomaly.creation_site()
-            anomaly.check(ctx, [out._data for out in outputs], "forward")
+            anomaly.check(ctx, [out._data for out in outputs], "forward",
+                          [a._data if isinstance(a, Tensor) else a for a in args])
         if _state.enabled and any(edges):
             _connect(ctx, outputs)
         return outputs[0] if single else outputs
@@ -301,7 +302,7 @@ class Op(Function):
             return raw
         if anomaly.mode.enabled and not anomaly.mode.in_backward:
             ctx._created_at = anomaly.creation_site()
-            anomaly.check(ctx, raw if type(raw) is tuple else (np.asarray(raw),), "forward")
+            anomaly.check(ctx, raw if type(raw) is tuple else (np.asarray(raw),), "forward", arrays)
         if type(raw) is not np.ndarray:  # several arrays out, or a NumPy scalar
             return _outputs(ctx, raw, record, args)
         if not record:

@@ -2,6 +2,7 @@
 import argparse
 import sys
 
+from .. import __version__
 from . import demo, train
 
 
@@ -17,6 +18,7 @@ def build_parser():
         prog="chainrule",
         description="chainrule: neural networks on NumPy, built around backpropagation.",
     )
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     train.add_parser(commands)

@@ -10,7 +10,9 @@ so `cr.load(PATH)['model']` is the plain state dict, and PyTorch gets it with sa
 and the prefix 'model/' removed. --resume PATH continues such a run to --epochs, bit for bit as if it had
 never stopped.
 """
+import argparse
 import json
+import math
 import sys
 import time
 
@@ -42,20 +44,25 @@ def add_parser(commands):
     p.add_argument("--dataset", choices=DATASETS, default="digits",
                    help="digits: 8x8 handwritten digits (bundled with scikit-learn); iris; mnist, fashion-mnist: "
                         "the standard IDX files you already have, in --data-dir (default: digits)")
-    p.add_argument("--data-dir", default="data", help="folder with the MNIST-format IDX files (default: ./data)")
+    p.add_argument("--data-dir", help="folder with the MNIST-format IDX files (default: ./data; mnist and "
+                                       "fashion-mnist only)")
     p.add_argument("--model", choices=MODELS, default="mlp",
                    help="mlp: Linear-ReLU layers of --hidden widths; linear: softmax regression; cnn: two "
                         "conv-ReLU-max-pool blocks, then Linear-ReLU layers of --hidden widths (images only) "
                         "(default: mlp)")
-    p.add_argument("--hidden", type=int, nargs="*", default=[128, 64], metavar="N", help="hidden widths (default: 128 64)")
+    p.add_argument("--hidden", type=_width, nargs="*", default=[128, 64], metavar="N",
+                   help="hidden widths, each >= 1 (default: 128 64; mlp and cnn only)")
     p.add_argument("--epochs", type=_positive, default=20, help="passes over the training set (default: 20)")
     p.add_argument("--batch-size", type=_positive, default=64, help="examples per step (default: 64)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="(default: sgd, with momentum 0.9)")
-    p.add_argument("--lr", type=float, help="learning rate (default: 0.1 for sgd, 1e-3 for adam)")
+    p.add_argument("--lr", type=_learning_rate, help="learning rate, finite and > 0 (default: 0.1 for sgd, 1e-3 for adam)")
     p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
                    help="learning-rate schedule over the epochs (default: cosine annealing to 0)")
-    p.add_argument("--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing (default: 0.1)")
-    p.add_argument("--seed", type=int, default=0, help="seed for init and shuffling (default: 0)")
+    p.add_argument("--label-smoothing", type=_smoothing, default=0.1,
+                   help="cross-entropy label smoothing, 0 <= S <= 1 (default: 0.1)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="seed for init and shuffling, as torch.manual_seed takes it: an integer from -2**63 to "
+                        "2**64 - 1 (default: 0)")
     p.add_argument("--plot", metavar="PNG", help="plot the train and test loss curves to this PNG (matplotlib)")
     p.add_argument("--save", metavar="PATH",
                    help="save a checkpoint here after every epoch (a safetensors file: weights, optimizer state, "
@@ -86,6 +93,77 @@ def _positive(text):
 
 _positive.__name__ = "positive int"
 
+# Bad values of these options are refused while the options are parsed, before any data is loaded: one line,
+# exit status 2, naming the option (argparse adds "argument --lr: ") and the values it takes.
+SEED_RANGE = (-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff)  # what torch.manual_seed accepts
+
+
+def _number(text, kind):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid {'int' if kind is int else 'float'} value: {text!r}") from None
+
+
+def _learning_rate(text):
+    value = _number(text, float)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a learning rate: it must be a finite number > 0")
+    return value
+
+
+def _width(text):
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a layer width: each hidden width must be an integer >= 1")
+    return value
+
+
+def _smoothing(text):
+    value = _number(text, float)
+    if not 0 <= value <= 1:  # as torch.nn.CrossEntropyLoss; also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is out of range: label smoothing must be 0 <= S <= 1")
+    return value
+
+
+def _seed(text):
+    value = _number(text, int)
+    low, high = SEED_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: the seed must be an integer from {low} to {high} "
+                                         "(as torch.manual_seed takes it)")
+    return value
+
+
+def plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def warn_ignored(args, given):
+    """Options given that the run doesn't use: one line each on stderr, and the run goes on."""
+    if args.data_dir is not None and args.dataset in ("digits", "iris"):
+        print(f"chainrule train: warning: --data-dir is ignored: --dataset {args.dataset} is not read from files "
+              "(only mnist and fashion-mnist are)", file=sys.stderr)
+    if "hidden" in given and args.model == "linear":
+        print("chainrule train: warning: --hidden is ignored: --model linear has no hidden layers "
+              "(mlp and cnn use them)", file=sys.stderr)
+
+
+def describe(model, input_shape):
+    """The layers actually built, e.g. 64-128-64-10 (an mlp) or 1x8x8-conv32-pool-conv64-pool-256-128-64-10 (the cnn):
+    3x3 convolutions by their output channels, 2x2 max-pools, then the widths of the linear layers."""
+    parts = ["x".join(map(str, input_shape))]
+    for layer in model:
+        if isinstance(layer, nn.Conv2d):
+            parts.append(f"conv{layer.out_channels}")
+        elif isinstance(layer, nn.MaxPool2d):
+            parts.append("pool")
+        elif isinstance(layer, nn.Linear):
+            if parts[-1] != str(layer.in_features):
+                parts.append(str(layer.in_features))
+            parts.append(str(layer.out_features))
+    return "-".join(parts)
+
 
 # ---- data and model ------------------------------------------------------------------------------------
 def load_data(args):
@@ -100,7 +178,8 @@ def load_data(args):
             train_set, test_set = cr.data.load_iris(split="train"), cr.data.load_iris(split="test")
         else:
             kind = cr.data.MNIST if args.dataset == "mnist" else cr.data.FashionMNIST
-            train_set, test_set = kind(args.data_dir, train=True), kind(args.data_dir, train=False)
+            folder = args.data_dir if args.data_dir is not None else "data"
+            train_set, test_set = kind(folder, train=True), kind(folder, train=False)
     except ImportError as err:
         raise UsageError(f"{err} (the datasets come with {EXTRA})") from None
     except (FileNotFoundError, ValueError) as err:
@@ -245,7 +324,7 @@ def _shown(value):
 def check_epochs(args, checkpoint):
     done, planned = checkpoint["epoch"], checkpoint["args"].get("epochs")
     if args.epochs < done:
-        raise UsageError(f"--epochs {args.epochs}: {args.resume} already holds {done} epochs")
+        raise UsageError(f"--epochs {args.epochs}: {args.resume} already holds {plural(done, 'epoch')}")
     if args.schedule == "cosine" and args.epochs != planned:
         raise UsageError(f"--epochs {args.epochs} differs from {planned} in {args.resume}: the cosine schedule spans "
                          "all the epochs, so a resumed run keeps them (train with --schedule constant to extend runs)")
@@ -294,18 +373,20 @@ def fit(model, optimizer, scheduler, loader, test_set, args, history):
 
 def train(args):
     checkpoint = read_checkpoint(args.resume) if args.resume else None
+    given = {dest for dest in args.option_defaults if getattr(args, dest) is not None}
     fill_options(args, checkpoint["args"] if checkpoint else {})
     if checkpoint:
         check_epochs(args, checkpoint)
         args.save = args.save or args.resume
-    cr.manual_seed(args.seed)
+    warn_ignored(args, given)
+    cr.manual_seed(args.seed % 2 ** 64)  # a negative seed as torch.manual_seed takes it: its 64-bit two's complement
     train_set, test_set, features, classes = load_data(args)
     model = build_model(args.model, features, args.hidden, classes)
     optimizer = make_optimizer(args, model.parameters())
     scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
     loader = cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-    widths = "-".join(map(str, [features] + (args.hidden if args.model in ("mlp", "cnn") else []) + [classes]))
-    print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {widths}, "
+    layers = describe(model, train_set[0][0].shape if args.model == "cnn" else [features])
+    print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {layers}, "
           f"{args.optimizer} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, seed {args.seed}")
     history = []
     if checkpoint:
@@ -318,7 +399,8 @@ def train(args):
     except KeyboardInterrupt:
         newest = args.save if args.save and len(history) > resumed_at else args.resume
         advice = f"; continue with: chainrule train --resume {newest}" if newest else ""
-        print(f"chainrule train: interrupted after {len(history)} of {args.epochs} epochs{advice}", file=sys.stderr)
+        print(f"chainrule train: interrupted after {len(history)} of "
+              f"{plural(args.epochs, 'epoch')}{advice}", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - started
     if args.plot:
@@ -326,9 +408,10 @@ def train(args):
         print(f"loss curves plotted to {args.plot}")
     if args.save:
         print(f"checkpoint saved to {args.save} (weights, optimizer and progress after epoch {len(history)})")
-    final = dict(history[-1], epochs=args.epochs, seconds=round(seconds, 3), dataset=args.dataset, model=args.model)
+    percent = round(100 * history[-1]["test_accuracy"], 2)
+    final = dict(history[-1], test_accuracy_percent=percent, epochs=args.epochs, seconds=round(seconds, 3), dataset=args.dataset, model=args.model)
     print(f"final: test accuracy {final['test_accuracy']:.2%}, test loss {final['test_loss']:.4f} "
-          f"after {args.epochs} epochs in {seconds:.1f}s")
+          f"after {plural(args.epochs, 'epoch')} in {seconds:.1f}s")
     if args.json:
         print(json.dumps(final))
     return 0
