@@ -354,3 +354,48 @@ def test_a_changed_number_in_the_metadata_fails_the_checksum(tmp_path):
     path.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + size :])
     with pytest.raises(ValueError, match="checksum"):
         cr.load(path)
+
+
+# runs cr.save(..., PATH) and is killed (SIGKILL) in the middle of it, after the temporary is written
+KILLED_IN_SAVE = """
+import os, signal, sys
+import chainrule as cr
+
+os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
+cr.save({"w": cr.ones(3)}, sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_save_cleans_up_the_temporaries_that_killed_saves_of_the_file_left(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "ckpt.safetensors"
+    save({"w": cr.zeros(3)}, target)
+    for _ in range(2):  # kill -9 in the middle of two saves: each leaves its .ckpt.safetensors.<hex>.tmp
+        result = subprocess.run([sys.executable, "-c", KILLED_IN_SAVE, str(target)], capture_output=True, timeout=120)
+        assert result.returncode == -signal.SIGKILL, result.stderr
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "ckpt.safetensors")
+    assert len(left) == 2 and all(name.startswith(".ckpt.safetensors.") and name.endswith(".tmp") for name in left)
+    np.testing.assert_array_equal(load(target)["w"].numpy(), np.zeros(3))  # the file itself was never touched
+    others = [".other.safetensors.0123456789abcdef.tmp", ".ckpt.safetensors.0123456789ABCDEF.tmp",
+              ".ckpt.safetensors.notahextoken.tmp", ".ckpt.safetensors.0123456789abcdef.tmp.keep",
+              "ckpt.safetensors.0123456789abcdef.tmp", ".ckpt.safetensors.0123456789abcdef0.tmp", "notes.txt"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"not a temporary of this save")
+    save({"w": cr.ones(3)}, target)  # a later save of the same file
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others + ["ckpt.safetensors"])
+    for name in others:
+        assert (tmp_path / name).read_bytes() == b"not a temporary of this save"
+    np.testing.assert_array_equal(load(target)["w"].numpy(), np.ones(3))
+
+
+def test_a_save_leaves_the_temporaries_of_other_files_alone(tmp_path):
+    stale = tmp_path / ".a.safetensors.00112233445566aa.tmp"
+    stale.write_bytes(b"x")
+    save({"w": cr.ones(1)}, tmp_path / "b.safetensors")
+    assert stale.read_bytes() == b"x"
+    save({"w": cr.ones(1)}, tmp_path / "a.safetensors")
+    assert not stale.exists()

@@ -22,6 +22,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 
 import numpy as np
@@ -39,8 +40,9 @@ _SCALARS = (str, int, float, bool, type(None))
 def save(obj, f):
     """Write `obj` (tensors, numbers, strings, None, and dicts/lists/tuples of them) to the path `f`.
 
-    The write is atomic: the bytes go to a temporary file in the same folder, are fsynced, then
-    replace `f`; if anything fails the previous file at `f` is left as it was.
+    The write is atomic: the bytes go to a temporary file in the same folder (.NAME.<16 hex>.tmp), are
+    fsynced, then replace `f`; if anything fails the previous file at `f` is left as it was. A successful save
+    also removes the temporaries that earlier saves of `f` left behind when they were killed mid-write.
     """
     path = _path(f, "save")
     folder = os.path.dirname(os.path.abspath(path))
@@ -176,6 +178,22 @@ def _write_atomically(path, payload):
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+    _remove_stale_temporaries(folder, os.path.basename(path))
+
+
+def _remove_stale_temporaries(folder, name):
+    """Delete what earlier saves of `name` left behind when killed mid-write: the hidden .NAME.<16 hex>.tmp files
+    next to it (only that pattern; other files and other targets' temporaries are left alone)."""
+    pattern = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{16}\.tmp")
+    try:
+        with os.scandir(folder) as entries:
+            stale = [entry.path for entry in entries
+                     if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for temporary in stale:
+        with contextlib.suppress(OSError):  # gone already, or not ours to delete
+            os.unlink(temporary)
 
 
 def _fsync_folder(folder):

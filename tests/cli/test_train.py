@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import pickle
+import shutil
 import struct
 import subprocess
 import sys
@@ -146,11 +147,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def run(*args, script=None):
+def run(*args, script=None, cwd=None):
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     command = ["-c", script, "train"] if script else ["-m", "chainrule", "train"]
     return subprocess.run([sys.executable, *command, *map(str, args)], capture_output=True, text=True, env=env,
-                          timeout=600)
+                          cwd=cwd, timeout=600)
 
 
 def train(*args, script=None):
@@ -385,3 +386,253 @@ def test_train_header_describes_the_mlp_and_linear_models():
     linear = chainrule("train", "--epochs", "1", "--no-progress", "--model", "linear")
     assert "mlp 64-16-8-10," in mlp.stdout.splitlines()[0]
     assert "linear 64-10," in linear.stdout.splitlines()[0]
+
+
+# ---- --plot ------------------------------------------------------------------------------------------
+def test_train_plot_draws_losses_and_accuracy_per_epoch(tmp_path, monkeypatch, capsys):
+    import chainrule.cli.train as train
+
+    built, train_loss_figure = [], train.loss_figure
+
+    def spy(history, title, label_smoothing=0.0):  # the Figure the command saves, and the history it drew
+        built.append((list(history), train_loss_figure(history, title, label_smoothing)))
+        return built[-1][1]
+
+    monkeypatch.setattr(train, "loss_figure", spy)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--epochs", "2", "--no-progress", "--json", "--plot", "out.png"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert (tmp_path / "out.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "loss curves plotted to out.png" in out
+    final = json.loads(out[-1])
+    (history, fig), = built
+    assert len(history) == 2 and history[-1]["test_loss"] == final["test_loss"]
+
+    # the same history and options again, through the public function: the same figure
+    fig = train_loss_figure(history, "mlp 64-128-64-10 on digits", 0.1)
+    assert fig.get_suptitle() == built[0][1].get_suptitle() == "mlp 64-128-64-10 on digits"
+    loss_ax, accuracy_ax = fig.axes
+    assert loss_ax.get_ylabel() == "loss" and accuracy_ax.get_xlabel() == "epoch"
+    legend = [text.get_text() for text in loss_ax.get_legend().get_texts()]
+    assert legend == ["train loss (cross-entropy with label smoothing 0.1)", "test cross-entropy"]
+    train_line, test_line = loss_ax.get_lines()
+    assert list(train_line.get_xdata()) == [1, 2]
+    assert list(train_line.get_ydata()) == [h["train_loss"] for h in history]
+    assert list(test_line.get_ydata()) == [h["test_loss"] for h in history]
+    assert accuracy_ax.get_ylabel() == "test accuracy (%)"
+    (accuracy_line,) = accuracy_ax.get_lines()
+    assert list(accuracy_line.get_ydata()) == pytest.approx([100 * h["test_accuracy"] for h in history])
+    assert accuracy_line.get_ydata()[-1] == pytest.approx(final["test_accuracy_percent"], abs=0.005)
+    ticks = accuracy_ax.get_xticks()
+    assert {1, 2} <= set(ticks) and all(t == int(t) for t in ticks)  # whole epochs only
+    assert loss_ax.get_shared_x_axes().joined(loss_ax, accuracy_ax)
+
+
+def test_train_plot_without_label_smoothing_says_cross_entropy_for_both():
+    from chainrule.cli.train import loss_figure
+
+    history = [dict(train_loss=1.0, test_loss=0.9, test_accuracy=0.5), dict(train_loss=0.5, test_loss=0.6,
+                                                                            test_accuracy=0.8)]
+    fig = loss_figure(history, "linear 64-10 on digits", 0.0)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["train cross-entropy",
+                                                                             "test cross-entropy"]
+
+
+@pytest.mark.parametrize("plot, fragment", [
+    ("no-such-folder/out.png", "no folder"),
+    ("out.txt", "matplotlib can't write .txt files"),
+    ("out", "no suffix"),
+])
+def test_a_bad_plot_path_is_refused_before_training(tmp_path, plot, fragment):
+    result = chainrule("train", "--epochs", "50", "--no-progress", "--json", "--plot", plot, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"chainrule train: error: --plot {plot}: ") and fragment in result.stderr
+    assert result.stdout == ""  # nothing loaded, no epoch run
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plot_in_a_folder_that_cannot_be_written_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    """The folder's write permission is asked of the OS; tests may run as root, who may write anywhere, so the
+    OS's answer for this one folder is made "no"."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if os.path.abspath(p) == str(folder) else real_access(p, mode))
+    code = main(["train", "--epochs", "50", "--no-progress", "--plot", str(folder / "out.png")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.strip().startswith("chainrule train: error: --plot") and "can't write" in err and "Traceback" not in err
+    assert list(folder.iterdir()) == []
+
+
+def test_plot_without_matplotlib_is_refused_before_training(tmp_path):
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "matplotlib.py").write_text("raise ImportError(\"No module named 'matplotlib'\")\n")
+    env = dict(os.environ, PYTHONWARNINGS="ignore",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")])))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "chainrule", "train", "--no-progress", *args],
+                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+
+    result = run("--epochs", "50", "--json", "--plot", "out.png")
+    assert result.returncode == 2 and result.stdout == ""  # before the data is loaded, no epoch run
+    assert result.stderr.strip() == "chainrule train: error: --plot needs matplotlib: pip install 'chainrule[train]'"
+    assert run("--epochs", "1").returncode == 0  # without --plot, matplotlib isn't needed
+
+
+# ---- the files around a run --------------------------------------------------------------------------------
+# `chainrule train` and the files around a run, run the way a user runs it (a subprocess): --resume of an MNIST
+# run needs nothing but the checkpoint (it keeps the data folder), --save never overwrites a file that is not a
+# checkpoint, and IDX files with bad labels or train and test images of different sizes are refused when read.
+# Each refusal is one line on stderr, exit status 2, and leaves the files on disk as they were.
+# runs `chainrule train ARGS` with a Ctrl-C a few steps into epoch 3 (the checkpoint then holds epoch 2)
+STOPPED_IN_EPOCH_3 = """
+import sys
+import chainrule.cli.train as train
+from chainrule.cli import main
+
+real_train_epoch, calls = train.train_epoch, []
+
+def stop_after(batches, steps):
+    for step, batch in enumerate(batches):
+        if step == steps:
+            raise KeyboardInterrupt
+        yield batch
+
+def train_epoch(model, batches, optimizer, label_smoothing):
+    calls.append(1)
+    if len(calls) == 3:
+        batches = stop_after(batches, 2)
+    return real_train_epoch(model, batches, optimizer, label_smoothing)
+
+train.train_epoch = train_epoch
+sys.exit(main(sys.argv[1:]))
+"""
+
+TINY = ("--hidden", "8", "--no-progress", "--batch-size", "8")
+
+
+def write_idx(path, array):
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def mnist_files(folder, train_side=12, test_side=12, bad_label=None):
+    """Tiny MNIST-format files (32 train, 16 test images); bad_label puts that label into the training labels."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for prefix, n, side in (("train", 32, train_side), ("t10k", 16, test_side)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        if bad_label is not None and prefix == "train":
+            labels[5] = bad_label
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", (rng.random((n, side, side)) * 255).astype(np.uint8))
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+def snapshot(folder):
+    """Every file under folder (hidden ones too) with its bytes."""
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def assert_refused_run(result, *fragments):
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("chainrule train: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert result.stdout == ""  # no header, no epochs: nothing was trained
+
+
+# ---- item: --resume needs nothing but the checkpoint ------------------------------------------------------
+def test_an_interrupted_mnist_run_resumes_with_nothing_but_resume(tmp_path):
+    data = mnist_files(tmp_path / "data")
+    checkpoint, copy = tmp_path / "run.safetensors", tmp_path / "copy.safetensors"
+    result = run("--dataset", "mnist", "--data-dir", data, "--epochs", 4, "--save", checkpoint, *TINY,
+                 script=STOPPED_IN_EPOCH_3)
+    assert result.returncode == 130, result.stderr
+    assert f"continue with: chainrule train --resume {checkpoint}" in result.stderr
+    assert cr.load(checkpoint)["epoch"] == 2 and cr.load(checkpoint)["args"]["data_dir"] == str(data)
+    shutil.copyfile(checkpoint, copy)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("--resume", checkpoint, cwd=elsewhere)  # another folder, no --data-dir
+    assert result.returncode == 0, result.stderr
+    assert "resumed from" in result.stdout and cr.load(checkpoint)["epoch"] == 4
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_given_data_dir_overrides_the_checkpoints_for_data_that_moved(tmp_path):
+    data = mnist_files(tmp_path / "data")
+    checkpoint = tmp_path / "run.safetensors"
+    result = run("--dataset", "mnist", "--data-dir", data, "--epochs", 2, "--schedule", "constant",
+                 "--save", checkpoint, *TINY)
+    assert result.returncode == 0, result.stderr
+    moved = tmp_path / "moved"
+    data.rename(moved)
+    before = checkpoint.read_bytes()
+    result = run("--resume", checkpoint, "--epochs", 3, "--no-progress")
+    assert_refused_run(result, "could not find", str(data))
+    assert checkpoint.read_bytes() == before
+    result = run("--resume", checkpoint, "--epochs", 3, "--no-progress", "--data-dir", moved)
+    assert result.returncode == 0, result.stderr
+    saved = cr.load(checkpoint)
+    assert saved["epoch"] == 3 and saved["args"]["data_dir"] == str(moved)
+
+
+def test_a_relative_data_dir_is_stored_as_an_absolute_path(tmp_path):
+    mnist_files(tmp_path / "data")
+    result = run("--dataset", "mnist", "--epochs", 1, "--save", "run.safetensors", *TINY, cwd=tmp_path)  # ./data
+    assert result.returncode == 0, result.stderr
+    assert cr.load(tmp_path / "run.safetensors")["args"]["data_dir"] == str(tmp_path / "data")
+
+
+# ---- item: --save never overwrites a file that is not a checkpoint ------------------------------------------
+def test_save_refuses_to_overwrite_a_file_that_is_not_a_checkpoint(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    before = snapshot(tmp_path)
+    result = run("--epochs", 1, "--save", notes, *TINY)
+    assert_refused_run(result, f"--save {notes}", "not a checkpoint of chainrule train", "refusing to overwrite")
+    assert snapshot(tmp_path) == before  # the notes intact, no temporary left
+
+
+def test_save_refuses_a_safetensors_file_that_is_not_a_training_checkpoint(tmp_path):
+    weights = tmp_path / "weights.safetensors"
+    cr.save({"1.weight": cr.zeros(8, 64)}, weights)
+    before = snapshot(tmp_path)
+    assert_refused_run(run("--epochs", 1, "--save", weights, *TINY), "not a checkpoint of chainrule train")
+    assert snapshot(tmp_path) == before
+
+
+def test_save_may_overwrite_a_checkpoint_of_chainrule_train(tmp_path):
+    checkpoint = tmp_path / "run.safetensors"
+    for epochs in (1, 2):
+        result = run("--epochs", epochs, "--save", checkpoint, *TINY)
+        assert result.returncode == 0, result.stderr
+    assert cr.load(checkpoint)["epoch"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.safetensors"]
+
+
+# ---- item: IDX files checked when read --------------------------------------------------------------------
+def test_labels_outside_0_to_9_are_refused_when_the_data_is_read(tmp_path):
+    data = mnist_files(tmp_path / "data", bad_label=10)
+    before = snapshot(tmp_path)
+    result = run("--dataset", "mnist", "--data-dir", data, "--epochs", 1, "--save", tmp_path / "run.safetensors",
+                 *TINY)
+    assert_refused_run(result, str(data / "train-labels-idx1-ubyte.gz"), "labels outside 0-9", "10 at index 5")
+    assert snapshot(tmp_path) == before  # no checkpoint written, the data untouched
+
+
+def test_train_and_test_images_of_different_sizes_are_refused_when_read(tmp_path):
+    data = mnist_files(tmp_path / "data", train_side=12, test_side=16)
+    before = snapshot(tmp_path)
+    result = run("--dataset", "fashion-mnist", "--data-dir", data, "--epochs", 1, "--model", "cnn",
+                 "--save", tmp_path / "run.safetensors", *TINY)
+    assert_refused_run(result, str(data / "t10k-images-idx3-ubyte.gz"), "16x16", "12x12",
+                   str(data / "train-images-idx3-ubyte.gz"))
+    assert snapshot(tmp_path) == before

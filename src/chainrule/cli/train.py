@@ -4,7 +4,7 @@
 one safetensors file that `cr.load(PATH)` reads back as
     {'model': model.state_dict(), 'optimizer': optimizer.state_dict(), 'scheduler': scheduler.state_dict()
      (cosine schedule only), 'epoch': epochs done, 'rng': the global generator's state,
-     'args': the training options, 'history': [{'train_loss', 'test_loss', 'test_accuracy'} per epoch]}
+     'args': the training options and the data folder, 'history': [{'train_loss', 'test_loss', 'test_accuracy'} per epoch]}
 Its tensors are named by path (chainrule.serialization): the weights are 'model/1.weight', 'model/1.bias', ...,
 so `cr.load(PATH)['model']` is the plain state dict, and PyTorch gets it with safetensors.torch.load_file(PATH)
 and the prefix 'model/' removed. --resume PATH continues such a run to --epochs, bit for bit as if it had
@@ -13,6 +13,7 @@ never stopped.
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -63,7 +64,8 @@ def add_parser(commands):
     p.add_argument("--seed", type=_seed, default=0,
                    help="seed for init and shuffling, as torch.manual_seed takes it: an integer from -2**63 to "
                         "2**64 - 1 (default: 0)")
-    p.add_argument("--plot", metavar="PNG", help="plot the train and test loss curves to this PNG (matplotlib)")
+    p.add_argument("--plot", metavar="PNG", help="plot the loss curves and test accuracy per epoch to this image "
+                   "(.png, .pdf, .svg, ...; matplotlib), checked before training starts")
     p.add_argument("--save", metavar="PATH",
                    help="save a checkpoint here after every epoch (a safetensors file: weights, optimizer state, "
                         "epoch, generator state, options); cr.load(PATH)['model'] is the model's state dict")
@@ -178,8 +180,9 @@ def load_data(args):
             train_set, test_set = cr.data.load_iris(split="train"), cr.data.load_iris(split="test")
         else:
             kind = cr.data.MNIST if args.dataset == "mnist" else cr.data.FashionMNIST
-            folder = args.data_dir if args.data_dir is not None else "data"
-            train_set, test_set = kind(folder, train=True), kind(folder, train=False)
+            args.data_dir = os.path.abspath(args.data_dir if args.data_dir is not None else "data")  # checkpointed
+            train_set, test_set = kind(args.data_dir, train=True), kind(args.data_dir, train=False)
+            check_image_sizes(train_set, test_set)
     except ImportError as err:
         raise UsageError(f"{err} (the datasets come with {EXTRA})") from None
     except (FileNotFoundError, ValueError) as err:
@@ -187,6 +190,13 @@ def load_data(args):
     classes = len(train_set.classes)
     train_set, test_set = standardized(train_set, test_set)
     return train_set, test_set, train_set[0][0].numel(), classes
+
+
+def check_image_sizes(train_set, test_set):
+    (height, width), (test_height, test_width) = train_set.data.shape[1:], test_set.data.shape[1:]
+    if (height, width) != (test_height, test_width):
+        raise UsageError(f"{test_set.images_file} holds {test_height}x{test_width} images but the training images in "
+                         f"{train_set.images_file} are {height}x{width}: the train and test files must match")
 
 
 def standardized(train_set, test_set):
@@ -266,24 +276,66 @@ def evaluate(model, dataset, batch_size=1024):
     return total / len(dataset), correct / len(dataset)
 
 
-def plot_losses(path, history):
+def _matplotlib():
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.figure
+        import matplotlib.ticker
     except ImportError:
         raise UsageError(f"--plot needs matplotlib: {EXTRA}") from None
+    return matplotlib
+
+
+def check_plot(path):
+    """Refuse a --plot that can't be written, before any training: matplotlib missing, a folder that doesn't exist
+    or can't be written, a suffix matplotlib doesn't write."""
+    matplotlib = _matplotlib()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(set(FigureCanvasBase.get_supported_filetypes()) - {"pgf", "raw", "rgba"})  # pgf needs LaTeX
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    folder = os.path.dirname(os.path.abspath(path))
+    if suffix not in formats:
+        raise UsageError(f"--plot {path}: " + (f"matplotlib can't write .{suffix} files" if suffix else "no suffix")
+                         + f" (use one of .{', .'.join(formats)}; e.g. loss.png)")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--plot {path}: no folder {folder}")
+    if os.path.isdir(path):
+        raise UsageError(f"--plot {path}: is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--plot {path}: can't write in folder {folder}")
+    return matplotlib
+
+
+def loss_figure(history, title, label_smoothing=0.0):
+    """The --plot figure, a matplotlib Figure (no pyplot): losses per epoch above, test accuracy below.
+    history: the run's [{'train_loss', 'test_loss', 'test_accuracy'} per epoch]. The train loss is the mean over
+    the epoch's batches of the loss trained on (with label smoothing); the test loss is plain cross-entropy."""
+    matplotlib = _matplotlib()
     epochs = range(1, len(history) + 1)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label="train loss")
-    ax.plot(epochs, [h["test_loss"] for h in history], label="test loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    fig = matplotlib.figure.Figure(figsize=(6.4, 6), layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    train_label = (f"train loss (cross-entropy with label smoothing {label_smoothing:g})" if label_smoothing
+                   else "train cross-entropy")
+    loss_ax.plot(epochs, [h["train_loss"] for h in history], marker=".", label=train_label)
+    loss_ax.plot(epochs, [h["test_loss"] for h in history], marker=".", label="test cross-entropy")
+    loss_ax.set_ylabel("loss")
+    loss_ax.legend()
+    accuracy_ax.plot(epochs, [100 * h["test_accuracy"] for h in history], marker=".", color="C2",
+                     label="test accuracy")
+    accuracy_ax.set_ylabel("test accuracy (%)")
+    accuracy_ax.set_xlabel("epoch")
+    accuracy_ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    for ax in (loss_ax, accuracy_ax):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    return fig
+
+
+def plot_losses(path, history, title, label_smoothing=0.0):
+    try:
+        loss_figure(history, title, label_smoothing).savefig(path)
+    except OSError as err:
+        raise UsageError(f"--plot {path}: {err.strerror or err}") from None
 
 
 # ---- checkpoints -----------------------------------------------------------------------------------------
@@ -342,12 +394,34 @@ def restore(checkpoint, model, optimizer, scheduler, path):
         raise UsageError(f"--resume: {path} doesn't fit this run ({str(err).splitlines()[-1].strip()})") from None
 
 
+def check_save_target(path):
+    """--save may replace a checkpoint of chainrule train, never another file: refused before any training."""
+    if os.path.isdir(path):
+        raise UsageError(f"--save {path}: the path is a folder; give a file path")
+    if not os.path.exists(path):
+        return
+    try:
+        checkpoint = cr.load(path)
+        ok = isinstance(checkpoint, dict) and all(key in checkpoint for key in CHECKPOINT_KEYS)
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        raise UsageError(f"--save {path}: the file exists and is not a checkpoint of chainrule train; refusing to "
+                         "overwrite it (choose another path, or move the file away)")
+
+
+def data_dir(args):
+    """The folder the data was read from (absolute), kept in the checkpoint so --resume needs no --data-dir."""
+    return args.data_dir if args.dataset in ("mnist", "fashion-mnist") else None
+
+
 def save_checkpoint(path, model, optimizer, scheduler, args, history):
     checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
     if scheduler is not None:
         checkpoint["scheduler"] = scheduler.state_dict()
     checkpoint.update(epoch=len(history), rng=cr.random.default_generator.get_state(),
-                      args={dest: getattr(args, dest) for dest in args.option_defaults}, history=history)
+                      args={**{dest: getattr(args, dest) for dest in args.option_defaults}, "data_dir": data_dir(args)},
+                      history=history)
     try:
         cr.save(checkpoint, path)
     except OSError as err:
@@ -372,6 +446,8 @@ def fit(model, optimizer, scheduler, loader, test_set, args, history):
 
 
 def train(args):
+    if args.plot:
+        check_plot(args.plot)  # before any data is loaded or epoch run
     checkpoint = read_checkpoint(args.resume) if args.resume else None
     given = {dest for dest in args.option_defaults if getattr(args, dest) is not None}
     fill_options(args, checkpoint["args"] if checkpoint else {})
@@ -379,6 +455,10 @@ def train(args):
         check_epochs(args, checkpoint)
         args.save = args.save or args.resume
     warn_ignored(args, given)
+    if checkpoint and args.data_dir is None:  # an explicit --data-dir overrides the stored one (data that moved)
+        args.data_dir = checkpoint["args"].get("data_dir")
+    if args.save:
+        check_save_target(args.save)
     cr.manual_seed(args.seed % 2 ** 64)  # a negative seed as torch.manual_seed takes it: its 64-bit two's complement
     train_set, test_set, features, classes = load_data(args)
     model = build_model(args.model, features, args.hidden, classes)
@@ -404,7 +484,7 @@ def train(args):
         return 130
     seconds = time.perf_counter() - started
     if args.plot:
-        plot_losses(args.plot, history)
+        plot_losses(args.plot, history, f"{args.model} {layers} on {args.dataset}", args.label_smoothing)
         print(f"loss curves plotted to {args.plot}")
     if args.save:
         print(f"checkpoint saved to {args.save} (weights, optimizer and progress after epoch {len(history)})")

@@ -59,7 +59,8 @@ class MNIST(TensorDataset):
 
     Sample i is (image float32 (1, 28, 28) in [0, 1], label int64). Besides .tensors, .data holds
     the raw uint8 images (N, 28, 28), .targets the labels and .classes the label names, as in
-    torchvision. download is accepted for torchvision code: chainrule never downloads, so the
+    torchvision; .images_file and .labels_file are the files read. Labels outside 0-9 are refused
+    (ValueError naming the file) when the files are read, not mid-training. download is accepted for torchvision code: chainrule never downloads, so the
     files must already be there.
     """
 
@@ -70,9 +71,11 @@ class MNIST(TensorDataset):
     def __init__(self, root, train=True, download=False):
         self.root, self.train = os.fspath(root), train
         prefix = "train" if train else "t10k"
-        images = read_idx(self._find(f"{prefix}-images-idx3-ubyte"))
-        labels = read_idx(self._find(f"{prefix}-labels-idx1-ubyte"))
+        self.images_file = self._find(f"{prefix}-images-idx3-ubyte")
+        self.labels_file = self._find(f"{prefix}-labels-idx1-ubyte")
+        images, labels = read_idx(self.images_file), read_idx(self.labels_file)
         _check_pair(type(self).__name__, images, labels)
+        _check_labels(type(self).__name__, labels, len(self.classes), self.labels_file)
         self.data = _wrap(images)
         self.targets = _wrap(labels.astype(np.int64))
         scaled = images[:, None].astype(np.float32) / np.float32(255)
@@ -108,4 +111,14 @@ def _check_pair(name, images, labels):
     if labels.ndim != 1 or len(labels) != len(images):
         raise ValueError(
             f"{name}: expected {len(images)} labels of shape (N,) for {len(images)} images, got shape {labels.shape}"
+        )
+
+
+def _check_labels(name, labels, classes, path):
+    bad = ~((labels >= 0) & (labels < classes) & (labels == np.floor(labels)))  # nan is bad too
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise ValueError(
+            f"{name}: {path} holds labels outside 0-{classes - 1} (e.g. {labels[first]} at index {first}); "
+            f"the labels file must hold one class index from 0 to {classes - 1} per image"
         )
