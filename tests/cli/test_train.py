@@ -636,3 +636,57 @@ def test_train_and_test_images_of_different_sizes_are_refused_when_read(tmp_path
     assert_refused_run(result, str(data / "t10k-images-idx3-ubyte.gz"), "16x16", "12x12",
                    str(data / "train-images-idx3-ubyte.gz"))
     assert snapshot(tmp_path) == before
+
+
+# ---- --threads: BLAS threads for the run (issue: small matrices lose to extra threads on a shared machine) ----
+@pytest.mark.parametrize("value, fragment", [("0", "0 is not a thread count"), ("-1", "-1 is not a thread count"),
+                                             ("x", "invalid int value: 'x'")])
+def test_a_bad_thread_count_is_a_one_line_error(value, fragment):
+    result = chainrule("train", "--threads", value, "--no-progress")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--threads" in result.stderr and fragment in result.stderr
+    assert result.stdout == ""
+
+
+def test_train_with_one_thread_trains():
+    result = chainrule("train", "--threads", "1", "--epochs", "2", "--json", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["epochs"] == 2
+
+
+import chainrule.cli.train as train_command  # (`train` is a test above)
+
+
+def _blas_threads_per_epoch(monkeypatch, argv):
+    """Run main(argv) in-process; the BLAS thread counts threadpoolctl sees during each epoch."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen, real = [], train_command.train_epoch
+
+    def recording(*args, **kwargs):
+        seen.append([pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_command, "train_epoch", recording)
+    assert main(argv) == 0
+    return seen
+
+
+def test_the_default_mlp_trains_with_one_blas_thread(monkeypatch, capsys):
+    seen = _blas_threads_per_epoch(monkeypatch, ["train", "--epochs", "2", "--no-progress"])
+    assert len(seen) == 2 and all(counts and set(counts) == {1} for counts in seen)
+
+
+def test_a_large_model_keeps_blas_default_threads(monkeypatch, capsys):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    default = [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+    seen = _blas_threads_per_epoch(monkeypatch, ["train", "--epochs", "1", "--hidden", "512", "512",
+                                                 "--no-progress"])
+    assert seen == [default]
+
+
+def test_threads_without_threadpoolctl(monkeypatch, capsys):
+    monkeypatch.setattr(train_command, "_threadpoolctl", lambda: None)  # as when `import threadpoolctl` fails
+    assert main(["train", "--threads", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--threads needs threadpoolctl" in err
+    assert main(["train", "--epochs", "1", "--no-progress"]) == 0  # the automatic choice just does nothing

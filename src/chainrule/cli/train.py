@@ -11,6 +11,7 @@ and the prefix 'model/' removed. --resume PATH continues such a run to --epochs,
 never stopped.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -27,7 +28,7 @@ OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSpro
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 1e-2}
 EXTRA = "pip install 'chainrule[train]'"
 # options that don't change the numbers; every other one is saved in a checkpoint and must match on --resume
-NOT_CHECKPOINTED = ("data_dir", "plot", "save", "resume", "json", "no_progress", "run")
+NOT_CHECKPOINTED = ("data_dir", "plot", "save", "resume", "json", "no_progress", "threads", "run")
 CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "rng", "args", "history")
 
 
@@ -74,6 +75,9 @@ def add_parser(commands):
                         "options (any you give must match); it keeps saving there unless --save says otherwise")
     p.add_argument("--json", action="store_true", help="print the final metrics as one JSON object on the last line")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--threads", type=_thread_count, metavar="N",
+                   help="BLAS threads for the run, >= 1 (needs threadpoolctl; default: 1 when the largest weight "
+                        f"matrix has under {SMALL_WEIGHTS} elements, where more threads only cost, else BLAS's own)")
     p.set_defaults(run=run)
     defer_defaults(p)
     return p
@@ -118,6 +122,13 @@ def _width(text):
     value = _number(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a layer width: each hidden width must be an integer >= 1")
+    return value
+
+
+def _thread_count(text):
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a thread count: --threads must be an integer >= 1")
     return value
 
 
@@ -238,6 +249,45 @@ def make_optimizer(args, params):
     if args.optimizer == "sgd":
         return cls(params, lr=lr, momentum=0.9)
     return cls(params, lr=lr)
+
+
+# ---- BLAS threads ----------------------------------------------------------------------------------------
+# Below this many elements in the largest weight matrix one BLAS thread is fastest: measured on 2 cores
+# (benchmarks/threads.py and a batch-64 matmul sweep), a 64x256 @ 256x256 product takes 2-4x longer with 2 threads
+# than with 1 (idle or with the other core busy); at 512x512 two threads gain ~10% when idle and lose 2x when the
+# other core is busy. So 1 thread up to and including 256x256 (and MNIST's 784x128), BLAS's default from 512x512.
+SMALL_WEIGHTS = 512 * 512
+
+
+def _threadpoolctl():
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    return threadpoolctl
+
+
+def check_threads(args):
+    """--threads needs threadpoolctl: refused, before any data is loaded, without it."""
+    if args.threads is not None and _threadpoolctl() is None:
+        raise UsageError(f"--threads needs threadpoolctl: {EXTRA} (or leave --threads out)")
+
+
+def blas_threads(args, model):
+    """The BLAS thread count for the run: --threads if given, else 1 for a model whose largest weight matrix has
+    under SMALL_WEIGHTS elements, else None (BLAS's default)."""
+    if args.threads is not None:
+        return args.threads
+    largest = max((p.numel() for p in model.parameters() if p.dim() >= 2), default=0)
+    return 1 if largest < SMALL_WEIGHTS else None
+
+
+def thread_limit(count):
+    """A context manager limiting BLAS to `count` threads; does nothing for None or without threadpoolctl."""
+    threadpoolctl = _threadpoolctl()
+    if count is None or threadpoolctl is None:
+        return contextlib.nullcontext()
+    return threadpoolctl.threadpool_limits(count)
 
 
 # ---- the loop --------------------------------------------------------------------------------------------
@@ -446,6 +496,7 @@ def fit(model, optimizer, scheduler, loader, test_set, args, history):
 
 
 def train(args):
+    check_threads(args)
     if args.plot:
         check_plot(args.plot)  # before any data is loaded or epoch run
     checkpoint = read_checkpoint(args.resume) if args.resume else None
@@ -475,7 +526,8 @@ def train(args):
         print(f"resumed from {args.resume} after epoch {len(history)}")
     started, resumed_at = time.perf_counter(), len(history)
     try:
-        fit(model, optimizer, scheduler, loader, test_set, args, history)
+        with thread_limit(blas_threads(args, model)):
+            fit(model, optimizer, scheduler, loader, test_set, args, history)
     except KeyboardInterrupt:
         newest = args.save if args.save and len(history) > resumed_at else args.resume
         advice = f"; continue with: chainrule train --resume {newest}" if newest else ""
