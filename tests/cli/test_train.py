@@ -488,29 +488,9 @@ def test_plot_without_matplotlib_is_refused_before_training(tmp_path):
 # run needs nothing but the checkpoint (it keeps the data folder), --save never overwrites a file that is not a
 # checkpoint, and IDX files with bad labels or train and test images of different sizes are refused when read.
 # Each refusal is one line on stderr, exit status 2, and leaves the files on disk as they were.
-# runs `chainrule train ARGS` with a Ctrl-C a few steps into epoch 3 (the checkpoint then holds epoch 2)
-STOPPED_IN_EPOCH_3 = """
-import sys
-import chainrule.cli.train as train
-from chainrule.cli import main
-
-real_train_epoch, calls = train.train_epoch, []
-
-def stop_after(batches, steps):
-    for step, batch in enumerate(batches):
-        if step == steps:
-            raise KeyboardInterrupt
-        yield batch
-
-def train_epoch(model, batches, optimizer, label_smoothing):
-    calls.append(1)
-    if len(calls) == 3:
-        batches = stop_after(batches, 2)
-    return real_train_epoch(model, batches, optimizer, label_smoothing)
-
-train.train_epoch = train_epoch
-sys.exit(main(sys.argv[1:]))
-"""
+# runs `chainrule train ARGS` with a Ctrl-C two steps into epoch 3 (the tiny data has few steps an epoch)
+STOPPED_IN_EPOCH_3 = INTERRUPTED_IN_EPOCH_3.replace("stop_after(batches, 5)", "stop_after(batches, 2)")
+assert STOPPED_IN_EPOCH_3 != INTERRUPTED_IN_EPOCH_3
 
 TINY = ("--hidden", "8", "--no-progress", "--batch-size", "8")
 
