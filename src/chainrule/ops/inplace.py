@@ -140,7 +140,8 @@ def setitem(t, key, value):
     """t[key] = value."""
     if is_grad_enabled() and t.requires_grad:
         _refuse_recorded(t, "__setitem__")
-    _refuse_overlap(_written_region(t._data, key), "__setitem__")
+    if 0 in t._data.strides:  # an expanded tensor, perhaps: then look at what this key writes
+        _refuse_overlap(_written_region(t._data, key), "__setitem__")
     _make_writeable(t)
     setitem_array(t._data, key, value._data if isinstance(value, Tensor) else value)
     t._bump_version()
