@@ -33,7 +33,7 @@ class Generator:
         self.rng.bit_generator.state = state
 
 
-_SEED_MIN, _SEED_MAX = -0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF  # what torch.manual_seed takes
+SEED_RANGE = _SEED_MIN, _SEED_MAX = -0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF  # what torch.manual_seed takes
 
 
 def _seed_arg(seed):

@@ -101,7 +101,6 @@ _positive.__name__ = "positive int"
 
 # Bad values of these options are refused while the options are parsed, before any data is loaded: one line,
 # exit status 2, naming the option (argparse adds "argument --lr: ") and the values it takes.
-SEED_RANGE = (-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff)  # what torch.manual_seed accepts
 
 
 def _number(text, kind):
@@ -118,18 +117,18 @@ def _learning_rate(text):
     return value
 
 
-def _width(text):
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a layer width: each hidden width must be an integer >= 1")
-    return value
+def _at_least_one(what, rule):
+    """An argparse type for a count that must be an integer >= 1."""
+    def parse(text):
+        value = _number(text, int)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{text} is not a {what}: {rule} must be an integer >= 1")
+        return value
+    return parse
 
 
-def _thread_count(text):
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a thread count: --threads must be an integer >= 1")
-    return value
+_width = _at_least_one("layer width", "each hidden width")
+_thread_count = _at_least_one("thread count", "--threads")
 
 
 def _smoothing(text):
@@ -141,7 +140,7 @@ def _smoothing(text):
 
 def _seed(text):
     value = _number(text, int)
-    low, high = SEED_RANGE
+    low, high = cr.random.SEED_RANGE
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"{text} is out of range: the seed must be an integer from {low} to {high} "
                                          "(as torch.manual_seed takes it)")
@@ -510,7 +509,7 @@ def train(args):
         args.data_dir = checkpoint["args"].get("data_dir")
     if args.save:
         check_save_target(args.save)
-    cr.manual_seed(args.seed % 2 ** 64)  # a negative seed as torch.manual_seed takes it: its 64-bit two's complement
+    cr.manual_seed(args.seed)  # a negative seed as torch.manual_seed takes it: its 64-bit two's complement
     train_set, test_set, features, classes = load_data(args)
     model = build_model(args.model, features, args.hidden, classes)
     optimizer = make_optimizer(args, model.parameters())
