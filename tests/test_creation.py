@@ -120,3 +120,43 @@ def test_tensor_non_numbers_with_a_big_int_stay_a_type_error():
         cr.tensor(["a", 2**70])
     with pytest.raises(ValueError, match="out of int64's range"):
         cr.tensor([2**63], dtype=cr.int64)
+
+
+# ---- x.new_zeros / new_ones / new_full / new_empty / new_tensor ---------------------------------------------
+NEW_FACTORIES = {
+    "zeros": lambda m, t: t.new_zeros(2, 3),
+    "zeros_tuple": lambda m, t: t.new_zeros((2, 3), dtype=m.int32),
+    "ones": lambda m, t: t.new_ones([4]),
+    "ones_dtype": lambda m, t: t.new_ones(2, dtype=m.float64),
+    "full": lambda m, t: t.new_full((2, 2), 1.5),
+    "full_int_value": lambda m, t: t.new_full((3,), 7, dtype=m.float32),
+    "empty_shape": lambda m, t: t.new_empty((0, 3)).shape,
+    "tensor": lambda m, t: t.new_tensor([1, 2, 3]),
+    "tensor_floats": lambda m, t: t.new_tensor([[1.5, 2.0]]),
+    "tensor_dtype": lambda m, t: t.new_tensor([1.5], dtype=m.float64),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_FACTORIES))
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_new_factories_keep_the_tensors_dtype_like_torch(name, dtype):
+    source = np.array([1, 0], dtype=dtype)
+    mine = NEW_FACTORIES[name](cr, cr.tensor(source))
+    theirs = NEW_FACTORIES[name](torch, torch.tensor(source))
+    if name == "empty_shape":
+        assert mine == tuple(theirs)
+        return
+    assert mine.dtype == np_dtype(theirs.dtype) and mine.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert not mine.requires_grad and mine.is_leaf
+
+
+def test_new_factories_take_requires_grad():
+    x = cr.ones(2, dtype=cr.float64)
+    for made in (x.new_zeros(3, requires_grad=True), x.new_full((3,), 2.0, requires_grad=True),
+                 x.new_tensor([1.0, 2.0], requires_grad=True), x.new_ones(1, requires_grad=True)):
+        assert made.requires_grad and made.is_leaf and made.dtype == cr.float64
+    with pytest.raises(RuntimeError, match="floating point"):
+        cr.tensor([1, 2]).new_zeros(2, requires_grad=True)
+    with pytest.raises(ValueError):
+        x.new_zeros(-1)

@@ -1,5 +1,6 @@
 """save/load: safetensors files, nested state dicts, PyTorch interop both ways, atomic writes, no pickle."""
 import collections
+import io
 import json
 import os
 import pathlib
@@ -297,7 +298,9 @@ def test_save_replaces_the_previous_file(tmp_path):
 
 def test_argument_errors(tmp_path):
     with pytest.raises(TypeError, match="path"):
-        save({"w": cr.ones(1)}, open(tmp_path / "f", "wb"))
+        save({"w": cr.ones(1)}, 3)
+    with pytest.raises(TypeError, match="path"):
+        load(b"bytes are not a file")
     with pytest.raises(TypeError, match="can't store a set"):
         save({"w": {1, 2}}, tmp_path / "g")
     with pytest.raises(TypeError, match="dict keys"):
@@ -399,3 +402,81 @@ def test_a_save_leaves_the_temporaries_of_other_files_alone(tmp_path):
     assert stale.read_bytes() == b"x"
     save({"w": cr.ones(1)}, tmp_path / "a.safetensors")
     assert not stale.exists()
+
+
+# ---- file objects: io.BytesIO and open(path, 'wb' / 'rb'), as torch.save / torch.load take -------------
+def test_round_trips_through_bytes_io():
+    state = optimizer_state()
+    buffer = io.BytesIO()
+    save(state, buffer)
+    buffer.seek(0)
+    assert_same(load(buffer, map_location="cpu", weights_only=True), state)
+
+
+def test_round_trips_through_open_files_and_matches_the_path_format(tmp_path):
+    model = cr.nn.Linear(3, 2)
+    with open(tmp_path / "model.safetensors", "wb") as f:
+        save(model.state_dict(), f)
+    with open(tmp_path / "model.safetensors", "rb") as f:
+        assert_same(load(f), model.state_dict())
+    save(model.state_dict(), tmp_path / "by_path.safetensors")
+    assert (tmp_path / "model.safetensors").read_bytes() == (tmp_path / "by_path.safetensors").read_bytes()
+    reference = safetensors.torch.load_file(tmp_path / "model.safetensors")  # independent reader
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(reference[name].numpy(), value.numpy())
+
+
+def test_file_objects_are_read_and_written_at_their_position():
+    buffer = io.BytesIO()
+    buffer.write(b"prefix")
+    save({"w": cr.arange(3)}, buffer)
+    buffer.seek(len(b"prefix"))
+    assert_same(load(buffer), {"w": cr.tensor([0, 1, 2])})
+    assert buffer.getvalue().startswith(b"prefix")
+
+
+def test_torch_and_chainrule_exchange_bytes_io():
+    weights = {"w": torch.arange(6.0).reshape(2, 3)}
+    loaded = load(io.BytesIO(safetensors.torch.save(weights)))
+    np.testing.assert_array_equal(loaded["w"].numpy(), weights["w"].numpy())
+    buffer = io.BytesIO()
+    save({"w": cr.arange(6.0).reshape(2, 3)}, buffer)
+    np.testing.assert_array_equal(safetensors.torch.load(buffer.getvalue())["w"].numpy(), weights["w"].numpy())
+
+
+def test_bad_bytes_in_a_file_object_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="not a valid safetensors file"):
+        load(io.BytesIO(b"not a safetensors file at all"))
+    buffer = io.BytesIO()
+    save({"w": cr.ones(4)}, buffer)
+    with pytest.raises(ValueError, match="not a valid safetensors|corrupted"):
+        load(io.BytesIO(buffer.getvalue()[:-3]))
+    pickled = io.BytesIO()
+    torch.save({"w": torch.ones(1)}, pickled)  # a pickle-based file: refused, never unpickled
+    pickled.seek(0)
+    with pytest.raises(ValueError, match="never unpickles"):
+        load(pickled)
+    (tmp_path / "t").write_bytes(buffer.getvalue())
+    with open(tmp_path / "t") as text_file, pytest.raises(TypeError, match="binary mode"):
+        load(text_file)
+    with open(tmp_path / "u", "w") as text_file, pytest.raises(TypeError, match="binary mode"):
+        save({"w": cr.ones(1)}, text_file)
+
+
+def test_a_whole_module_is_refused_with_a_pointer_to_its_state_dict(tmp_path):
+    model = cr.nn.Sequential(cr.nn.Linear(2, 2), cr.nn.ReLU())
+    for target in (io.BytesIO(), tmp_path / "model.safetensors"):
+        with pytest.raises(TypeError, match=r"whole Sequential.*model\.state_dict\(\)"):
+            save(model, target)
+    with pytest.raises(TypeError, match=r"whole Linear \(at model\).*state_dict"):
+        save({"model": model[0]}, io.BytesIO())
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"whole SGD.*optimizer\.state_dict\(\)"):
+        save({"optimizer": optimizer}, io.BytesIO())
+    buffer = io.BytesIO()
+    save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, buffer)  # what to do instead
+    buffer.seek(0)
+    restored = load(buffer)
+    assert_same(restored["model"], model.state_dict())
+    assert_same(restored["optimizer"], optimizer.state_dict())
+    assert not (tmp_path / "model.safetensors").exists()

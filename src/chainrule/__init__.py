@@ -14,6 +14,7 @@ from .creation import (  # noqa: F401
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel,
     ones, ones_like, tensor, zeros, zeros_like,
 )
+from .dtypes import bfloat16  # noqa: F401
 from .dtypes import (  # noqa: F401
     bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
     int64, long, set_default_dtype, short, uint8,
@@ -26,6 +27,18 @@ from .ops import (  # noqa: F401
     neg, permute, pow, relu, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose,
     unsqueeze, var, where,
 )
+from .ops import (  # noqa: F401
+    bmm, chunk, cumprod, cumsum, einsum, flip, narrow, norm, outer, prod, repeat_interleave, roll, split, tril, triu,
+)
+from .ops import (  # noqa: F401
+    allclose, argsort, equal, floor_divide, fmod, isclose, isfinite, isinf, isnan, masked_select, nonzero, remainder,
+    sort, topk, unique,
+)
+from .ops import (  # noqa: F401  (the in-place twins PyTorch has as functions, and the RNN cells)
+    abs_, exp_, gru_cell, lstm_cell, relu_, rnn_relu_cell, rnn_tanh_cell, sigmoid_, sqrt_, tanh_, unbind,
+)
+from .random import bernoulli, multinomial  # noqa: F401
+from .size import Size  # noqa: F401
 from .random import (  # noqa: F401
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,
     randn_like, randperm,
@@ -35,10 +48,13 @@ from .tensor import Tensor  # noqa: F401
 
 # Tensor's operators and methods call ops and the engine, which import Tensor: they are handed over here, once.
 _tensor_module.connect(ops, _backward)
+autograd.function.connect_views(ops.inplace.refresh_view)
 
 # The layers above the core: they build on everything imported before them.
 from . import data, manual, nn, optim, utils  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
+from . import amp, backends, distributed  # noqa: F401,E402
+from .amp import autocast  # noqa: F401,E402
 
 clip = clamp
 concat = concatenate = cat

@@ -1,7 +1,6 @@
 """New tensors: from data (tensor, as_tensor, from_numpy) and from sizes and values (zeros, ones, full, arange, ...)."""
 import math
 import numbers
-import operator
 
 import numpy as np
 
@@ -235,3 +234,29 @@ def _value_dtype(value):
     if isinstance(value, numbers.Integral):
         return dtypes.int64
     return dtypes.get_default_dtype()
+
+
+# ---- new tensors like an existing one: x.new_zeros(2, 3) has x's dtype unless dtype= says otherwise ----------
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    _, dtype = _like(self, dtype, "new_full")
+    fill_value = _scalar_arg(fill_value, "new_full", "fill_value")
+    return _make(np.full(size_arg((size,), "new_full"), fill_value, dtype=dtype), requires_grad, device)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return new_full(self, size_arg(size, "new_zeros"), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return new_full(self, size_arg(size, "new_ones"), 1, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    """Like torch's, uninitialised in principle; here it holds zeros."""
+    return new_full(self, size_arg(size, "new_empty"), 0, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A new leaf holding a copy of data, with self's dtype (not the data's) unless dtype is given."""
+    _, dtype = _like(self, dtype, "new_tensor")
+    return tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)

@@ -11,6 +11,32 @@ int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
 
+
+class _NamedDtype:
+    """A dtype torch has and NumPy lacks: it can be named and compared, never computed in.
+
+    Every tensor is a NumPy array, so creating a tensor of this dtype (cr.zeros(2, dtype=cr.bfloat16),
+    x.to(cr.bfloat16), x.bfloat16()) raises a TypeError that says so.
+    """
+
+    is_floating_point, is_complex, is_signed = True, False, True
+
+    def __init__(self, name, itemsize):
+        self.name, self.itemsize = name, itemsize
+
+    def unsupported(self):
+        return TypeError(f"{self.name}: NumPy has no {self.name} dtype, so chainrule tensors can't be "
+                         f"{self.name}; use chainrule.float32 (or float16 for half precision)")
+
+    def __repr__(self):
+        return f"chainrule.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module-level name: pickling and copying give back the one object
+
+
+bfloat16 = _NamedDtype("bfloat16", 2)
+
 _default_float = float32
 
 
@@ -32,6 +58,10 @@ def as_dtype(dtype):
     """Turn anything NumPy understands as a dtype (cr.float32, np.float64, 'int64') into a np.dtype."""
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
         return dtype
+    if isinstance(dtype, _NamedDtype):
+        raise dtype.unsupported()
+    if str(dtype) in ("bfloat16", "torch.bfloat16"):
+        raise bfloat16.unsupported()
     try:
         result = np.dtype(dtype)
     except TypeError:

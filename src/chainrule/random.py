@@ -7,7 +7,7 @@ from . import dtypes
 from .args import check_device as _check_device
 from .args import count_arg, size_arg
 from .args import scalar_arg as _scalar_arg
-from .tensor import _wrap
+from .tensor import Tensor, _wrap
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
 
@@ -121,11 +121,14 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     return _make(uniform_array(size_arg(size, "rand"), _float_dtype(dtype, "rand"), generator=generator), requires_grad, device)
 
 
-def randint(low, high=None, size=None, dtype=None, generator=None, device=None):
-    if high is None:
+def randint(low=0, high=None, size=None, dtype=None, generator=None, device=None):
+    """Ints from [low, high): randint(high, size) or randint(low, high, size); int64 unless dtype says otherwise."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if size is None:
-        raise TypeError("randint: give size, e.g. randint(0, 10, (3,))")
+        raise TypeError("randint: give size as a tuple, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
     low, high = _int_arg(low, "randint", "low"), _int_arg(high, "randint", "high")
     if low >= high:
         raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
@@ -152,3 +155,79 @@ def normal(mean, std, size, generator=None, dtype=None, requires_grad=False):
     mean, std = _scalar_arg(mean, "normal", "mean"), _scalar_arg(std, "normal", "std")
     values = normal_array(size_arg((size,), "normal"), _float_dtype(dtype, "normal"), generator) * std + mean
     return _make(values.astype(_float_dtype(dtype, "normal"), copy=False), requires_grad, None)
+
+
+# ---- sampling from given probabilities -------------------------------------------------------------------
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """num_samples category indices per row of `input` (1-d, or 2-d with one distribution per row), each drawn
+    with probability proportional to its weight; without replacement no index repeats within a row.
+
+    The draws are not PyTorch's numbers (another generator): their distribution is the same.
+    """
+    weights = _distributions(input, "multinomial")
+    count = count_arg(num_samples, "multinomial", "num_samples")
+    categories = weights.shape[-1]
+    if count == 0:
+        raise ValueError("multinomial: num_samples must be positive, got 0")
+    if not replacement and count > categories:
+        raise ValueError(f"multinomial: can't draw {count} samples without replacement from {categories} categories")
+    rows = weights.reshape(-1, categories)
+    rng = _rng(generator)
+    drawn = _with_replacement(rows, count, rng) if replacement else _without_replacement(rows, count, rng)
+    return _wrap(drawn.reshape(weights.shape[:-1] + (count,)))
+
+
+def _distributions(input, op):
+    """The weights as float64 rows, checked as PyTorch checks them: finite, non-negative, a positive sum per row."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    data = input._data
+    if data.dtype.kind != "f":
+        raise TypeError(f"{op}: the probabilities must be a floating-point tensor, got {data.dtype}")
+    if data.ndim not in (1, 2):
+        raise ValueError(f"{op}: the probabilities must be 1-d or 2-d (one distribution per row), got {data.ndim}-d")
+    weights = data.astype(np.float64)
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(f"{op}: the probabilities contain inf, nan or a negative value")
+    if (weights.sum(axis=-1) <= 0).any():
+        raise ValueError(f"{op}: every row of probabilities needs a positive sum (a row is all zeros)")
+    return weights
+
+
+def _with_replacement(rows, count, rng):
+    """Inverse-CDF sampling: uniform numbers placed among each row's cumulative weights."""
+    drawn = np.empty((len(rows), count), dtype=np.int64)
+    for i, row in enumerate(rows):
+        cumulative = np.cumsum(row)
+        index = np.searchsorted(cumulative, rng.random(count) * cumulative[-1], side="right")
+        drawn[i] = np.minimum(index, np.flatnonzero(row)[-1])  # rounding at the top: the last positive weight
+    return drawn
+
+
+def _without_replacement(rows, count, rng):
+    """The count largest weight / Exponential(1) keys of each row (PyTorch's method): each draw takes a
+    category with probability proportional to its weight among those not yet drawn."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keys = rows / rng.exponential(size=rows.shape)
+    order = np.argsort(-keys, axis=-1, kind="stable")
+    return order[:, :count].astype(np.int64, copy=False)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability p and 0 otherwise, per element: p is `input` itself (values in [0, 1]), or the number
+    p for every element. The result has input's shape and dtype; unlike PyTorch's it is a constant (no
+    graph), so a loss through it leaves input.grad None where PyTorch gives zeros."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
+    data = input._data
+    if p is None:
+        if data.dtype.kind != "f":
+            raise TypeError(f"bernoulli: the probabilities must be a floating-point tensor, got {data.dtype}")
+        if not ((data >= 0) & (data <= 1)).all():
+            raise ValueError("bernoulli: every probability must be in [0, 1] (nan is not)")
+        p = data
+    else:
+        p = _scalar_arg(p, "bernoulli", "p")
+        if not 0 <= p <= 1:
+            raise ValueError(f"bernoulli: p must be in [0, 1], got {p}")
+    return _wrap(np.asarray(_rng(generator).random(data.shape) < p).astype(data.dtype))

@@ -20,6 +20,7 @@ import collections
 import contextlib
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -38,18 +39,31 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def save(obj, f):
-    """Write `obj` (tensors, numbers, strings, None, and dicts/lists/tuples of them) to the path `f`.
+    """Write `obj` (tensors, numbers, strings, None, and dicts/lists/tuples of them) to `f`: a path, or a
+    binary file object open for writing (open(path, 'wb'), io.BytesIO), as torch.save takes.
 
-    The write is atomic: the bytes go to a temporary file in the same folder (.NAME.<16 hex>.tmp), are
+    To a path the write is atomic: the bytes go to a temporary file in the same folder (.NAME.<16 hex>.tmp), are
     fsynced, then replace `f`; if anything fails the previous file at `f` is left as it was. A successful save
     also removes the temporaries that earlier saves of `f` left behind when they were killed mid-write.
+    To a file object the bytes are written at its current position, in one write call.
+    A whole nn.Module is refused (saving it would need pickle): save model.state_dict() instead.
     """
+    if _is_writable_file(f):
+        if isinstance(f, io.TextIOBase):
+            raise TypeError("save: the file is open in text mode; open it in binary mode: open(path, 'wb')")
+        f.write(_serialize(obj))
+        return
     path = _path(f, "save")
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "save: the path is a folder; give a file path", path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(errno.ENOENT, "save: the folder to save into does not exist", folder)
+    _write_atomically(path, _serialize(obj))
+
+
+def _serialize(obj):
+    """The safetensors bytes for obj."""
     arrays, structure = _flatten(obj)
     header = {
         "format_version": FORMAT_VERSION,
@@ -57,24 +71,32 @@ def save(obj, f):
         "sha256": _checksum(arrays, structure),
         "structure": structure,
     }
-    payload = safetensors.numpy.save(arrays, metadata={METADATA_KEY: json.dumps(header)})
-    _write_atomically(path, payload)
+    return safetensors.numpy.save(arrays, metadata={METADATA_KEY: json.dumps(header)})
 
 
 def load(f, map_location=None, *, weights_only=True, mmap=None):
     """Read what save wrote (the same nested object, with chainrule tensors of the saved dtypes), or
-    any safetensors file as a flat dict of tensors. map_location may only name the CPU;
+    any safetensors file as a flat dict of tensors, from a path or a binary file object open for
+    reading (read from its current position to its end). map_location may only name the CPU;
     weights_only and mmap are accepted for PyTorch code: loading is always safe and in memory.
     """
     if map_location is not None and not isinstance(map_location, str) and type(map_location).__name__ != "device":
         raise TypeError(f"load: map_location must be None or a device such as 'cpu', got {type(map_location).__name__}")
     _check_device(map_location)
-    path = _path(f, "load")
-    if os.path.isdir(path):
-        raise IsADirectoryError(errno.EISDIR, "load: the path is a folder, not a saved file", path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(errno.ENOENT, "load: no such file", path)
-    arrays, metadata = _read(path)
+    if _is_readable_file(f):
+        name = getattr(f, "name", None)
+        path = repr(name) if isinstance(name, str) else f"the {type(f).__name__}"
+        if isinstance(f, io.TextIOBase):
+            raise TypeError(f"load: {path} is open in text mode; open it in binary mode: open(path, 'rb')")
+        data = f.read()
+        arrays, metadata = _read_bytes(data, path)
+    else:
+        path = _path(f, "load")
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, "load: the path is a folder, not a saved file", path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "load: no such file", path)
+        arrays, metadata = _read(path)
     if METADATA_KEY not in metadata:
         return {name: _wrap(array) for name, array in arrays.items()}
     header = _parse_header(metadata[METADATA_KEY], path)
@@ -119,6 +141,14 @@ def _encode(obj, path, arrays, open_containers):
         return {"numpy_scalar": _store(np.asarray(obj), path, arrays)}
     if isinstance(obj, _SCALARS):
         return obj
+    if callable(getattr(obj, "state_dict", None)):  # a Module, an optimizer, a GradScaler...
+        holder = "model" if callable(getattr(obj, "forward", None)) else "optimizer" if hasattr(obj, "param_groups") \
+            else "obj"
+        raise TypeError(
+            f"save: can't store a whole {type(obj).__name__} (at {'/'.join(map(str, path)) or 'the top'}): that "
+            f"would need pickle, which chainrule never uses. Save its state instead, cr.save({holder}.state_dict(), "
+            f"f), and load it into a newly built one with {holder}.load_state_dict(cr.load(f))"
+        )
     if not isinstance(obj, (dict, list, tuple)):
         raise TypeError(
             f"save: can't store a {type(obj).__name__} (at {'/'.join(map(str, path)) or 'the top'}); "
@@ -230,6 +260,23 @@ def _read(path):
     return arrays, metadata
 
 
+def _read_bytes(data, path):
+    """(arrays, metadata) from a whole safetensors file held in memory."""
+    try:
+        arrays = {name: np.array(array) for name, array in safetensors.numpy.load(bytes(data)).items()}
+        # safetensors checked the layout: 8 bytes of header length, then the JSON header
+        header = json.loads(bytes(data[8:8 + int.from_bytes(data[:8], "little")]))
+        metadata = header.get("__metadata__") or {}
+    except safetensors.SafetensorError as err:
+        raise ValueError(
+            f"load: {path} is not a valid safetensors file ({err}); it may be truncated or corrupted, or another "
+            "format (chainrule never unpickles: load reads only safetensors files)"
+        ) from None
+    except TypeError as err:  # e.g. bfloat16, which NumPy has no dtype for
+        raise ValueError(f"load: {path} holds a tensor of a dtype NumPy lacks ({err}); save it as float32") from None
+    return arrays, metadata
+
+
 def _parse_header(text, path):
     try:
         header = json.loads(text)
@@ -269,7 +316,17 @@ def _build(node, arrays, used):
     raise ValueError(f"unknown structure kind {kind!r}")
 
 
+def _is_writable_file(f):
+    return not isinstance(f, (str, os.PathLike)) and callable(getattr(f, "write", None))
+
+
+def _is_readable_file(f):
+    return not isinstance(f, (str, os.PathLike)) and callable(getattr(f, "read", None))
+
+
 def _path(f, function):
     if isinstance(f, (str, os.PathLike)):
         return os.fspath(f)
-    raise TypeError(f"{function}: expected a file path (str or pathlib.Path), got {type(f).__name__}")
+    mode = "writing ('wb')" if function == "save" else "reading ('rb')"
+    raise TypeError(f"{function}: expected a file path (str or pathlib.Path) or a binary file object open for "
+                    f"{mode}, got {type(f).__name__}")

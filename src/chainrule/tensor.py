@@ -5,7 +5,10 @@ A Tensor holds
 - `requires_grad`, `grad` (filled in by backward), `grad_fn` (the graph node that computed it; None for a
   leaf) and `_output_nr` (which of that node's outputs it is);
 - `_versions`, a version counter shared with its views and its detach(): in-place changes bump it, and
-  backward checks that nothing an op saved has changed since (see autograd/function.py).
+  backward checks that nothing an op saved has changed since (see autograd/function.py);
+- `_base`, for a view, the tensor whose memory it shows (None otherwise), as in PyTorch: an in-place change
+  through a view is recorded on its base too, and `_base_grad_fn` (set on views only) is the base's grad_fn
+  when the view's grad_fn was made: when they differ, the view is refreshed before its next use (ops/inplace.py).
 
 The methods that compute (x + y, x.exp(), x.sum(), x.backward()) hand over to chainrule.ops and to the
 autograd engine. Those import Tensor, so Tensor can't import them: chainrule/__init__.py hands them to this
@@ -19,6 +22,7 @@ from . import dtypes
 from .args import check_device, is_device, normalize_dim, shape_arg
 from .device import get_default_device
 from .errors import OutOfRangeError
+from .size import Size
 
 _ops = None  # chainrule.ops, set by connect()
 _backward = None  # chainrule.autograd.engine.backward, set by connect()
@@ -36,13 +40,20 @@ def connect(ops, backward):
 
 
 _FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.add_(y) is ops.add_(x, y), ...
-    "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "normal_", "uniform_", "clone", "abs",
+    "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "normal_", "uniform_", "abs_", "neg_",
+    "exp_", "log_", "log1p_", "expm1_", "sqrt_", "sin_", "cos_", "tanh_", "sigmoid_", "relu_", "pow_", "floor_",
+    "ceil_", "round_", "trunc_", "frac_", "sign_", "sgn_", "masked_fill_", "clamp_min_", "clamp_max_", "unbind", "clone", "abs",
     "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "pow", "mul", "div", "neg",
     "matmul", "mm", "maximum", "minimum", "clamp", "sum", "mean", "var", "std", "max", "min", "amax", "amin",
     "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "transpose", "squeeze", "unsqueeze", "flatten",
     "gather", "masked_fill", "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or",
     "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "any", "all", "sign", "sgn", "floor",
     "ceil", "trunc", "round", "frac",
+    "tril", "triu", "split", "chunk", "narrow", "repeat", "repeat_interleave", "roll", "cumsum", "cumprod", "prod",
+    "norm", "bmm", "outer",
+    "topk", "sort", "argsort", "unique", "nonzero", "masked_select", "isnan", "isinf", "isfinite", "isclose",
+    "allclose", "equal", "floor_divide", "remainder", "fmod", "new_zeros", "new_ones", "new_full", "new_empty",
+    "new_tensor", "bernoulli", "multinomial",
 )
 
 _FUNCTIONS_AS_OPERATORS = {  # x + y is cr.add(x, y), x[key] is ops.getitem(x, key), ...
@@ -50,6 +61,7 @@ _FUNCTIONS_AS_OPERATORS = {  # x + y is cr.add(x, y), x[key] is ops.getitem(x, k
     "__matmul__": "matmul", "__neg__": "neg", "__abs__": "abs", "__eq__": "eq", "__ne__": "ne", "__lt__": "lt",
     "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__invert__": "bitwise_not", "__and__": "bitwise_and",
     "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__getitem__": "getitem",
+    "__floordiv__": "floor_divide", "__mod__": "remainder",
 }
 
 
@@ -57,7 +69,7 @@ class Tensor:
     """An n-dimensional array that can record the ops applied to it and be differentiated."""
 
     __slots__ = (
-        "_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_versions",
+        "_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_versions", "_base", "_base_grad_fn",
         "_hooks", "_accumulator", "__weakref__",
     )
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
@@ -98,7 +110,7 @@ class Tensor:
 
     def size(self, dim=None):
         if dim is None:
-            return self.shape
+            return Size(self._data.shape)
         if self.ndim == 0:
             raise OutOfRangeError(f"size: dim {dim} is out of range: a 0-d tensor has no dims")
         return self.shape[normalize_dim(dim, self.ndim, "size")]
@@ -154,6 +166,9 @@ class Tensor:
         t._versions = self._shared_versions()
         return t
 
+    def _is_view(self):
+        return self._base is not None
+
     def detach_(self):
         self.grad_fn = None
         self.requires_grad = False
@@ -195,6 +210,9 @@ class Tensor:
 
     def half(self):
         return self.to(dtypes.float16)
+
+    def bfloat16(self):
+        return self.to(dtypes.bfloat16)  # a TypeError: NumPy has no bfloat16
 
     def long(self):
         return self.to(dtypes.int64)
@@ -292,6 +310,12 @@ class Tensor:
     def __rxor__(self, other):
         return _ops.bitwise_xor(other, self)
 
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
     __hash__ = object.__hash__
 
     # ---- in place: chainrule.ops.inplace checks, writes and counts the change -------------------
@@ -299,16 +323,16 @@ class Tensor:
         _ops.setitem(self, key, value)
 
     def __iadd__(self, other):
-        return _ops.in_place_or_new(self, "+=", _ops.add, other)
+        return _ops.augmented(self, "+=", _ops.add, other)
 
     def __isub__(self, other):
-        return _ops.in_place_or_new(self, "-=", _ops.sub, other)
+        return _ops.augmented(self, "-=", _ops.sub, other)
 
     def __imul__(self, other):
-        return _ops.in_place_or_new(self, "*=", _ops.mul, other)
+        return _ops.augmented(self, "*=", _ops.mul, other)
 
     def __itruediv__(self, other):
-        return _ops.in_place_or_new(self, "/=", _ops.div, other)
+        return _ops.augmented(self, "/=", _ops.div, other)
 
     # ---- Python protocols ---------------------------------------------------------------
     def __len__(self):
@@ -409,6 +433,9 @@ class Tensor:
     def expand_as(self, other):
         return _ops.expand(self, other.shape)
 
+    def flip(self, *dims_args, dims=None):
+        return _ops.flip(self, shape_arg(dims_args, "flip") if dims is None else dims)
+
     def square(self):
         return _ops.mul(self, self)
 
@@ -424,6 +451,7 @@ def _init(t, array, requires_grad, grad_fn, output_nr, versions=None):
     t.grad_fn = grad_fn
     t._output_nr = output_nr
     t._versions = versions
+    t._base = None
     t._hooks = None
     t._accumulator = None
 
@@ -440,6 +468,7 @@ def _wrap(array, requires_grad=False, grad_fn=None, output_nr=0):
     t.grad_fn = grad_fn
     t._output_nr = output_nr
     t._versions = None
+    t._base = None
     t._hooks = None
     t._accumulator = None
     return t

@@ -20,3 +20,21 @@ def test_activation_modules_equal_functions_and_print_like_torch():
         ours.eval()
         theirs.eval()
         assert_close(ours(x), theirs(tx))
+
+
+def test_silu_elu_softplus_modules_match_torch():
+    import torch.nn as tnn
+
+    x = cr.tensor(rng(6).normal(scale=3, size=(3, 4)), requires_grad=True)
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    pairs = [(nn.SiLU(), tnn.SiLU()), (nn.SiLU(inplace=True), tnn.SiLU(inplace=True)), (nn.ELU(), tnn.ELU()),
+             (nn.ELU(alpha=0.5), tnn.ELU(alpha=0.5)), (nn.ELU(2.0, inplace=True), tnn.ELU(2.0, inplace=True)),
+             (nn.Softplus(), tnn.Softplus()), (nn.Softplus(beta=2, threshold=3), tnn.Softplus(beta=2, threshold=3))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        y, ty = ours(x * 1), theirs(tx * 1)
+        assert_close(y, ty)
+        y.sum().backward()
+        ty.sum().backward()
+        assert_close(x.grad, tx.grad)
+        x.grad, tx.grad = None, None

@@ -1,5 +1,7 @@
 """The loss modules (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
-CrossEntropyLoss) against torch's modules and the functions: values, gradients, reprs, legacy arguments."""
+CrossEntropyLoss, KLDivLoss) against torch's modules and the functions: values, gradients, reprs, legacy arguments."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -72,3 +74,31 @@ def test_loss_module_matches_functional():
     expected = F.cross_entropy(z, labels, weight=weight, ignore_index=1, reduction="sum", label_smoothing=0.1)
     assert module(z, labels).item() == expected.item()
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+@pytest.mark.parametrize("reduction", ["mean", "batchmean", "sum", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_loss_module_matches_torch(reduction, log_target):
+    r = rng(21)
+    x, tx = pair(np.log(r.dirichlet(np.ones(5), size=4)))
+    target = r.dirichlet(np.ones(5), size=4)
+    t, tt = pair(np.log(target) if log_target else target)
+    ours = nn.KLDivLoss(reduction=reduction, log_target=log_target)
+    theirs = tnn.KLDivLoss(reduction=reduction, log_target=log_target)
+    assert repr(ours) == repr(theirs) == "KLDivLoss()"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 'mean' warns, as in torch (tested in test_functional)
+        loss, tloss = ours(x, t), theirs(tx, tt)
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_grads_close([x, t], [tx, tt])
+    assert ours.log_target == log_target and ours.reduction == reduction
+
+
+def test_kl_div_loss_keeps_float32_and_legacy_arguments():
+    x = cr.tensor([[-1.0, -0.5]], requires_grad=True)
+    loss = nn.KLDivLoss(reduction="batchmean")(x, cr.tensor([[0.3, 0.7]]))
+    loss.backward()
+    assert loss.dtype == cr.float32 and x.grad.dtype == cr.float32
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        assert nn.KLDivLoss(reduce=False).reduction == "none"

@@ -185,3 +185,45 @@ def test_batch_norm_float32_is_close_to_torch():
     ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
     assert_close(ours(cr.tensor(x)), theirs(torch.tensor(x)), rtol=1e-4, atol=1e-5)
     assert_close(ours.running_var, theirs.running_var, rtol=1e-5)
+
+
+# ---- GroupNorm -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, kwargs, shape", [
+    ((2, 6), {}, (3, 6, 4)), ((3, 6), dict(eps=1e-3), (2, 6, 3, 2)), ((1, 4), dict(affine=False), (2, 4)),
+    ((2, 4), dict(bias=False), (2, 4, 5)), ((4, 4), {}, (2, 4, 2, 2, 2)),
+])
+def test_group_norm_layer_matches_torch(args, kwargs, shape):
+    ours, theirs = nn.GroupNorm(*args, **kwargs).double(), torch.nn.GroupNorm(*args, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    r = rng(5)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p.copy_(torch.tensor(r.normal(size=tuple(p.shape))))
+    ours.load_state_dict(theirs.state_dict())
+    x, tx = pair(r.normal(1.0, 2.0, size=shape))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    backward_both(y, ty)
+    assert_grads_close([x, *ours.parameters()], [tx, *theirs.parameters()])
+
+
+def test_group_norm_layer_attributes_init_and_float32():
+    ours, theirs = nn.GroupNorm(2, 4), torch.nn.GroupNorm(2, 4)
+    for attr in ("num_groups", "num_channels", "eps", "affine"):
+        assert getattr(ours, attr) == getattr(theirs, attr)
+    for key, value in theirs.state_dict().items():
+        assert_close(ours.state_dict()[key], value)  # weight ones, bias zeros
+    assert not list(ours.buffers())
+    y = ours(cr.randn(3, 4, 5))
+    y.sum().backward()
+    assert y.dtype == ours.weight.grad.dtype == cr.float32
+
+
+def test_group_norm_layer_errors():
+    with pytest.raises(ValueError) as theirs:
+        torch.nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match=str(theirs.value).replace("(", r"\(").replace(")", r"\)")):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match=r"GroupNorm\(2, 4.*\(2, 6, 3\)"):
+        nn.GroupNorm(2, 4)(cr.randn(2, 6, 3))

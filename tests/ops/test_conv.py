@@ -272,3 +272,138 @@ def test_conv2d_empty_batch():
     y = F.conv2d(x, w, padding=1)
     y.sum().backward()
     assert y.shape == (0, 4, 5, 5) and x.grad.shape == x.shape and not w.grad.numpy().any()
+
+
+# ---- conv_transpose2d / conv_transpose1d ---------------------------------------------------------
+CONV_TRANSPOSE2D_CASES = [
+    # N, C_in, H, W, C_out, kernel, stride, padding, output_padding, dilation, groups
+    (2, 3, 4, 5, 2, 3, 1, 0, 0, 1, 1),
+    (2, 4, 5, 4, 6, (3, 2), 2, 1, 1, 1, 2),
+    (1, 2, 3, 3, 3, 4, (2, 3), (1, 2), (1, 2), 1, 1),
+    (3, 6, 4, 4, 3, 3, (1, 2), (0, 1), (0, 1), (2, 1), 3),
+    (2, 2, 4, 3, 2, 2, 1, 0, 1, 2, 1),  # output_padding >= stride, allowed below dilation
+    (2, 3, 3, 4, 4, 1, 3, 0, 2, 1, 1),
+]
+
+
+@pytest.mark.parametrize("case", CONV_TRANSPOSE2D_CASES)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv_transpose2d_matches_torch(case, bias):
+    n, c, h, w, o, kernel, stride, padding, output_padding, dilation, groups = case
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    r = rng(sum(map(hash, map(str, case))) % 1000)
+    arrays = [r.normal(size=(n, c, h, w)), r.normal(size=(c, o // groups, kh, kw))] + ([r.normal(size=o)] if bias else [])
+    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups)
+    run_both(lambda *t: F.conv_transpose2d(*t, **options), lambda *t: TF.conv_transpose2d(*t, **options), arrays)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    n=st.integers(1, 2), groups=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3),
+    size=st.tuples(st.integers(1, 5), st.integers(1, 5)), kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), extra=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    seed=st.integers(0, 1000),
+)
+def test_conv_transpose2d_random_geometry_matches_torch(n, groups, c, o, size, kernel, stride, padding, dilation,
+                                                        extra, seed):
+    output_padding = tuple(e % max(s, d) for e, s, d in zip(extra, stride, dilation))
+    out = [(i - 1) * s - 2 * p + d * (k - 1) + op + 1
+           for i, s, p, d, k, op in zip(size, stride, padding, dilation, kernel, output_padding)]
+    if min(out) < 1:
+        return  # no output: both raise (tested below)
+    r = rng(seed)
+    arrays = [r.normal(size=(n, c * groups, *size)), r.normal(size=(c * groups, o, *kernel)), r.normal(size=o * groups)]
+    options = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation, groups=groups)
+    run_both(lambda *t: F.conv_transpose2d(*t, **options), lambda *t: TF.conv_transpose2d(*t, **options), arrays)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(stride=2, padding=1, output_padding=1, groups=2),
+                                     dict(stride=3, dilation=2, output_padding=2)])
+def test_conv_transpose1d_matches_torch(options):
+    r = rng(4)
+    groups = options.get("groups", 1)
+    arrays = [r.normal(size=(2, 4, 6)), r.normal(size=(4, 6 // groups, 3)), r.normal(size=6)]
+    y = run_both(lambda *t: F.conv_transpose1d(*t, **options), lambda *t: TF.conv_transpose1d(*t, **options), arrays)
+    assert y.ndim == 3
+
+
+def test_conv_transpose_unbatched_and_blocks_of_images_match_torch(monkeypatch):
+    r = rng(5)
+    run_both(lambda x, w: F.conv_transpose2d(x, w, stride=2), lambda x, w: TF.conv_transpose2d(x, w, stride=2),
+             [r.normal(size=(3, 4, 5)), r.normal(size=(3, 2, 3, 3))])
+    run_both(lambda x, w: F.conv_transpose1d(x, w, padding=1), lambda x, w: TF.conv_transpose1d(x, w, padding=1),
+             [r.normal(size=(3, 7)), r.normal(size=(3, 2, 3))])
+    # the output's images (5, 2, 11, 9) as the input of the convolution it reverses, two per block
+    _blocks_of(monkeypatch, 2, (5, 2, 11, 9), (3, 2, 3, 3), (2, 2), (1, 1), (1, 1), 1)
+    run_both(lambda *t: F.conv_transpose2d(*t, stride=2, padding=1), lambda *t: TF.conv_transpose2d(*t, stride=2, padding=1),
+             [r.normal(size=(5, 3, 6, 5)), r.normal(size=(3, 2, 3, 3)), r.normal(size=2)])
+
+
+def test_conv_transpose2d_is_the_input_gradient_of_conv2d():
+    x, w = cr.randn(2, 3, 7, 6, dtype=cr.float64, requires_grad=True), cr.randn(4, 3, 3, 2, dtype=cr.float64)
+    y = F.conv2d(x, w, stride=2, padding=1)
+    gy = cr.randn(*y.shape, dtype=cr.float64)
+    (gx,) = cr.autograd.grad(y, x, gy)
+    transposed = F.conv_transpose2d(gy, w, stride=2, padding=1)
+    np.testing.assert_allclose(transposed.numpy(), gx.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_conv_transpose_finite_differences_and_second_derivatives():
+    x, w, b = random_array((2, 4, 3, 4), 1), random_array((4, 1, 3, 2), 2), random_array((2,), 3)
+    options = dict(stride=2, padding=(1, 0), output_padding=1, groups=2)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.conv_transpose2d(*t, **options), x, w, b)
+    check_second_order(lambda lib, a, b: lib.nn.functional.conv_transpose2d(a, b, **options) ** 2, x, w)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.conv_transpose1d(*t, stride=2), random_array((2, 2, 4), 4),
+                    random_array((2, 3, 3), 5))
+
+
+def test_conv_transpose2d_float32_stays_float32_and_close_to_torch():
+    r = rng(6)
+    (x, tx), (w, tw), (b, tb) = (pair(r.normal(size=s), dtype=np.float32) for s in ((2, 3, 6, 6), (3, 4, 3, 3), 4))
+    y, ty = F.conv_transpose2d(x, w, b, stride=2, padding=1), TF.conv_transpose2d(tx, tw, tb, stride=2, padding=1)
+    assert y.dtype == cr.float32
+    assert_close(y, ty, rtol=1e-5, atol=1e-5)
+    gy = r.normal(size=ty.shape).astype(np.float32)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == cr.float32
+    assert_grads_close([x, w, b], [tx, tw, tb], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options", [
+    ((0, 2, 4, 4), (2, 3, 3, 3), dict(stride=2)),  # an empty batch
+    ((0, 2, 4, 3), (2, 1, 3, 2), dict(groups=2)),
+])
+def test_conv_transpose2d_with_zero_sizes_matches_torch(x_shape, w_shape, options):
+    r = rng(7)
+    run_both(lambda *t: F.conv_transpose2d(*t, **options), lambda *t: TF.conv_transpose2d(*t, **options),
+             [r.normal(size=x_shape), r.normal(size=w_shape), r.normal(size=w_shape[1] * options.get("groups", 1))])
+
+
+@pytest.mark.parametrize("x_shape, w_shape, options, message", [
+    ((2, 3, 4, 4), (4, 2, 3, 3), dict(), "channels"),
+    ((2, 4, 4, 4), (4, 2, 3, 3), dict(groups=3), "groups=3"),
+    ((2, 4, 4, 4), (4, 2, 3, 3), dict(stride=2, output_padding=2), "output_padding"),
+    ((2, 4, 1, 1), (4, 2, 1, 1), dict(padding=1), "too small"),
+    ((2, 0, 4, 4), (0, 3, 3, 3), dict(), "no in channels"),
+    ((2, 2, 4, 4), (2, 0, 3, 3), dict(), "non-empty weight"),
+    ((2, 4, 4), (4, 2, 3, 3), dict(padding=1), r"4 channels.*\(2, 4, 4\)"),
+    ((4, 4), (4, 2, 3, 3), dict(), r"3-D \(unbatched\) or 4-D"),
+])
+def test_conv_transpose2d_errors_where_torch_raises(x_shape, w_shape, options, message):
+    x, w = random_array(x_shape), random_array(w_shape, 1)
+    with pytest.raises(RuntimeError):
+        TF.conv_transpose2d(torch.tensor(x), torch.tensor(w), **options)
+    with pytest.raises(ValueError, match=message):
+        F.conv_transpose2d(cr.tensor(x), cr.tensor(w), **options)
+
+
+def test_conv_transpose2d_argument_errors():
+    x, w = cr.randn(1, 4, 3, 3), cr.randn(4, 2, 3, 3)
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
+        F.conv_transpose2d(x, w, cr.randn(4))
+    with pytest.raises(ValueError, match="padding"):
+        F.conv_transpose2d(x, w, padding="same")
+    with pytest.raises(TypeError, match="dtype"):
+        F.conv_transpose2d(x.double(), w)

@@ -582,3 +582,103 @@ def test_a_product_with_a_number_keeps_no_operand():
     assert ref() is None
     loss.backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp(1.0) * (2 + 1 / 4))
+
+
+# ---- floor_divide, remainder, fmod: //, % -------------------------------------------------------------
+ROUNDED_DIVISION = {
+    "floordiv_op": lambda m, a, b: a // b,
+    "mod_op": lambda m, a, b: a % b,
+    "floor_divide": lambda m, a, b: m.floor_divide(a, b),
+    "remainder": lambda m, a, b: m.remainder(a, b),
+    "fmod": lambda m, a, b: m.fmod(a, b),
+    "remainder_method": lambda m, a, b: a.remainder(b),
+    "fmod_method": lambda m, a, b: a.fmod(b),
+    "floor_divide_method": lambda m, a, b: a.floor_divide(b),
+}
+_DIVIDENDS = np.array([[7.5, -7.5, 3.0, -3.0, 0.25], [5.0, -5.0, 0.0, 2.5, -0.75]])
+_DIVISORS = np.array([2.0, 2.0, -2.0, -2.0, 0.5])
+
+
+@pytest.mark.parametrize("name", sorted(ROUNDED_DIVISION))
+def test_rounded_division_matches_torch(name):
+    fn = ROUNDED_DIVISION[name]
+    if "floor" in name:  # recorded without a derivative in both: values and requires_grad only
+        check_torch(fn, _DIVIDENDS.copy(), _DIVISORS.copy(), grad=False)
+    else:
+        check_torch(fn, _DIVIDENDS.copy(), _DIVISORS.copy())
+    ints = np.array([[7, -7, 3, -3, 0], [5, -5, 9, 2, -1]])
+    check_torch(fn, ints, np.array([2, 2, -2, -2, 3]))
+    check_torch(fn, _DIVIDENDS.astype(np.float32), _DIVISORS.astype(np.float32), grad="floor" not in name)
+
+
+@given(seeded_pair(low=-4.0, high=4.0))
+def test_remainder_and_fmod_gradients_match_torch_and_finite_differences(pair):
+    a, b = pair
+    b = np.asarray(np.where(np.abs(b) < 0.3, 1.3, b))  # no division by ~0
+    a = np.asarray(a + 0.123)  # keep a / b away from whole numbers, where the remainder jumps
+    for fn in (ROUNDED_DIVISION["remainder"], ROUNDED_DIVISION["fmod"]):
+        check_op(fn, a, b)
+
+
+@pytest.mark.parametrize("other", [2, -2, 2.5, -0.75])
+def test_rounded_division_by_numbers_and_of_numbers(other):
+    for fn in (lambda m, a: a // other, lambda m, a: a % other, lambda m, a: m.fmod(a, other),
+               lambda m, a: other // a.detach(), lambda m, a: other % a, lambda m, a: m.remainder(other, a)):
+        check_torch(fn, _DIVIDENDS + 0.5, grad=False)
+    check_op(lambda m, a: a % other + m.fmod(a, other) * 2.0, _DIVIDENDS + 0.13)
+    # number % tensor: torch has no derivative for it (backward raises); here it is -floor(number / tensor)
+    check_gradcheck(lambda m, a: other % a, _DIVIDENDS + 0.13)
+    with pytest.raises(RuntimeError, match="not implemented"):
+        (other % torch.tensor(_DIVIDENDS + 0.1, requires_grad=True)).sum().backward()
+    check_torch(lambda m, a: a % other, np.array([7, -7, 0, 3]), grad=False)
+    check_torch(lambda m, a: a // other, np.array([7, -7, 0, 3], dtype=np.int32), grad=False)
+
+
+def test_rounded_division_special_values_match_torch():
+    a = np.array([5.0, -5.0, 0.0, np.inf, np.nan, 5.0, -5.0])
+    b = np.array([0.0, 0.0, 0.0, 2.0, 2.0, np.inf, np.inf])
+    for name in ("floor_divide", "remainder", "fmod"):
+        check_torch(ROUNDED_DIVISION[name], a, b, grad=False)
+
+
+def test_integer_division_by_zero_is_refused_like_torch():
+    for fn in (lambda m: m.tensor([5, 6]) // m.tensor([1, 0]), lambda m: m.tensor([5]) % 0,
+               lambda m: m.fmod(m.tensor([5]), 0), lambda m: 3 % m.tensor([0])):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            fn(torch)
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            fn(cr)
+
+
+def test_floor_divide_is_recorded_without_a_derivative_like_torch():
+    for m in (cr, torch):
+        x = m.tensor([5.5, -4.5], requires_grad=True)
+        out = x // 2
+        assert out.requires_grad
+        with pytest.raises(RuntimeError, match="derivative for .*floor_divide is not implemented"):
+            out.sum().backward()
+
+
+def test_rounded_division_errors():
+    with pytest.raises(TypeError, match="remainder"):
+        cr.tensor([True]) % cr.tensor([True])
+    with pytest.raises(TypeError, match="fmod"):
+        cr.fmod(3, cr.tensor([2.0]))
+    with pytest.raises(TypeError):
+        torch.fmod(3, torch.tensor([2.0]))
+
+
+def test_remainder_second_order_matches_torch():
+    check_second_order(lambda m, a, b: m.remainder(a, b) ** 2 * b, _DIVIDENDS + 0.1, _DIVISORS + 0.3)
+    check_second_order(lambda m, a, b: m.fmod(a, b) ** 2 * b, _DIVIDENDS + 0.1, _DIVISORS + 0.3)
+
+
+# ---- isnan, isinf, isfinite -------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_value_tests_match_torch(name):
+    data = np.array([[1.0, np.nan, np.inf], [-np.inf, 0.0, -2.5]])
+    check_torch(lambda m, t: getattr(m, name)(t.detach()), data)
+    check_torch(lambda m, t: getattr(t.detach(), name)(), data.astype(np.float32))
+    check_torch(lambda m, t: getattr(m, name)(t), np.array([1, -2, 0]))
+    check_torch(lambda m, t: getattr(m, name)(t), np.array([True, False]))
+    check_torch(lambda m, t: getattr(m, name)(t.detach()), np.array(np.nan))

@@ -44,6 +44,11 @@ KEYS = {
     "mask_2d": lambda m: (m.tensor(_X) > 0).any(2),
     "int_and_mask": lambda m: (1, m.tensor([True, False, True])),
     "all_advanced": lambda m: ([1], [2], [3]),
+    "range": lambda m: range(2),
+    "range_step": lambda m: (slice(None), slice(None), range(3, 0, -2)),
+    "range_and_target": lambda m: (range(2), m.tensor([2, 0])),
+    "range_and_list": lambda m: (range(2), [1, 2], slice(1, 3)),
+    "two_lists": lambda m: ([0, 1], [1, 2]),
 }
 _X = np.random.default_rng(0).uniform(-2, 2, size=(2, 3, 4))
 
@@ -219,3 +224,30 @@ def test_an_ellipsis_for_no_dims_does_not_separate_array_indices(key):
     mine[tuple(part(cr, p) for p in key)] = 1.0
     theirs[tuple(part(torch, p) for p in key)] = 1.0
     np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("key", [
+    lambda m: range(2), lambda m: [0, 2], lambda m: ([0, 1], [1, 2]), lambda m: (range(3), m.tensor([3, 0, 1])),
+    lambda m: (slice(None), range(1, 4, 2)),
+])
+def test_setitem_with_ranges_and_lists_matches_torch(key):
+    mine, theirs = cr.zeros(3, 4), torch.zeros(3, 4)
+    mine[key(cr)] = 2.5
+    theirs[key(torch)] = 2.5
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    values = np.arange(1.0, 13.0).reshape(3, 4)
+    check_torch(lambda m, t, v: _written(m, t, v, key), random_array((3, 4), 9), values)
+
+
+def _written(m, t, v, key):
+    """t * 1 with v's values written at key (differentiable in both t and v)."""
+    out = t * 1.0
+    out[key(m)] = v[key(m)] * 2.0
+    return out
+
+
+def test_cross_entropy_style_selection_with_a_range():
+    """t[range(n), target]: each row's entry at its target, as in a hand-written NLL loss."""
+    target = [2, 0, 3]
+    check_op(lambda m, t: -t.log_softmax(1)[range(3), m.tensor(target)].mean(), random_array((3, 4), 10))
+    check_op(lambda m, t: t[range(3), target] * 2.0, random_array((3, 4), 11))

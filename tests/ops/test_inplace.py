@@ -41,10 +41,12 @@ def test_in_place_on_a_leaf_that_requires_grad_outside_no_grad_is_an_error():
             update()
 
 
-def test_plus_equals_on_a_non_leaf_rebinds():
+def test_plus_equals_on_a_non_leaf_is_in_place_and_recorded():
     w = cr.ones(2, requires_grad=True)
     y = w * 2
+    alias = y
     y += 1
+    assert y is alias and y.grad_fn.name() == "AddBackward0" and y.tolist() == [3.0, 3.0]
     y.sum().backward()
     assert w.grad.tolist() == [2.0, 2.0]
 
@@ -489,3 +491,152 @@ def test_in_place_on_a_view_of_a_leaf_under_no_grad_writes_through_and_keeps_the
         results.append((w.detach().numpy().copy(), w.grad.numpy().copy(), w._version))
     for label, mine, theirs in zip(("values", "grad", "version"), *results):
         np.testing.assert_array_equal(mine, theirs, err_msg=label)
+
+
+# ---- in-place ops in the graph, as PyTorch records them ----------------------------------------------
+def _views_and_writes_1(m, x, w):
+    y = x * 1
+    y[:, 1] = w[:3]
+    return y
+
+
+def _views_and_writes_2(m, x, w):
+    y = x * 1
+    y[0].mul_(w)
+    return y
+
+
+def _views_and_writes_3(m, x, w):
+    y = x * 1
+    v = y[1:, ::2]
+    v += 3 * w[:2]
+    return y * v.sum()
+
+
+def _views_and_writes_4(m, x, w):
+    y = m.zeros(3, 4, dtype=m.float64)
+    y[1] = w
+    y.copy_(x * 3)
+    return y
+
+
+def _views_and_writes_5(m, x, w):
+    y = x + 0
+    y += w
+    y *= 2
+    y -= w
+    y /= 3
+    return m.nn.functional.relu(y - 1, inplace=True)
+
+
+def _views_and_writes_6(m, x, w):
+    y = x * 2
+    y.fill_(w.sum())
+    z = x * 3
+    z.zero_()
+    u = x * 1
+    u.copy_(w)
+    return y + z + u
+
+
+def _views_and_writes_7(m, x, w):
+    y = (x * 1).t()  # a view of an intermediate, transposed
+    y[[0, 2], 1:] = w[:2].unsqueeze(1) * 10
+    y.T[2].sigmoid_()
+    return y
+
+
+def _views_and_writes_8(m, x, w):
+    y = m.zeros(3, 4, dtype=m.float64)  # a tensor outside the graph comes in through a write
+    y[y.sum(1) == 0] = x[0] * w
+    y.masked_fill_(y > 0.5, 0.25)
+    return y.mul_(0.5).add_(1).log1p_()
+
+
+def _views_and_writes_9(m, x, w):
+    y = x.reshape(12) * 1
+    y.view(3, 4)[:, 0].clamp_(min=-0.5, max=0.5)
+    return y.pow_(2).add_(1).mul_(-1).abs_().sqrt_()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x, w: (x * 2).exp_(),
+    lambda m, x, w: (x * 2).add_(w, alpha=2).mul_(3).relu_(),
+    lambda m, x, w: (x * 2).mul_(w).div_(w + 3).sub_(x, alpha=0.5),  # mul_ keeps the old values it needs
+    _views_and_writes_1, _views_and_writes_2, _views_and_writes_3, _views_and_writes_4, _views_and_writes_5,
+    _views_and_writes_6, _views_and_writes_7, _views_and_writes_8, _views_and_writes_9,
+])
+def test_in_place_ops_in_the_graph_give_torchs_values_gradients_and_nodes(fn):
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True, dtype=lib.float64)
+        w = lib.tensor(np.linspace(0.5, 2, 4), requires_grad=True, dtype=lib.float64)
+        y = fn(lib, x, w)
+        (y * lib.arange(y.numel(), dtype=lib.float64).reshape(y.shape)).sum().backward()
+        name = y.grad_fn.name() if lib is cr else type(y.grad_fn).__name__
+        results.append((y.detach().numpy().copy(), x.grad, w.grad, name))
+    (mine, theirs) = results
+    for a, b in zip(mine[:3], theirs[:3]):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(np.asarray(a.tolist()), np.asarray(b.tolist()), rtol=1e-12, atol=1e-12)
+    assert mine[3] == theirs[3]
+
+
+def test_in_place_changes_reach_every_alias_and_view():
+    x = cr.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x * 1
+    view, alias = y[1:], y
+    y.relu_()
+    assert alias is y and view.tolist() == [0.0, 3.0] and y._version == 1 and view._version == 1
+
+
+def test_in_place_on_a_leaf_or_a_view_of_a_leaf_is_refused_as_in_torch():
+    for lib in (cr, torch):
+        w = lib.ones(3, requires_grad=True)
+        for change in (lambda: w.exp_(), lambda: w[0].mul_(2), lambda: w[:2].__setitem__(0, 1.0)):
+            with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+                change()
+
+
+def test_an_op_that_saved_the_changed_tensor_refuses_backward_as_in_torch():
+    for lib in (cr, torch):
+        x = lib.tensor([0.5, 1.0], requires_grad=True)
+        y = x.exp()  # Exp saves its output
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_in_place_ops_in_the_graph_differentiate_twice_as_in_torch():
+    grads = []
+    for lib in (cr, torch):
+        x = lib.tensor([0.3, -0.7, 1.1], dtype=lib.float64, requires_grad=True)
+        y = x * x
+        y[1:] = x[:2] * 3
+        y.sigmoid_()
+        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), x)
+        grads.append((g.detach().numpy(), h.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-12)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-12)
+
+
+def test_inplace_relu_in_a_model_trains_as_torchs():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(inplace=True), torch.nn.Linear(5, 2)).double()
+    ours = cr.nn.Sequential(cr.nn.Linear(4, 5), cr.nn.ReLU(inplace=True), cr.nn.Linear(5, 2)).double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    for model, lib in ((ours, cr), (theirs, torch)):
+        out = model(lib.tensor(x))
+        assert out.grad_fn is not None
+        (out ** 2).sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12, err_msg=name)
+
+
+def test_in_place_ops_on_int_tensors_refuse_a_float_result_as_in_torch():
+    for lib in (cr, torch):
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            lib.tensor([1, 2]).exp_()

@@ -108,3 +108,43 @@ def test_matmul_of_a_scalar_is_an_error():
 @pytest.mark.parametrize("shapes", [((2, 3), (3, 4)), ((3,), (3,)), ((4,), (2, 4, 3)), ((2, 1, 3, 4), (5, 4, 2))], ids=str)
 def test_second_derivatives_match_torch(shapes):
     check_second_order(lambda m, x, y: (x @ y) ** 2, random_array(shapes[0], 11), random_array(shapes[1], 12))
+
+
+# ---- bmm and outer ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 4, 5)), ((1, 1, 3), (1, 3, 1)), ((3, 2, 0), (3, 0, 2))], ids=str)
+def test_bmm(shapes):
+    a, b = (random_array(s, i) for i, s in enumerate(shapes))
+    check_op(lambda m, x, y: m.bmm(x, y), a, b)
+    check_op(lambda m, x, y: x.bmm(y) * 2.0, a, b)
+    check_torch(lambda m, x, y: m.bmm(x, y), a.astype(np.float32), b.astype(np.float32))
+
+
+def test_bmm_errors_as_torch():
+    a = cr.ones(2, 3, 4)
+    for other in (cr.ones(3, 4, 5), cr.ones(2, 3, 5)):
+        with pytest.raises(ValueError, match="bmm"):
+            cr.bmm(a, other)
+    for x, y in ((cr.ones(3, 4), cr.ones(4, 5)), (a, cr.ones(4, 5)), (cr.ones(1, 2, 3, 4), a)):
+        with pytest.raises(ValueError, match="3-D"):
+            cr.bmm(x, y)
+    with pytest.raises(TypeError, match="bmm"):
+        cr.bmm(a, cr.ones(2, 4, 5, dtype=cr.float64))
+    with pytest.raises(TypeError, match="bmm"):
+        cr.bmm(a, [[1.0]])
+
+
+def test_outer():
+    a, b = random_array((3,), 1), random_array((4,), 2)
+    check_op(lambda m, x, y: m.outer(x, y), a, b)
+    check_op(lambda m, x, y: x.outer(y) * 2.0, a, b)
+    check_torch(lambda m, x, y: m.outer(x, y), a.astype(np.float32), b.astype(np.float32))
+    check_torch(lambda m, x, y: m.outer(x, y), a.astype(np.float32), b)  # mixed dtypes promote, as in torch
+    check_torch(lambda m, x, y: m.outer(x, y), np.arange(3), np.arange(2))
+    for x, y in ((cr.ones(2, 2), cr.ones(2)), (cr.ones(2), cr.tensor(1.0))):
+        with pytest.raises(ValueError, match="outer"):
+            cr.outer(x, y)
+
+
+def test_bmm_outer_second_derivatives_match_torch():
+    check_second_order(lambda m, x, y: m.bmm(x, y) ** 2, random_array((2, 3, 4), 3), random_array((2, 4, 2), 4))
+    check_second_order(lambda m, x, y: m.outer(x, y) ** 2, random_array((3,), 5), random_array((2,), 6))

@@ -126,3 +126,63 @@ def test_functional_norm_errors():
         F.batch_norm(cr.randn(3, 2), cr.zeros(3), cr.ones(2), training=True)
     with pytest.raises(TypeError, match="dtype"):
         F.batch_norm(cr.randn(3, 2).double(), cr.zeros(2), cr.ones(2))
+
+
+# ---- group_norm ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape, groups", [((3, 6), 3), ((2, 6, 5), 2), ((2, 4, 3, 5), 4), ((3, 6, 2, 3), 1),
+                                           ((2, 4, 2, 2, 3), 2), ((1, 3, 4), 3)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_group_norm_matches_torch(shape, groups, affine):
+    r = rng(len(shape) + groups)
+    arrays = [r.normal(1.0, 2.0, size=shape)] + ([r.normal(size=shape[1]), r.normal(size=shape[1])] if affine else [])
+    check_torch(lambda lib, x, *wb: lib.nn.functional.group_norm(x, groups, *wb, eps=1e-3), *arrays)
+
+
+def test_group_norm_weight_without_bias_and_float32_match_torch():
+    r = rng(3)
+    x, w = r.normal(size=(2, 6, 4)), r.normal(size=6)
+    check_torch(lambda lib, x, w: lib.nn.functional.group_norm(x, 3, w), x, w)
+    y = check_torch(lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b), x.astype("float32"),
+                    w.astype("float32"), r.normal(size=6).astype("float32"))
+    assert y.dtype == cr.float32
+
+
+def test_group_norm_finite_differences_and_second_derivatives():
+    x, w, b = random_array((2, 4, 3), 1), random_array((4,), 2), random_array((4,), 3)
+    check_gradcheck(lambda lib, *t: lib.nn.functional.group_norm(t[0], 2, t[1], t[2]), x, w, b)
+    check_second_order(lambda lib, a, b: lib.nn.functional.group_norm(a, 2, b) ** 2, x, w)
+
+
+def test_group_norm_is_one_normalize_node():
+    x = cr.randn(2, 4, 3, requires_grad=True)
+    y = F.group_norm(x, 2, cr.ones(4, requires_grad=True), cr.zeros(4, requires_grad=True))
+    assert y.grad_fn.next_functions[0][0].name() == "NormalizeBackward0"
+
+
+def test_group_norm_of_empty_batch_matches_torch():
+    check_torch(lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b), random_array((0, 4, 3)),
+                random_array((4,), 1), random_array((4,), 2))
+
+
+@pytest.mark.parametrize("shape, groups, message", [
+    ((2, 6, 3), 4, r"channels.*\(2, 6, 3\).*num_groups=4"),
+    ((1, 3), 3, "more than 1 value"),
+    ((1, 4, 1, 1), 4, "more than 1 value"),
+])
+def test_group_norm_shape_errors_where_torch_raises(shape, groups, message):
+    x = random_array(shape)
+    with pytest.raises((RuntimeError, ValueError)):
+        TF.group_norm(torch.tensor(x), groups)
+    with pytest.raises(ValueError, match=message):
+        F.group_norm(cr.tensor(x), groups)
+
+
+def test_group_norm_argument_errors():
+    with pytest.raises(ValueError, match=r"weight must be .*\(4,\)"):
+        F.group_norm(cr.randn(2, 4, 3), 2, cr.ones(3))
+    with pytest.raises(ValueError, match="at least 2 dims"):
+        F.group_norm(cr.randn(4), 2)
+    with pytest.raises(TypeError, match="dtype"):
+        F.group_norm(cr.randn(2, 4, 3).double(), 2, cr.ones(4))
+    with pytest.raises(TypeError, match="floating-point"):
+        F.group_norm(cr.tensor([[1, 2], [3, 4]]), 1)

@@ -233,3 +233,102 @@ def test_max_min_with_dim_give_named_values_and_indices():
         values, indices = result
         assert result.values.tolist() == values.tolist() == expected_values
         assert result.indices.tolist() == indices.tolist() == expected_indices and indices.dtype == cr.int64
+
+
+# ---- prod and norm ----------------------------------------------------------------------------------------
+PROD_CASES = [((3, 4), None, False), ((3, 4), 0, False), ((3, 4), 1, True), ((2, 3, 4), -2, False), ((), None, False),
+              ((), 0, True), ((5,), 0, True), ((2, 0, 3), 1, False), ((2, 0), None, False)]
+
+
+@pytest.mark.parametrize("shape, dim, keepdim", PROD_CASES, ids=str)
+def test_prod_matches_torch(shape, dim, keepdim):
+    x = np.asarray(random_array(shape, 31, 0.5, 1.5) * np.where(random_array(shape, 32) > 0, 1, -1))
+    if dim is None:
+        check_op(lambda m, t: t.prod(), x)
+        check_op(lambda m, t: m.prod(t) * 2.0, x)
+    else:
+        check_op(lambda m, t: t.prod(dim, keepdim=keepdim), x)
+        check_op(lambda m, t: m.prod(t, dim, keepdim), x)
+
+
+@pytest.mark.parametrize("zeros", [[(0, 1)], [(1, 0), (1, 2)], [(0, 0), (1, 1), (2, 2)], [(2, 3)]], ids=str)
+def test_prod_gradient_with_zeros_is_torchs(zeros):
+    x = random_array((3, 4), 33)
+    for at in zeros:
+        x[at] = 0.0
+    for fn in (lambda m, t: t.prod(), lambda m, t: t.prod(1), lambda m, t: t.prod(0, keepdim=True)):
+        check_op(fn, x)
+        check_second_order(fn, x)
+
+
+def test_prod_dtypes():
+    check_torch(lambda m, t: t.prod(1), random_array((2, 3), 34, dtype=np.float32))
+    for dtype in (np.bool_, np.int8, np.int32, np.int64):
+        values = (random_array((2, 3), 35) > -1).astype(dtype)
+        check_torch(lambda m, t: t.prod(), values if dtype == np.bool_ else values * dtype(2))
+    check_torch(lambda m, t: m.prod(t, 0, dtype=m.float64), random_array((3,), 36, dtype=np.float32))
+    check_torch(lambda m, t: t.prod(dtype=m.float32), np.arange(1, 5))
+
+
+NORMS = [2, "fro", None, 1, float("inf"), -float("inf"), 3, 0.5, 1.5, -1.0]
+NORM_DIMS = [(None, False), (1, False), (-1, True), ((0, 1), False), ((0, 2), True), ([1], False)]
+
+
+@pytest.mark.parametrize("p", NORMS, ids=str)
+@pytest.mark.parametrize("dim, keepdim", NORM_DIMS, ids=str)
+def test_norm_matches_torch(p, dim, keepdim):
+    x = random_array((2, 3, 2), 37)
+    if dim is None:
+        check_op(lambda m, t: t.norm(p), x)
+    else:
+        check_op(lambda m, t: m.norm(t, p, dim, keepdim), x)
+        check_op(lambda m, t: t.norm(p=p, dim=dim, keepdim=keepdim), x)
+
+
+def test_norm_of_zero_counts_nonzeros_with_no_gradient():
+    x = random_array((3, 4), 38)
+    x[0, 1] = x[2, 2] = 0.0
+    check_torch(lambda m, t: t.norm(0), x)
+    check_torch(lambda m, t: m.norm(t, 0, dim=1, keepdim=True), x)
+
+
+@pytest.mark.parametrize("p", [2, "fro", 1, 3, float("inf")], ids=str)
+def test_norm_gradient_at_a_zero_vector_is_torchs(p):
+    check_torch(lambda m, t: t.norm(p), np.zeros(3))
+    x = random_array((2, 3), 39)
+    x[1] = 0.0
+    check_torch(lambda m, t: t.norm(p, dim=1), x)
+
+
+def test_norm_ties_share_the_gradient_as_torch():
+    check_torch(lambda m, t: t.norm(float("inf")), np.array([1.0, -2.0, 2.0, 0.5]))
+    check_torch(lambda m, t: t.norm(-float("inf"), dim=0), np.array([[1.0, -1.0], [-1.0, 2.0]]))
+
+
+def test_norm_dtypes():
+    for p in (2, 1, 3, float("inf")):
+        out = check_torch(lambda m, t: t.norm(p, dim=1), random_array((3, 4), 40, dtype=np.float32))
+        assert out.dtype == cr.float32
+    check_torch(lambda m, t: m.norm(t, dtype=m.float64), random_array((3,), 41, dtype=np.float32))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, t: t.prod(1) ** 2, lambda m, t: t.prod(), lambda m, t: t.norm(), lambda m, t: t.norm(dim=1),
+    lambda m, t: t.norm(3, dim=0),
+])
+def test_prod_norm_second_derivatives_match_torch(fn):
+    check_second_order(fn, random_array((3, 4), 42))
+
+
+def test_prod_norm_errors():
+    t = cr.ones(2, 3)
+    for fn in (lambda: t.prod(2), lambda: t.norm(dim=3), lambda: cr.norm(t, 1, (0, -3))):
+        with pytest.raises(OutOfRangeError):
+            fn()
+    with pytest.raises(TypeError, match="prod"):
+        t.prod((0, 1))  # torch takes one int dim
+    with pytest.raises(TypeError, match="norm"):
+        cr.norm(cr.tensor([1, 2]))  # integers: torch refuses too
+    for p, dim in (("nuc", None), ("fro", (0, 1, 2))):
+        with pytest.raises(ValueError, match="norm"):
+            cr.ones(2, 2, 2).norm(p, dim)

@@ -172,3 +172,139 @@ def test_second_derivatives_match_torch(name):
     check_second_order(lambda m, t: fn(m, t) ** 2, random_array(shape, 13))
     a, b = random_array((2, 3), 14), random_array((2, 3), 15)
     check_second_order(lambda m, x, y: m.cat([x, y], 0) ** 2 + m.stack([x, y], 1).sum() ** 2, a, b)
+
+
+# ---- tril/triu, split/chunk/narrow, flip, roll, repeat, repeat_interleave ------------------------------------
+PIECE_OPS = {
+    "tril": ((3, 4), lambda m, t: t.tril()),
+    "tril_fn_diagonal": ((3, 4), lambda m, t: m.tril(t, diagonal=1)),
+    "tril_batched_negative": ((2, 3, 4), lambda m, t: t.tril(-1)),
+    "triu": ((4, 3), lambda m, t: t.triu()),
+    "triu_fn_diagonal": ((3, 4), lambda m, t: m.triu(t, 2)),
+    "triu_far": ((3, 4), lambda m, t: t.triu(-5)),
+    "split_int": ((5, 3), lambda m, t: t.split(2)),
+    "split_fn_dim": ((3, 5), lambda m, t: m.split(t, 3, dim=1)),
+    "split_sizes": ((3, 6), lambda m, t: t.split([1, 0, 5], -1)),
+    "split_bigger": ((3, 2), lambda m, t: t.split(4)),
+    "chunk": ((6, 2), lambda m, t: t.chunk(4)),
+    "chunk_fn_dim": ((2, 7), lambda m, t: m.chunk(t, 3, dim=1)),
+    "chunk_more_than_size": ((2, 3), lambda m, t: t.chunk(5, -1)),
+    "narrow": ((4, 5), lambda m, t: t.narrow(1, 1, 3)),
+    "narrow_fn_negative_start": ((4, 5), lambda m, t: m.narrow(t, 0, -2, 2)),
+    "narrow_empty": ((4, 5), lambda m, t: t.narrow(0, 4, 0)),
+    "narrow_tensor_start": ((4, 5), lambda m, t: t.narrow(1, m.tensor(2), 2)),
+    "flip": ((2, 3, 4), lambda m, t: t.flip(0, 2)),
+    "flip_fn_list": ((2, 3), lambda m, t: m.flip(t, [-1])),
+    "flip_tuple_keyword": ((2, 3), lambda m, t: t.flip(dims=(0, 1))),
+    "flip_scalar": ((), lambda m, t: t.flip(())),
+    "roll": ((3, 4), lambda m, t: t.roll(2)),
+    "roll_fn_dim": ((3, 4), lambda m, t: m.roll(t, -1, 1)),
+    "roll_tuple": ((3, 4, 2), lambda m, t: t.roll((1, 5), (0, -1))),
+    "roll_one_tuple_no_dims": ((3, 4), lambda m, t: m.roll(t, shifts=(3,))),
+    "repeat": ((2, 3), lambda m, t: t.repeat(2, 1, 3)),
+    "repeat_tuple": ((2, 3), lambda m, t: t.repeat((3, 2))),
+    "repeat_ones": ((2, 3), lambda m, t: t.repeat(1, 1)),
+    "repeat_zero": ((2, 3), lambda m, t: t.repeat(0, 2)),
+    "repeat_scalar": ((), lambda m, t: t.repeat(4)),
+    "repeat_interleave": ((2, 3), lambda m, t: t.repeat_interleave(2)),
+    "repeat_interleave_dim": ((2, 3), lambda m, t: m.repeat_interleave(t, 3, dim=0)),
+    "repeat_interleave_tensor": ((2, 3), lambda m, t: t.repeat_interleave(m.tensor([2, 0, 1]), dim=1)),
+    "repeat_interleave_one_count": ((2, 3), lambda m, t: t.repeat_interleave(m.tensor([2]), dim=-1)),
+    "repeat_interleave_flat_tensor": ((2, 2), lambda m, t: m.repeat_interleave(t, m.tensor([1, 2, 0, 3]))),
+    "repeat_interleave_output_size": ((3,), lambda m, t: t.repeat_interleave(2, dim=0, output_size=6)),
+}
+
+
+def _weighted(fn):
+    """fn with each output times an arange, so a gradient sent to the wrong place shows."""
+    def weighted(m, t):
+        outs = fn(m, t)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        return tuple(o * m.arange(o.numel(), dtype=m.float64).reshape(o.shape) for o in outs)
+    return weighted
+
+
+@pytest.mark.parametrize("name", sorted(PIECE_OPS))
+def test_piece_op(name):
+    shape, fn = PIECE_OPS[name]
+    check_op(_weighted(fn), random_array(shape, 21))
+
+
+@pytest.mark.parametrize("name", sorted(PIECE_OPS))
+def test_piece_op_keeps_float32(name):
+    shape, fn = PIECE_OPS[name]
+    out = check_torch(fn, random_array(shape, 22, dtype=np.float32))
+    assert all(o.dtype == cr.float32 for o in (out if isinstance(out, tuple) else (out,)))
+
+
+@pytest.mark.parametrize("name", ["tril", "triu", "flip", "roll_tuple", "repeat", "repeat_interleave_tensor", "narrow"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_piece_ops_on_integers_and_bools(name, dtype):
+    shape, fn = PIECE_OPS[name]
+    check_torch(fn, (random_array(shape, 23) > 0).astype(dtype))
+
+
+def test_split_chunk_narrow_are_views_and_flip_roll_repeat_copies():
+    x = cr.tensor(random_array((4, 6), 24))
+    for piece in (*x.split(2), *cr.chunk(x, 3, 1), x.narrow(1, 2, 3)):
+        piece.mul_(0.0)  # writes through to x, as in PyTorch
+    assert (x.numpy() == 0).all()
+    y = cr.tensor(random_array((2, 3), 25))
+    before = y.numpy().copy()
+    for out in (y.flip(0), y.roll(1), y.repeat(1, 1), y.repeat_interleave(1), cr.tril(y), y.split([2], 0)[0] * 1):
+        out.mul_(0.0)
+    np.testing.assert_array_equal(y.numpy(), before)
+
+
+def test_a_changed_piece_is_seen_by_backward():
+    x = cr.tensor(random_array((4,), 26), requires_grad=True)
+    a, b = (x * 1.0).split(2)
+    y = (a * a).sum()
+    a.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_chunk_of_an_empty_dim_and_repeat_interleave_of_counts():
+    check_torch(lambda m, t: m.chunk(t, 3), np.zeros((0, 2)))
+    check_torch(lambda m, t: m.split(t, 0), np.zeros((0, 2)))
+    check_torch(lambda m, r: m.repeat_interleave(r), np.array([2, 0, 3]))
+
+
+@pytest.mark.parametrize("name", ["tril", "split_sizes", "narrow", "flip", "roll_tuple", "repeat", "repeat_interleave_tensor"])
+def test_piece_ops_second_derivatives_match_torch(name):
+    shape, fn = PIECE_OPS[name]
+    check_second_order(lambda m, t: m.cat([o.reshape(-1) for o in _weighted(fn)(m, t)]) ** 2, random_array(shape, 27))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: t.tril().flip(2), lambda t: t.split(1, 2), lambda t: t.chunk(2, -3), lambda t: t.narrow(2, 0, 1),
+    lambda t: t.roll(1, 2), lambda t: t.repeat_interleave(2, dim=2), lambda t: cr.flip(t, (0, -3)),
+])
+def test_piece_ops_out_of_range_dims(fn):
+    with pytest.raises(OutOfRangeError):
+        fn(cr.ones(2, 3))
+
+
+def test_piece_op_errors_name_the_op():
+    t = cr.ones(2, 3)
+    cases = [
+        ("tril", lambda: cr.ones(3).tril()), ("triu", lambda: cr.triu(cr.tensor(1.0))),
+        ("split", lambda: t.split([1, 1], 1)), ("split", lambda: t.split(0)), ("split", lambda: t.split([4, -1])),
+        ("chunk", lambda: t.chunk(0)), ("narrow", lambda: t.narrow(1, 2, 2)), ("narrow", lambda: t.narrow(0, 1, -1)),
+        ("flip", lambda: t.flip(0, 0)), ("flip", lambda: t.flip(1, -1)), ("roll", lambda: t.roll((1, 2))),
+        ("roll", lambda: t.roll((1, 2), 0)), ("repeat", lambda: t.repeat(2)), ("repeat", lambda: t.repeat(1, -1)),
+        ("repeat_interleave", lambda: t.repeat_interleave(-1)),
+        ("repeat_interleave", lambda: t.repeat_interleave(cr.tensor([1, 2]), dim=1)),
+        ("repeat_interleave", lambda: t.repeat_interleave(2, output_size=5)),
+    ]
+    for name, make in cases:
+        with pytest.raises(ValueError) as info:
+            make()
+        assert name in str(info.value), (name, str(info.value))
+    with pytest.raises(OutOfRangeError, match="narrow"):
+        t.narrow(1, -4, 1)
+    for make in (lambda: t.split(1.5), lambda: t.narrow(0, 0.5, 1), lambda: t.repeat_interleave(cr.tensor([1.5, 2.0]), dim=0),
+                 lambda: t.tril(0.5), lambda: cr.chunk([1, 2], 2)):
+        with pytest.raises(TypeError):
+            make()

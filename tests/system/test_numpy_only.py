@@ -9,7 +9,7 @@ import chainrule.manual
 MANUAL = Path(chainrule.manual.__file__).parent
 
 
-@pytest.mark.parametrize("module", ["network.py", "activations.py", "losses.py", "numerical.py"])
+@pytest.mark.parametrize("module", ["network.py", "activations.py", "losses.py", "numerical.py", "rnn.py"])
 def test_imports_numpy_and_its_own_siblings_only(module):
     tree = ast.parse((MANUAL / module).read_text())
     imported = set()

@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from ..tensor import Tensor, _wrap
-from . import anomaly
+from . import anomaly, function
 from .function import AccumulateGrad, edge_to, namespace
 from .grad_mode import _state
 
@@ -173,7 +173,7 @@ def _call_rule(node, grads, create_graph, handed_out):
     op = node.op
     if grads is None:  # nothing reached this node: nothing flows on
         return (None,) * len(node.edges)
-    if len(grads) > 1 and node._materialize_grads and None in grads:
+    if len(grads) > 1 and node._materialize_grads and any(g is None for g in grads):
         zeros = [np.zeros(shape, dtype) for shape, dtype in node._output_meta]
         grads = [g if g is not None else (_wrap(z) if create_graph else z) for g, z in zip(grads, zeros)]
     if op.on_arrays or create_graph:
@@ -302,6 +302,8 @@ def _roots(tensors, grads, caller, create_graph, retain_graph):
         raise ValueError(f"{caller}: got {len(grads)} gradients for {len(tensors)} outputs; give one per output")
     roots = []
     for index, (t, g) in enumerate(zip(tensors, grads)):
+        if t._base is not None and t._base.grad_fn is not t._base_grad_fn:
+            function._refresh_view(t)  # a view of a tensor changed in place since: its grad_fn is made afresh
         if not t.requires_grad:
             raise RuntimeError(
                 f"{caller}: element {index} of tensors does not require grad and does not have a grad_fn. "

@@ -23,6 +23,18 @@ from . import anomaly, arrays
 from .grad_mode import _state, no_grad
 
 
+def _refresh_view(view):
+    """Set by connect_views(): ops/inplace.py's refresh_view (it computes with ops, which autograd can't import)."""
+    raise RuntimeError("chainrule.autograd: connect_views() was not called")
+
+
+def connect_views(refresh_view):
+    """A view whose base was changed in place through the graph since the view's grad_fn was made gets a
+    fresh grad_fn before an op uses it (PyTorch regenerates it too); `chainrule/__init__.py` hands over how."""
+    global _refresh_view
+    _refresh_view = refresh_view
+
+
 def namespace(value):
     """The functions that compute on `value`, under chainrule's names: autograd/arrays.py for a NumPy array
     (nothing is recorded), chainrule.ops for a Tensor (every step is recorded), and the array API namespace
@@ -226,6 +238,9 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        for a in args:
+            if isinstance(a, Tensor) and a._base is not None and a._base.grad_fn is not a._base_grad_fn:
+                _refresh_view(a)
         edges = tuple([edge_to(a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
         ctx = _new_node(cls, edges, sum(1 << i for i, a in enumerate(args) if not isinstance(a, Tensor)))
         with no_grad():
@@ -271,6 +286,8 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 tensors = True
+                if a._base is not None and a._base.grad_fn is not a._base_grad_fn:
+                    _refresh_view(a)
                 data = a._data
                 arrays.append(data)
                 if enabled and a.requires_grad:

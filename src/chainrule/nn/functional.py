@@ -9,12 +9,16 @@ from .. import ops, random
 from ..autograd.grad_mode import is_grad_enabled
 from ..ops import activation as _activation
 from ..ops import loss as _loss
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 from ..ops.conv import conv1d, conv2d  # noqa: F401
 from ..ops.embedding import embedding  # noqa: F401
 from ..ops.linear import linear  # noqa: F401  (one fused node: input @ weight.T + bias)
 from ..ops.norm import batch_norm, layer_norm  # noqa: F401
 from ..ops.pad import pad  # noqa: F401
 from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from ..ops.conv import conv_transpose1d, conv_transpose2d  # noqa: F401
+from ..ops.norm import group_norm  # noqa: F401
+from ..ops.upsample import interpolate  # noqa: F401
 from ..tensor import Tensor, _wrap
 
 
@@ -74,12 +78,8 @@ def _cast(input, dtype):
 
 
 def _maybe_in_place(input, out, inplace):
-    """inplace=True writes the result into input when input is outside the graph (like `t += x`);
-    inside a recorded graph the result is a new tensor instead, since chainrule records no in-place ops."""
-    if inplace and not (is_grad_enabled() and input.requires_grad):
-        ops.inplace.write(input, "inplace activation", out._data)
-        return input
-    return out
+    """inplace=True writes the result into input (recorded in the graph, as PyTorch's relu_ is)."""
+    return ops.inplace.assign(input, "inplace activation", out) if inplace else out
 
 
 # ---- dropout ------------------------------------------------------------------------------------
@@ -157,21 +157,136 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # ---- encodings ----------------------------------------------------------------------------------
 def one_hot(tensor, num_classes=-1):
     """int64 tensor of shape (*tensor.shape, num_classes) with a 1 at each class index.
-    num_classes=-1 means max(tensor) + 1."""
-    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+    num_classes=-1 means max(tensor) + 1. As in PyTorch, tensor must be int64."""
+    if not isinstance(tensor, Tensor) or tensor.dtype != np.int64:
         kind = tensor.dtype if isinstance(tensor, Tensor) else type(tensor).__name__
-        raise TypeError(f"one_hot is only applicable to index tensors (integer dtype), got {kind}")
-    if not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"one_hot is only applicable to index tensors of integer type int64, got {kind}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
-    if num_classes < -1:
-        raise ValueError(f"one_hot: num_classes must be non-negative (or -1: inferred), got {num_classes}")
     labels = tensor._data
-    if labels.size and labels.min() < 0:
+    if labels.size == 0:
+        if num_classes <= 0:
+            raise ValueError("one_hot: can not infer the total number of classes from an empty tensor; "
+                             "give a positive num_classes")
+    elif labels.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(labels.min())}")
-    if num_classes == -1:
-        if labels.size == 0:
-            raise ValueError("one_hot: can not infer the number of classes from an empty tensor; give num_classes")
+    elif num_classes == -1:
         num_classes = int(labels.max()) + 1
-    elif labels.size and labels.max() >= num_classes:
-        raise ValueError(f"one_hot: class value {int(labels.max())} must be smaller than num_classes={num_classes}")
+    elif labels.max() >= num_classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, "
+                         f"got {int(labels.max())}")
     return _wrap((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# ---- channel dropout, SiLU / ELU, normalize, cosine_similarity, kl_div ---------------------------
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _maybe_in_place(input, _activation.silu(input), inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _maybe_in_place(input, _activation.elu(input, alpha), inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: input (N, C, L) or (C, L); each channel input[n, c] is kept with probability
+    1 - p (then scaled by 1 / (1 - p)) or zeroed entirely."""
+    _check_probability(p)
+    if input.ndim not in (2, 3):
+        raise ValueError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d exists to "
+            "provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional "
+            "batch dimension (i.e. 2D or 3D inputs)."
+        )
+    return _channel_dropout(input, p, training, inplace, input.ndim - 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an (N, C, H, W) input. As in PyTorch, a 3-D input is taken as (N, C, L)
+    (with a warning), and other ranks are accepted with a deprecation warning (dims 0 and 1 as N and C)."""
+    _check_probability(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result in an "
+            "error in a future release. To retain the behavior and silence this warning, please use dropout "
+            "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+            "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2,
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is "
+            "desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will "
+            "change in a future release to interpret the input as one without a batch dimension, i.e. shape "
+            "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2,
+        )
+    return _channel_dropout(input, p, training, inplace, 2)
+
+
+def _channel_dropout(input, p, training, inplace, channel_dims):
+    """Dropout with one draw per channel: the mask has the input's first channel_dims sizes, then 1s."""
+    if not training or p == 0:
+        return input
+    if input.ndim < 2:
+        raise ValueError(f"Feature dropout requires at least 2 dimensions in the input, got shape {tuple(input.shape)}")
+    mask_shape = tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims)
+    keep = random.uniform_array(mask_shape, input.dtype if input.dtype.kind == "f" else np.float32) >= p
+    scale = np.asarray(0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.dtype)
+    return _maybe_in_place(input, input * _wrap(keep.astype(input.dtype) * scale), inplace)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps) along dim: unit vectors (zero vectors stay zero)."""
+    result = input / ops.clamp(_vector_norm(input, p, dim), min=eps)
+    return result if out is None else ops.copy_(out, result)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim, after broadcasting x1 with x2,
+    as in PyTorch 2.13. Like PyTorch, the eps clamp changes the norms' values but not their gradients."""
+    dtype = np.result_type(x1.dtype, x2.dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"cosine_similarity: expected common dtype to be floating point, yet common dtype is {dtype}")
+    shape = np.broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = (ops.broadcast_to(_cast(x, dtype if x.dtype.kind != "f" else None), shape) for x in (x1, x2))
+    return ops.sum((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps)), dim)
+
+
+def _clamped_norm(x, dim, eps):
+    """||x||_2 with its value raised to eps but the gradient of the norm itself (PyTorch clamps under no_grad)."""
+    norm = _vector_norm(x, 2, dim)
+    value = norm.detach()
+    return norm + (ops.clamp(value, min=eps) - value)
+
+
+def _vector_norm(x, p, dim):
+    """||x||_p along dim (keepdim), with PyTorch's gradient: 0 (not nan) for a zero vector."""
+    if p == float("inf"):
+        return ops.amax(ops.abs(x), dim, keepdim=True)
+    if p == float("-inf"):
+        return ops.amin(ops.abs(x), dim, keepdim=True)
+    if p == 0:
+        return ops.sum(ops.cast(x != 0, x.dtype), dim, keepdim=True)
+    if p == 1:
+        return ops.sum(ops.abs(x), dim, keepdim=True)
+    powers = x * x if p == 2 else ops.abs(x) ** p
+    total = ops.sum(powers, dim, keepdim=True)
+    nonzero = total != 0  # the root's gradient is infinite at 0: mask it (outside the graph)
+    return ops.where(nonzero, ops.where(nonzero, total, 1) ** (1.0 / p), 0)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence terms target * (log target - input) for log-probabilities input. reduction='batchmean'
+    gives the KL divergence per sample; 'mean' (the default, as in PyTorch) averages over every element too."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction_arg(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    return _loss.kl_div(input, target, reduction, log_target)

@@ -1,4 +1,4 @@
-"""BatchNorm1d, BatchNorm2d and LayerNorm, with PyTorch's arguments, buffers and state-dict keys.
+"""BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm, with PyTorch's arguments, buffers and state-dict keys.
 
 BatchNorm keeps running statistics as BUFFERS (running_mean, running_var, num_batches_tracked):
 saved in state_dict() under PyTorch's names, not returned by parameters(). In training mode it
@@ -7,7 +7,7 @@ normalises with the batch's statistics and updates the running ones; in eval mod
 import numpy as np
 
 from .. import dtypes
-from ..ops.norm import batch_norm, layer_norm, normalized_shape_arg
+from ..ops.norm import batch_norm, group_norm, layer_norm, normalized_shape_arg
 from ..args import check_device as _check_device
 from ..tensor import Tensor, _wrap
 from . import init
@@ -137,4 +137,42 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalise each of num_groups groups of channels of each sample (input (N, C, *)), then scale and shift
+    per channel; weight 1 and bias 0 to start."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        _check_device(device)
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(num_channels, dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        if isinstance(input, Tensor) and (input.ndim < 2 or input.shape[1] != self.num_channels):
+            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), "
+                             f"got input of shape {tuple(input.shape)}")
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")

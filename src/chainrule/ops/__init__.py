@@ -12,7 +12,9 @@ from .elementwise import (  # noqa: F401
 )
 from .index import gather, getitem, index_key, setitem_array  # noqa: F401
 from .inplace import (  # noqa: F401
-    add_, clamp_, copy_, div_, fill_, in_place_or_new, mul_, normal_, setitem, sub_, uniform_, zero_,
+    abs_, add_, augmented, ceil_, clamp_, clamp_max_, clamp_min_, copy_, cos_, div_, exp_, expm1_, fill_, floor_,
+    frac_, log1p_, log_, masked_fill_, mul_, neg_, normal_, pow_, relu_, round_, setitem, sgn_, sigmoid_, sign_,
+    sin_, sqrt_, sub_, tanh_, trunc_, uniform_, zero_,
 )
 from .linalg import matmul, mm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, max, mean, min, std, sum, var  # noqa: F401
@@ -21,3 +23,14 @@ from .shape import (  # noqa: F401
     sum_to, transpose, unsqueeze,
 )
 from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
+from .einsum import einsum  # noqa: F401
+from .linalg import bmm, outer  # noqa: F401
+from .reduce import norm, prod  # noqa: F401
+from .scan import cumprod, cumsum  # noqa: F401
+from .shape import chunk, flip, narrow, repeat, repeat_interleave, roll, split, tril, triu  # noqa: F401
+from ..creation import new_empty, new_full, new_ones, new_tensor, new_zeros  # noqa: F401
+from .elementwise import floor_divide, fmod, isfinite, isinf, isnan, remainder  # noqa: F401
+from .select import allclose, equal, isclose, masked_select, nonzero  # noqa: F401
+from .sort import argsort, sort, topk, unique  # noqa: F401
+from ..random import bernoulli, multinomial  # noqa: F401
+from .rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell, unbind  # noqa: F401

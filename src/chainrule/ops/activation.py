@@ -1,4 +1,4 @@
-"""Activations beyond elementwise.py's basics: erf, gelu, log_sigmoid and softplus, each stable and exact.
+"""Activations beyond elementwise.py's basics: erf, gelu, log_sigmoid, softplus, silu and elu, each stable and exact.
 
 Each backward is one formula on arrays or (create_graph) Tensors, through `xp = namespace(gy)`, so these
 have second derivatives too.
@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd.arrays import erf as erf_array
+from ..autograd.arrays import sigmoid as sigmoid_array
 from ..autograd.function import Op, namespace
 from .elementwise import _float_input
 
@@ -83,6 +84,34 @@ class Softplus(Op):
         return xp.where(z > ctx.threshold, gy, gy * xp.sigmoid(z)), None, None
 
 
+class Silu(Op):
+    """silu(x) = x * sigmoid(x) (also called swish); silu'(x) = s + x s (1 - s) with s = sigmoid(x)."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * sigmoid_array(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        s = namespace(gy).sigmoid(x)
+        return gy * (s * (1 + x * (1 - s)))
+
+
+class Elu(Op):
+    """elu(x) = x for x > 0, alpha * (e^x - 1) otherwise (expm1 keeps it exact near 0). The gradient
+    at 0 is alpha, as in PyTorch."""
+
+    def forward(ctx, x, alpha):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        xp = namespace(gy)
+        return xp.where(x > 0, gy, gy * (ctx.alpha * xp.exp(xp.minimum(x, 0)))), None
+
+
 def erf(x):
     return Erf.apply(_float_input(x, "erf"))
 
@@ -99,3 +128,11 @@ def log_sigmoid(x):
 
 def softplus(x, beta=1.0, threshold=20.0):
     return Softplus.apply(_float_input(x, "softplus"), float(beta), float(threshold))
+
+
+def silu(x):
+    return Silu.apply(_float_input(x, "silu"))
+
+
+def elu(x, alpha=1.0):
+    return Elu.apply(_float_input(x, "elu"), float(alpha))

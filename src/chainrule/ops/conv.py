@@ -26,6 +26,11 @@ rows in (i, j, c) order, so that each add is a single run over all the channels.
 
 conv1d is conv2d on a height-1 view of its arrays. The three ops (the convolution, its input
 gradient and its weight gradient) are each other's backward, so any order of derivative works.
+
+conv_transpose2d / conv_transpose1d ARE the input-gradient op: a transposed convolution of x with
+weight (C_in, C_out / G, kh, kw) is the gradient of conv2d(output, weight) with respect to its input
+`output`, taken at gy = x. So their forward is col2im(weight.T @ x), their input's gradient a conv2d
+and their weight's gradient a correlation, all from the machinery above.
 """
 import numbers
 from typing import NamedTuple
@@ -38,7 +43,8 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .linear import check_layer_dtypes
 from .reduce import sum as tensor_sum
-from .shape import broadcast_to, squeeze, unsqueeze
+from .pad import pad
+from .shape import broadcast_to, reshape, squeeze, unsqueeze
 
 
 class Geometry(NamedTuple):
@@ -307,6 +313,65 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
     return squeeze(out, 0) if unbatched else out
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-d convolution (the gradient of conv2d with respect to its input) of input (N, C_in, H, W)
+    or (C_in, H, W) with weight (C_in, C_out / groups, kh, kw). Output size per spatial dim:
+    (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1."""
+    return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-d convolution of input (N, C_in, L) or (C_in, L) with weight (C_in, C_out / groups, k)."""
+    return _transposed("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    _check_tensors(op, dims, input, weight, None, transposed=True)
+    if 0 in weight.shape:  # as PyTorch
+        raise ValueError(f"{op}: expected a non-empty weight, got weight of shape {tuple(weight.shape)}")
+    if not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    out_channels = weight.shape[1] * groups
+    if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (out_channels,)):
+        got = tuple(bias.shape) if isinstance(bias, Tensor) else type(bias).__name__
+        raise ValueError(f"{op}: bias must have shape ({out_channels},), one per out channel "
+                         f"(weight.shape[1] * groups), got {got}")
+    check_layer_dtypes(op, input, weight, bias)
+    unbatched = input.ndim == dims + 1
+    given_shape = tuple(input.shape)
+    if unbatched:
+        input = unsqueeze(input, 0)
+    if weight.shape[0] % groups or input.shape[1] != weight.shape[0]:
+        raise ValueError(
+            f"{op}: weight of shape {tuple(weight.shape)} expects input with {weight.shape[0]} channels (dim 1), "
+            f"divisible by groups={groups}; got input of shape {given_shape}"
+        )
+    stride, dilation = ntuple(stride, dims, "stride", op), ntuple(dilation, dims, "dilation", op)
+    padding, output_padding = ntuple(padding, dims, "padding", op), ntuple(output_padding, dims, "output_padding", op)
+    if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or "
+                         f"dilation {dilation}, per dim")
+    kernel = weight.shape[2:]
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1
+                 for n, s, p, d, k, o in zip(input.shape[2:], stride, padding, dilation, kernel, output_padding))
+    if any(n < 1 for n in size):
+        raise ValueError(f"{op}: the output size {size} computed for input of shape {given_shape}, weight of shape "
+                         f"{tuple(weight.shape)}, stride {stride}, padding {padding} is too small")
+    # output_padding >= stride (allowed when below dilation) leaves whole rows no input reaches: the
+    # convolution of the output has output_padding // stride more rows than the input, zeros here
+    extra = [o // s for o, s in zip(output_padding, stride)]
+    if any(extra):
+        input = pad(input, [e for extra_rows in reversed(extra) for e in (0, extra_rows)])
+    pads = tuple((p, p) for p in padding)
+    if dims == 1:
+        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
+    out_shape = (input.shape[0], out_channels, *size)
+    out = ConvolutionInputGrad.apply(input, weight, out_shape, Geometry(stride, pads, dilation, groups))
+    if bias is not None:
+        out = out + reshape(bias, (out_channels,) + (1,) * dims)
+    return squeeze(out, 0) if unbatched else out
+
+
 def _channelless_output(input, weight, bias, kernel, stride, pads, dilation):
     """PyTorch's result for an input with 0 channels: an empty (N, 0, *output size) tensor (not the bias
     broadcast to (N, out_channels, ...)), whose gradients are zeros: empty ones for input and weight, and
@@ -327,7 +392,7 @@ def ntuple(value, n, name, op):
         values = tuple(int(v) for v in value)
     else:
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    low = 0 if name == "padding" else 1
+    low = 0 if name in ("padding", "output_padding") else 1
     if any(v < low for v in values):
         raise ValueError(f"{op}: {name} must be {'non-negative' if low == 0 else 'positive'}, got {value!r}")
     return values
@@ -350,13 +415,14 @@ def conv_padding(padding, kernel, stride, dilation, op):
     return tuple((p, p) for p in ntuple(padding, dims, "padding", op))
 
 
-def _check_tensors(op, dims, input, weight, bias):
+def _check_tensors(op, dims, input, weight, bias, transposed=False):
     for name, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
     if weight.ndim != dims + 2:
+        channels = "in_channels, out_channels / groups" if transposed else "out_channels, in_channels / groups"
         raise ValueError(
-            f"{op}: weight must be {dims + 2}-D (out_channels, in_channels / groups, {'kh, kw' if dims == 2 else 'k'}), "
+            f"{op}: weight must be {dims + 2}-D ({channels}, {'kh, kw' if dims == 2 else 'k'}), "
             f"got shape {tuple(weight.shape)}"
         )
     if input.ndim not in (dims + 1, dims + 2):
@@ -365,9 +431,10 @@ def _check_tensors(op, dims, input, weight, bias):
             f"{op}: expected {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input {layout}, "
             f"got input of shape {tuple(input.shape)}"
         )
-    if weight.shape[0] == 0:
+    if weight.shape[0] == 0:  # PyTorch's rule, for transposed convolutions too (there dim 0 is in channels)
         raise ValueError(
-            f"{op}: weight of shape {tuple(weight.shape)} has no out channels; expected at least 1 at dim 0"
+            f"{op}: weight of shape {tuple(weight.shape)} has no {'in' if transposed else 'out'} channels; "
+            "expected at least 1 at dim 0"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), one per out channel, got {tuple(bias.shape)}")

@@ -159,6 +159,8 @@ class Log(Op):
 class Log1p(Op):
     """log(1 + x), exact for small |x| (where 1 + x would round)."""
 
+    node_name = "Log1PBackward0"  # PyTorch's spelling
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         with np.errstate(all="ignore"):
@@ -391,6 +393,61 @@ class Frac(Op):
         return gy
 
 
+# ---- division with rounding: a // b, a % b, fmod -------------------------------------------------------
+class FloorDivide(Op):
+    """a // b, rounded down (Python's //). PyTorch records it, with no derivative: backward raises."""
+
+    node_name = "NotImplemented"
+
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):  # 1 // 0 = inf for floats, as in PyTorch
+            return np.floor_divide(a, b)
+
+    def backward(ctx, gy):
+        raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch); "
+                           "use floor(a / b) for a zero gradient")
+
+
+class Remainder(Op):
+    """a % b = a - floor(a / b) * b: the sign of the divisor (Python's %). d/da = 1, d/db = -floor(a / b)."""
+
+    node_name = "RemainderBackward1"  # PyTorch's overload with a tensor divisor
+    rounded = staticmethod(np.floor_divide)
+
+    def forward(ctx, a, b):
+        with np.errstate(all="ignore"):  # x % 0 = nan for floats
+            if ctx.needs_input_grad[1]:  # the rounded quotient, a constant of the backward
+                ctx.save_for_backward(ctx.op.rounded(a, b))
+            return ctx.op.compute(a, b)
+
+    compute = staticmethod(np.remainder)
+
+    def backward(ctx, gy):
+        need_a, need_b = ctx.needs_input_grad
+        quotient = ctx.saved_tensors[0] if need_b else None
+        return (gy if need_a else None), (-gy * quotient if need_b else None)
+
+
+class RemainderByNumber(Remainder):
+    node_name = "RemainderBackward0"
+
+
+def _truncated_quotient(a, b):
+    return np.trunc(a / b)
+
+
+class Fmod(Remainder):
+    """fmod(a, b) = a - trunc(a / b) * b: the sign of the dividend (C's fmod). d/db = -trunc(a / b)."""
+
+    node_name = "FmodBackward1"
+    rounded = staticmethod(_truncated_quotient)
+    compute = staticmethod(np.fmod)
+
+
+class FmodByNumber(Fmod):
+    node_name = "FmodBackward0"
+
+
 # ---- dtype and copies ---------------------------------------------------------------------------
 class Cast(Op):
 
@@ -487,6 +544,40 @@ def div(a, b, *, out=None):
     if not _is_float(a) and not _is_float(b):  # true division of integers gives the default float
         a, b = (cast(v, dtypes.get_default_dtype()) if isinstance(v, Tensor) else v for v in (a, b))
     return write_out(out, Div.apply(a, b), "div")
+
+
+def floor_divide(input, other, *, out=None):
+    """input // other, rounded down: 7 // 2 = 3, -7 // 2 = -4 (floats too: -7.5 // 2 = -4.0)."""
+    a, b = _rounded_division_operands(input, other, "floor_divide")
+    return write_out(out, FloorDivide.apply(a, b), "floor_divide")
+
+
+def remainder(input, other, *, out=None):
+    """input % other with the sign of other, as Python's %: -7 % 2 = 1. Gradients: 1 and -floor(input / other)."""
+    a, b = _rounded_division_operands(input, other, "remainder")
+    return write_out(out, (Remainder if isinstance(b, Tensor) else RemainderByNumber).apply(a, b), "remainder")
+
+
+def fmod(input, other, *, out=None):
+    """The remainder with the sign of input, as C's fmod: fmod(-7, 2) = -1. Gradients: 1 and -trunc(input / other)."""
+    check_tensor(input, "fmod")
+    a, b = _rounded_division_operands(input, other, "fmod")
+    return write_out(out, (Fmod if isinstance(b, Tensor) else FmodByNumber).apply(a, b), "fmod")
+
+
+def _rounded_division_operands(a, b, op):
+    """The operands with PyTorch's promotion; integer division by zero is refused, as PyTorch does."""
+    a, b = _operands(a, b, op)
+    kinds = [x._data.dtype.kind if isinstance(x, Tensor) else "f" if isinstance(x, float) else "i" for x in (a, b)]
+    if kinds == ["b", "b"]:
+        raise TypeError(f"{op}: not defined for two bool tensors, as in PyTorch; convert first (x.long())")
+    if "f" not in kinds:
+        divisor = b._data if isinstance(b, Tensor) else b
+        if np.any(divisor == 0):
+            raise RuntimeError(f"ZeroDivisionError: {op}: integer division by zero")
+    if not isinstance(a, Tensor):  # a number divided by a tensor: the number becomes a constant of b's dtype
+        a = _wrap(np.asarray(a, dtype=b._data.dtype))
+    return a, b
 
 
 def write_out(out, result, op):
@@ -616,8 +707,12 @@ def _clamp_dtype(x, bounds):
     return dtype
 
 
-def where(condition, a, b):
+def where(condition, input=None, other=None):
+    """input where condition is True, other elsewhere; where(condition) alone is nonzero(condition, as_tuple=True)."""
     condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(_wrap(p.astype(np.int64, copy=False)) for p in np.nonzero(np.atleast_1d(condition)))
+    a, b = input, other
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -736,6 +831,20 @@ def _without_grad(a, b, ufunc, name):
         return _wrap(np.asarray(ufunc(a_data, b_data)))
     except ValueError as err:
         raise ValueError(f"{name}: {err}") from None
+
+
+def isnan(input):
+    """Where the values are nan: a bool tensor (all False for integers and bools)."""
+    return _wrap(np.asarray(np.isnan(check_tensor(input, "isnan")._data)))
+
+
+def isinf(input):
+    return _wrap(np.asarray(np.isinf(check_tensor(input, "isinf")._data)))
+
+
+def isfinite(input):
+    """Where the values are neither inf nor nan."""
+    return _wrap(np.asarray(np.isfinite(check_tensor(input, "isfinite")._data)))
 
 
 def eq(a, b):

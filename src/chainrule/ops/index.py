@@ -43,7 +43,7 @@ def _repeats_possible(key):
 
 
 def index_key(key):
-    """Tensors and lists inside an index become NumPy arrays; everything else passes through."""
+    """Tensors, lists and ranges inside an index become NumPy arrays; everything else passes through."""
     if isinstance(key, tuple):
         return tuple(_index_part(k) for k in key)
     return _index_part(key)
@@ -52,7 +52,7 @@ def index_key(key):
 def _index_part(part):
     if isinstance(part, Tensor):
         part = part._data
-    elif isinstance(part, (list, tuple)):
+    elif isinstance(part, (list, tuple, range)):  # t[range(n), target] as t[[0, 1, ...], target]
         part = _list_index(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
         raise TypeError(f"index: tensors used as indices must be integer or bool, got {part.dtype}")

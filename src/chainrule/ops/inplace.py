@@ -1,9 +1,14 @@
-"""In-place changes: t.add_(x), t.mul_(x), t.fill_(v), t[key] = v, t += x, ...
+"""In-place changes: t.add_(x), t.exp_(), t.fill_(v), t[key] = v, t += x, ...
 
-They write into the tensor's array and bump its version counter, which its views and its detach() share, so
-backward notices when something an op saved was changed (see Node._check_versions). No graph is recorded: on a
-leaf that requires grad they work under no_grad (an optimizer step), and `y += 1` on a recorded tensor rebinds
-y to y + 1.
+They write into the tensor's memory and bump its version counter, which its views and its detach() share, so
+backward notices when something an op saved was changed (see Node._check_versions).
+
+Outside the graph (no_grad, an optimizer step, tensors that need no gradient) that is all. In the graph they are
+recorded as in PyTorch: `t.exp_()` computes exp(t) as a recorded op, writes the values into t's memory, and t
+takes the result's place in the graph (its grad_fn becomes ExpBackward0). Through a view (`t[0].mul_(2)`,
+`t[:, :2] = v`) the view's base is rewired too: its new node, CopySlices, sends the gradient of the written
+positions to the new values and the rest to the base's old node. A leaf that requires grad (or a view of one)
+is refused, as in PyTorch: change it under `with chainrule.no_grad():`.
 """
 import numbers
 
@@ -11,18 +16,26 @@ import numpy as np
 
 from .. import random
 from ..args import scalar_arg
+from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
-from ..tensor import Tensor
+from ..creation import tensor
+from ..tensor import Tensor, _wrap
+from . import elementwise
 from .elementwise import clamp
-from .index import index_key, setitem_array
+from .index import GetItem, getitem, index_key, setitem_array
+from .shape import broadcast_to, reshape
 
 
 def write(t, name, new_values, cast=False, overlap_ok=False):
-    """Write new_values into t's array. cast=False (arithmetic): a result of a wider kind (float into an
-    int tensor) is an error, as in PyTorch; copy_ and fill_ cast. overlap_ok: one value for every element
-    (fill_, zero_), which an expanded tensor may take, as in PyTorch."""
+    """Write new_values into t's array, outside the graph. cast=False (arithmetic): a result of a wider kind
+    (float into an int tensor) is an error, as in PyTorch; copy_ and fill_ cast. overlap_ok: one value for
+    every element (fill_, zero_), which an expanded tensor may take, as in PyTorch."""
     if is_grad_enabled() and t.requires_grad:
-        _refuse_recorded(t, name)
+        _refuse_leaf(t, name)
+    return _write(t, name, new_values, cast, overlap_ok)
+
+
+def _write(t, name, new_values, cast=False, overlap_ok=False):
     if not cast and not np.can_cast(np.result_type(new_values), t._data.dtype, "same_kind"):
         raise RuntimeError(f"{name}: result type {np.result_type(new_values)} can't be cast to the tensor's dtype {t.dtype}")
     if not overlap_ok:
@@ -37,15 +50,113 @@ def write(t, name, new_values, cast=False, overlap_ok=False):
     return t
 
 
-def _refuse_recorded(t, name):
-    if t.grad_fn is None:
+# ---- recording an in-place change in the graph ------------------------------------------------
+def assign(t, name, result, cast=False, overlap_ok=False):
+    """t's values become result's, in t's own memory (t.exp_() is assign(t, "exp_", exp(t))). In the graph,
+    t also takes result's place there, and a view's base is rewired around the written positions."""
+    if not (is_grad_enabled() and (t.requires_grad or result.requires_grad)):
+        return write(t, name, result._data, cast, overlap_ok)
+    _refuse_leaf(t, name)
+    base = t._base
+    written = None if base is None else positions_in(base._data, t._data)
+    if result.grad_fn is not None:
+        _keep_old_values(result.grad_fn, t._data)
+    t._shared_versions()  # the node that made t notes its counter before the change: it may have saved t
+    _write(t, name, result._data, cast, overlap_ok)
+    t.grad_fn, t._output_nr, t.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
+    if base is not None:
+        _copy_slices(base, result, written)
+        t._base_grad_fn = base.grad_fn
+    return t
+
+
+def refresh_view(view):
+    """The view's base was changed in place through the graph (through another view, or base[key] = v) since
+    the view's grad_fn was made: the view shows the base's new values, so its grad_fn becomes a gather from
+    the base's new node, as PyTorch regenerates it. (Under no_grad nothing is recorded: it is refreshed later.)"""
+    base = view._base
+    if not is_grad_enabled():
+        return
+    view._base_grad_fn = base.grad_fn
+    if base.requires_grad:
+        fresh = AsStrided.apply(reshape(base, (-1,)), positions_in(base._data, view._data))
+        view.grad_fn, view._output_nr, view.requires_grad = fresh.grad_fn, 0, True
+
+
+class AsStrided(GetItem):
+    """A view's place in its base, as flat positions: the grad_fn of a refreshed view."""
+
+    node_name = "AsStridedBackward0"
+
+
+def _keep_old_values(node, memory):
+    """The in-place op saved values it is about to overwrite (t.mul_(w) needs the old t for w's gradient):
+    it keeps a copy instead, as PyTorch does, standing in for the old tensor in the graph."""
+    saved = node._saved
+    if not saved or not any(type(v) is np.ndarray and np.may_share_memory(v, memory) for v in saved):
+        return
+    saved, inputs = list(saved), list(node._saved_inputs or [None] * len(saved))
+    for position, value in enumerate(saved):
+        if type(value) is np.ndarray and np.may_share_memory(value, memory):
+            saved[position] = value.copy()
+            if inputs[position] is not None:
+                old = inputs[position][0]
+                inputs[position] = (_wrap(saved[position], old.requires_grad, old.grad_fn, old._output_nr), 0)
+    node._saved, node._saved_inputs = tuple(saved), tuple(inputs)
+
+
+def _refuse_leaf(t, name):
+    """A leaf that requires grad (or a view of one) can't change in the graph: its .grad would lose its meaning."""
+    base = t._base
+    if t.requires_grad and t.grad_fn is None or base is not None and base.requires_grad and base.grad_fn is None:
+        what = "a leaf Variable" if t._base is None else "a view of a leaf Variable"
         raise RuntimeError(
-            f"{name}: a leaf Variable that requires grad is being used in an in-place operation; "
+            f"{name}: {what} that requires grad is being used in an in-place operation; "
             "wrap the update in `with chainrule.no_grad():`"
         )
-    raise RuntimeError(
-        f"{name}: in-place ops are not recorded on tensors that require grad; write it out of place (y = y + 1) instead"
-    )
+
+
+class CopySlices(Op):
+    """The record of `values` written in place into the flat positions `written` of a tensor (through a view,
+    or t[key] = v): the written positions' gradient goes to values, the others' to the tensor's old node."""
+
+    node_name = "CopySlices"
+
+    def forward(ctx, base, values, written):
+        ctx.written = written
+        return base  # it already holds the new values: they were written in place
+
+    def backward(ctx, gy):
+        written = ctx.written
+        need_base, need_values = ctx.needs_input_grad[:2]
+        g_values = gy.reshape(-1)[written] if need_values else None
+        if not need_base:
+            return None, g_values, None
+        kept = np.ones(gy.shape, dtype=bool)
+        kept.reshape(-1)[written] = False
+        return namespace(gy).where(kept, gy, 0.0), g_values, None
+
+
+def _copy_slices(base, values, written):
+    """Record on base (whose positions `written` now hold values) the node that routes its gradient."""
+    out = CopySlices.apply(base, values, written)
+    base._shared_versions()
+    base.grad_fn, base._output_nr, base.requires_grad = out.grad_fn, 0, True
+
+
+def positions_in(base, view):
+    """Where each element of the array `view` sits in `base`, whose memory it shows: flat (C order) positions."""
+    base_offsets = _byte_offsets(base).reshape(-1)
+    order = np.argsort(base_offsets, kind="stable")
+    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return order[np.searchsorted(base_offsets, _byte_offsets(view) + start, sorter=order)]
+
+
+def _byte_offsets(array):
+    offsets = np.zeros(array.shape, dtype=np.int64)
+    for axis, (n, stride) in enumerate(zip(array.shape, array.strides)):
+        offsets += (np.arange(n, dtype=np.int64) * stride).reshape((n,) + (1,) * (array.ndim - axis - 1))
+    return offsets
 
 
 def _refuse_overlap(region, name):
@@ -76,7 +187,7 @@ def _make_writeable(t):
 
 
 def _arithmetic(t, name, ufunc, other):
-    """t = ufunc(t, other) in place (add_, mul_, ...), with the op's name on NumPy's errors."""
+    """t = ufunc(t, other) in place, outside the graph (add_, mul_, ...), with the op's name on NumPy's errors."""
     other = other._data if isinstance(other, Tensor) else other
     if not isinstance(other, (numbers.Number, np.ndarray, np.generic)) or isinstance(other, complex):
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
@@ -88,63 +199,186 @@ def _arithmetic(t, name, ufunc, other):
     return write(t, name, result)
 
 
+def _recorded(t, other=None):
+    """Whether an in-place change of t (with other) belongs in the graph."""
+    return is_grad_enabled() and (t.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+
+
 def _scaled(other, alpha):
     if alpha == 1:
         return other
-    return (other._data if isinstance(other, Tensor) else other) * scalar_arg(alpha, "add_", "alpha")
+    alpha = scalar_arg(alpha, "add_", "alpha")
+    return elementwise.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def add_(t, other, alpha=1):
+    if _recorded(t, other):
+        return assign(t, "add_", elementwise.add(t, _scaled(other, alpha)))
     return _arithmetic(t, "add_", np.add, _scaled(other, alpha))
 
 
 def sub_(t, other, alpha=1):
+    if _recorded(t, other):
+        return assign(t, "sub_", elementwise.sub(t, _scaled(other, alpha)))
     return _arithmetic(t, "sub_", np.subtract, _scaled(other, alpha))
 
 
 def mul_(t, other):
+    if _recorded(t, other):
+        return assign(t, "mul_", elementwise.mul(t, other))
     return _arithmetic(t, "mul_", np.multiply, other)
 
 
 def div_(t, other):
+    if _recorded(t, other):
+        return assign(t, "div_", elementwise.div(t, other))
     return _arithmetic(t, "div_", np.true_divide, other)
 
 
+class Overwrite(Op):
+    """t.copy_(src) in the graph: every element gets a new value; the old values get a zero gradient."""
+
+    node_name = "CopyBackwards"
+
+    def forward(ctx, old, values):
+        return np.broadcast_to(values, old.shape).astype(old.dtype)
+
+    def backward(ctx, gy):
+        old = namespace(gy).zeros_like(gy) if ctx.needs_input_grad[0] else None
+        return old, gy  # the engine sums gy to the shape of the values (a number: no gradient)
+
+
+class Fill(Overwrite):
+    node_name = "FillBackward0"
+
+
+class Zero(Overwrite):
+    node_name = "ZeroBackward0"
+
+
+class Normal(Overwrite):
+    node_name = "NormalBackward0"
+
+
+class Uniform(Overwrite):
+    node_name = "UniformBackward0"
+
+
+def _source(t, values, name):
+    """The values an in-place copy writes into t, checked: a Tensor, or an array of t's dtype, that broadcasts to t."""
+    try:
+        array = values._data if isinstance(values, Tensor) else np.asarray(values, dtype=t.dtype)
+        np.broadcast_to(array, t.shape)
+    except (ValueError, TypeError) as err:
+        kind = ValueError if isinstance(err, ValueError) else TypeError
+        raise kind(f"{name}: {err} (tensor shape {tuple(t.shape)}, values {type(values).__name__})") from err
+    return values if isinstance(values, Tensor) else array
+
+
 def zero_(t):
+    if _recorded(t):
+        return assign(t, "zero_", Zero.apply(t, 0), overlap_ok=True)
     return write(t, "zero_", 0, cast=True, overlap_ok=True)
 
 
 def fill_(t, value):
-    return write(t, "fill_", scalar_arg(value, "fill_", "value"), cast=True, overlap_ok=True)
+    value = value if isinstance(value, Tensor) else scalar_arg(value, "fill_", "value")
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(f"fill_: only supports a 0-dimension value tensor, but got one with {value.ndim} dimension(s)")
+    if _recorded(t, value):
+        return assign(t, "fill_", Fill.apply(t, value), overlap_ok=True)
+    return write(t, "fill_", value._data if isinstance(value, Tensor) else value, cast=True, overlap_ok=True)
 
 
 def copy_(t, src):
+    if _recorded(t, src):
+        return assign(t, "copy_", Overwrite.apply(t, _source(t, src, "copy_")))
     return write(t, "copy_", src._data if isinstance(src, Tensor) else src, cast=True)
-
-
-def clamp_(t, min=None, max=None):
-    return write(t, "clamp_", clamp(t.detach(), min, max)._data)
 
 
 def normal_(t, mean=0.0, std=1.0, generator=None):
     mean, std = scalar_arg(mean, "normal_", "mean"), scalar_arg(std, "normal_", "std")
-    return write(t, "normal_", random.normal_array(t.shape, t.dtype, generator) * std + mean, cast=True)
+    values = random.normal_array(t.shape, t.dtype, generator) * std + mean
+    return assign(t, "normal_", Normal.apply(t, values)) if _recorded(t) else write(t, "normal_", values, cast=True)
 
 
 def uniform_(t, a=0.0, b=1.0, generator=None):
     a, b = scalar_arg(a, "uniform_", "from"), scalar_arg(b, "uniform_", "to")
-    return write(t, "uniform_", random.uniform_array(t.shape, t.dtype, a, b, generator), cast=True)
+    values = random.uniform_array(t.shape, t.dtype, a, b, generator)
+    return assign(t, "uniform_", Uniform.apply(t, values)) if _recorded(t) else write(t, "uniform_", values, cast=True)
 
 
+def _in_place_version(function, name):
+    """t.<name>(*args): function(t, *args) written into t (t.exp_() for exp), recorded in the graph as PyTorch does."""
+    def change_in_place(t, *args, **kwargs):
+        return assign(t, name, function(t, *args, **kwargs))
+
+    change_in_place.__name__ = change_in_place.__qualname__ = name
+    return change_in_place
+
+
+# The in-place twins of elementwise functions: x.exp_() is x = exp(x), in x's memory.
+abs_, neg_, exp_, log_, log1p_, expm1_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu_, pow_, clamp_, floor_, ceil_, \
+    round_, trunc_, frac_, sign_, sgn_, masked_fill_ = [
+        _in_place_version(function, function.__name__ + "_") for function in (
+            elementwise.abs, elementwise.neg, elementwise.exp, elementwise.log, elementwise.log1p,
+            elementwise.expm1, elementwise.sqrt, elementwise.sin, elementwise.cos, elementwise.tanh,
+            elementwise.sigmoid, elementwise.relu, elementwise.pow, clamp, elementwise.floor, elementwise.ceil,
+            elementwise.round, elementwise.trunc, elementwise.frac, elementwise.sign, elementwise.sgn,
+            elementwise.masked_fill,
+        )
+    ]
+clamp_min_ = _in_place_version(lambda t, min: clamp(t, min=min), "clamp_min_")
+clamp_max_ = _in_place_version(lambda t, max: clamp(t, max=max), "clamp_max_")
+
+
+def augmented(t, name, op, other):
+    """`t += x` (and -=, *=, /=): in place, as t.add_(x) is; recorded in the graph like the other in-place ops."""
+    return assign(t, name, op(t, other))
+
+
+# ---- t[key] = value ---------------------------------------------------------------------------------
 def setitem(t, key, value):
     """t[key] = value."""
-    if is_grad_enabled() and t.requires_grad:
-        _refuse_recorded(t, "__setitem__")
+    if _recorded(t, value):
+        return _record_setitem(t, key, value)
+    _setitem(t, key, value)
+
+
+def _setitem(t, key, value):
     if 0 in t._data.strides:  # an expanded tensor, perhaps: then look at what this key writes
         _refuse_overlap(_written_region(t._data, key), "__setitem__")
     _make_writeable(t)
     setitem_array(t._data, key, value._data if isinstance(value, Tensor) else value)
     t._bump_version()
+
+
+def _record_setitem(t, key, value):
+    """t[key] = value in the graph: the tensor that owns the memory (t, or t's base) gets a CopySlices node."""
+    _refuse_leaf(t, "__setitem__")
+    owner = t if t._base is None else t._base
+    in_owner = np.arange(owner._data.size).reshape(owner.shape) if owner is t else positions_in(owner._data, t._data)
+    written = getitem(_wrap(in_owner), key)._data
+    values = _values_for(value, t.dtype, written.shape)
+    owner._shared_versions()  # the nodes that made t and its base note the counter before the change
+    t._shared_versions()
+    _setitem(t, key, value)
+    _copy_slices(owner, values, written)
+    if owner is not t:  # t now shows part of the owner's new values
+        refresh_view(t)
+    return None
+
+
+def _values_for(value, dtype, shape):
+    """value as a tensor of dtype broadcast to the written positions' shape (leading 1s dropped, as PyTorch does)."""
+    values = value if isinstance(value, Tensor) else tensor(value, dtype=dtype)
+    values = elementwise.cast(values, dtype)
+    while values.ndim > len(shape) and values.shape[0] == 1:
+        values = reshape(values, values.shape[1:])
+    try:
+        return broadcast_to(values, shape)
+    except (ValueError, RuntimeError) as err:
+        raise ValueError(f"setitem: shape mismatch: value of shape {tuple(np.shape(value._data if isinstance(value, Tensor) else value))} can't be broadcast to the indexing result of shape {shape}") from err
 
 
 def _written_region(array, key):
@@ -157,11 +391,3 @@ def _written_region(array, key):
     if type(region) is not np.ndarray:
         return np.empty(())  # one element: nothing can overlap
     return region if np.may_share_memory(region, array) else array
-
-
-def in_place_or_new(t, name, op, other):
-    """`t += x`: in place on tensors outside the graph (a leaf under no_grad stays the same object);
-    a tensor inside a recorded graph gets a new tensor bound to the name, as y = y + x."""
-    if is_grad_enabled() and t.requires_grad and t.grad_fn is not None:
-        return op(t, other)
-    return write(t, name, op(t.detach(), other)._data)

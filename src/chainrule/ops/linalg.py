@@ -1,8 +1,9 @@
-"""matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast)."""
+"""matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast), and bmm, outer."""
 from ..autograd.function import Op
 from ..creation import tensor
 from ..tensor import Tensor
-from .elementwise import write_out
+from .elementwise import mul, write_out
+from .shape import reshape
 
 
 class MatMul(Op):
@@ -49,6 +50,30 @@ def mm(a, b, *, out=None):
         raise ValueError(f"mm: shapes {tuple(a.shape)} and {tuple(b.shape)} can't be multiplied ({a.shape[1]} != {b.shape[0]})")
     _check_same_dtype(a, b, "mm")
     return matmul(a, b, out=out)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p), without broadcasting, as torch.bmm."""
+    for name, t in (("input", input), ("mat2", mat2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"bmm: {name} must be a Tensor, got {type(t).__name__}")
+        if t.ndim != 3:
+            raise ValueError(f"bmm: {name} must be a 3-D tensor (batch, rows, cols), got shape {tuple(t.shape)}")
+    (b, _, m), (b2, m2, _) = input.shape, mat2.shape
+    if (b, m) != (b2, m2):
+        raise ValueError(f"bmm: shapes {tuple(input.shape)} and {tuple(mat2.shape)} don't fit: mat2 must be ({b}, {m}, p)")
+    _check_same_dtype(input, mat2, "bmm")
+    return matmul(input, mat2, out=out)
+
+
+def outer(input, vec2, *, out=None):
+    """out[i, j] = input[i] * vec2[j], for two 1-D tensors (their dtypes promote, as in torch.outer)."""
+    for name, t in (("input", input), ("vec2", vec2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outer: {name} must be a Tensor, got {type(t).__name__}")
+        if t.ndim != 1:
+            raise ValueError(f"outer: {name} must be 1-D, got shape {tuple(t.shape)}")
+    return write_out(out, mul(reshape(input, (-1, 1)), vec2), "outer")
 
 
 def _check_same_dtype(a, b, op):

@@ -15,7 +15,11 @@ class Linear(Op):
 
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
+        if x.ndim > 2:  # one 2-D matmul over all the rows: NumPy's stacked matmul skips BLAS (10-30x slower)
+            rows = math.prod(x.shape[:-1])  # not -1: with no features -1 can't be worked out
+            y = (x.reshape(rows, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
+        else:
+            y = x @ weight.T
         if bias is not None:
             y += bias  # y is a fresh array: adding in place saves a copy
         return y
@@ -27,7 +31,7 @@ class Linear(Op):
         # Every leading dim of x is a batch dim: flatten them so one matmul sums over all of them.
         rows = math.prod(gy.shape[:-1])  # not -1: with no rows or no features -1 can't be worked out
         gy_rows = gy.reshape(rows, out_features)
-        gx = gy @ weight if need_x else None
+        gx = (gy_rows @ weight).reshape(gy.shape[:-1] + (in_features,)) if need_x else None
         gweight = gy_rows.T @ x.reshape(rows, in_features) if need_weight else None
         gbias = gy_rows.sum(0) if need_bias else None
         return gx, gweight, gbias

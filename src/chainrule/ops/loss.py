@@ -14,7 +14,7 @@ from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
 from ..creation import tensor
 from ..tensor import Tensor, _wrap
-from .elementwise import abs, cast, where
+from .elementwise import abs, cast, exp, log, where
 from .reduce import mean, sum
 from .shape import permute, reshape
 
@@ -406,6 +406,27 @@ def _nonnegative_number(value, name, op):
     if not value >= 0:  # also refuses nan
         raise ValueError(f"{op}: {name} must not be negative, got {value}")
     return float(value)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Pointwise Kullback-Leibler terms target * (log target - input), input holding log-probabilities
+    (and target too when log_target). A zero target adds 0 (0 log 0 = 0). Composed of differentiable ops.
+
+    reduction: 'none', 'sum', 'mean' (over every element) or 'batchmean' (the sum / input.shape[0]:
+    the KL divergence per sample)."""
+    op = "kl_div"
+    _check_input(input, op)
+    if reduction not in REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    target = _as_tensor(target, op)
+    if log_target:
+        losses = exp(target) * (target - input)
+    else:
+        nonzero = target != 0  # a bool tensor outside the graph; log(1) = 0 stands in where target is 0
+        losses = where(nonzero, target * log(where(nonzero, target, 1)), 0) - target * input
+    if reduction == "batchmean":
+        return sum(losses) / input.shape[0] if input.ndim else sum(losses)
+    return reduce(losses, reduction)
 
 
 # ---- helpers ------------------------------------------------------------------------------------

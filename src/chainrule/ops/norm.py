@@ -1,4 +1,4 @@
-"""batch_norm and layer_norm: normalise x over some axes, then scale and shift.
+"""batch_norm, layer_norm and group_norm: normalise x over some axes, then scale and shift.
 
 Both are one fused op in training (batch statistics): with x_hat = (x - mean) / sqrt(var + eps),
 the biased var, and g = gy * weight, the input's gradient is the classic
@@ -8,7 +8,9 @@ the biased var, and g = gy * weight, the input's gradient is the classic
 which counts that mean and var depend on x as well. The backward recomputes mean and var from x, so
 under create_graph that dependence is recorded and differentiated again too.
 batch_norm in eval mode (running statistics) is just x * scale + shift, per channel.
+group_norm is the same op on a (N, G, C / G, spatial) view, with axes (2, 3) and per-channel weights.
 """
+import math
 import numbers
 
 import numpy as np
@@ -117,6 +119,46 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     else:
         batch_mean, batch_var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the channels (dim 1) of input (N, C, *) into num_groups groups; normalise each group of each
+    sample over its channels and the other dims, then weight * x + bias per channel."""
+    op = "group_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected input (N, C, *) with at least 2 dims, got input of shape {tuple(input.shape)}")
+    n, channels = input.shape[:2]
+    if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or channels % num_groups:
+        raise ValueError(
+            f"{op}: expected the number of channels of the input ({channels}, input of shape {tuple(input.shape)}) "
+            f"to be divisible by num_groups, a positive int, but got num_groups={num_groups!r}"
+        )
+    spatial = math.prod(input.shape[2:])
+    if n * channels // num_groups * spatial == 1:  # PyTorch's _verify_batch_size, on the grouped shape
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got input of shape "
+                         f"{tuple(input.shape)} with num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (not isinstance(t, Tensor) or t.shape != (channels,)):
+            got = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+            raise ValueError(f"{op}: {name} must be a tensor of shape ({channels},), one per channel, got {got}")
+    _check_dtypes(input, {"weight": weight, "bias": bias}, op)
+    grouped = (n, num_groups, channels // num_groups, spatial)
+    per_channel = (1, num_groups, channels // num_groups, 1)
+    x = reshape(input, grouped)
+    weight = None if weight is None else reshape(weight, per_channel)
+    bias = None if bias is None else reshape(bias, per_channel)
+    data = x._data
+    if data.size == 0:  # an empty batch or no values per group: no mean of nothing
+        stats_shape = (n, num_groups, 1, 1)
+        batch_mean, batch_var = np.zeros(stats_shape, data.dtype), np.ones(stats_shape, data.dtype)
+    else:
+        batch_mean, batch_var = data.mean(axis=(2, 3), keepdims=True), data.var(axis=(2, 3), keepdims=True)
+    y = Normalize.apply(x, weight, bias, (2, 3), eps, batch_mean, batch_var)
+    return reshape(y, input.shape)
 
 
 def normalized_shape_arg(normalized_shape, op):

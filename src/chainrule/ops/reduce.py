@@ -8,9 +8,11 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Op, namespace
 from ..tensor import Tensor, _wrap
-from .elementwise import cast, maximum, minimum, mul
+from ..args import scalar_arg
+from .elementwise import abs, cast, maximum, minimum, mul
 from .index import gather
-from .shape import check_tensor, normalize_dim, squeeze
+from .scan import cumprod
+from .shape import check_tensor, narrow, normalize_dim, reshape, squeeze
 
 
 class Sum(Op):
@@ -69,6 +71,32 @@ class SqrtOfVar(Op):
         (y,) = ctx.saved_tensors
         xp, zero = namespace(gy), y == 0
         return xp.where(zero, 0.0, gy / xp.where(zero, 1.0, 2 * y))
+
+
+class Root(Op):
+    """s ** (1 / p), the last step of a p-norm; where s is 0 the gradient is 0, as PyTorch's norm gives."""
+
+    def forward(ctx, s, p):
+        with np.errstate(all="ignore"):
+            y = s ** (1.0 / p)
+        ctx.p = p
+        ctx.save_for_backward(s, y)
+        return y
+
+    def backward(ctx, gy):
+        s, y = ctx.saved_tensors
+        xp, zero = namespace(gy), s == 0
+        return xp.where(zero, 0.0, gy * y / xp.where(zero, 1.0, ctx.p * s)), None
+
+
+class NonzeroCount(Op):
+    """The 0-"norm": how many values are not 0. Its gradient is none at all (PyTorch's grad stays None)."""
+
+    def forward(ctx, x, axes, keepdim):
+        return np.asarray((x != 0).sum(axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    def backward(ctx, gy):
+        return None, None, None
 
 
 def _tie_share(x, extreme, axes):
@@ -241,3 +269,50 @@ def all(x, dim=None, keepdim=False):
     check_tensor(x, "all")
     axes = axes_arg(dim, x.ndim, "all")
     return _wrap(np.asarray(x._data.all(axis=axes, keepdims=bool(keepdim))))
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product of all values, or along one dim: the last running product (cumprod), so the gradient is
+    exact where values are 0 (one zero: the product of the others there; two or more: 0)."""
+    check_tensor(input, "prod")
+    if dim is None:
+        return reshape(prod(reshape(input, (-1,)), 0, dtype=dtype), (1,) * input.ndim if keepdim else ())
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"prod: dim must be one int, got {type(dim).__name__}; take the product over one dim at a time")
+    axis = normalize_dim(dim, input.ndim, "prod")
+    running = cumprod(input, axis, dtype=dtype)
+    if running.ndim == 0:
+        return running
+    size = running.shape[axis]
+    if size == 0:  # the product of no values is 1
+        return sum(running, axis, keepdim, dtype=running.dtype) + 1
+    last = narrow(running, axis, size - 1, 1)
+    return last if keepdim else squeeze(last, axis)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """torch.norm: the vector p-norm over dim (all dims by default); p="fro" is the 2-norm."""
+    check_tensor(input, "norm")
+    if out is not None:
+        raise TypeError("norm: out= is not supported; assign the result instead")
+    dims = (dim,) if isinstance(dim, numbers.Integral) else dim
+    if isinstance(p, str):
+        if p != "fro" or (dims is not None and len(dims) > 2):
+            raise ValueError(f"norm: only vector norms and p='fro' over at most 2 dims are supported, got p={p!r}, dim={dim}")
+        p = 2
+    p = 2.0 if p is None else float(scalar_arg(p, "norm", "p"))
+    x = input if dtype is None else cast(input, dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"norm: the input must be a floating-point tensor, got {x.dtype}; use x.float() or dtype=")
+    axes_arg(dims, x.ndim, "norm")  # checks the dims
+    dims = None if dims is None or len(dims) == 0 else tuple(dims)
+    if p == math.inf:
+        return amax(abs(x), dims, keepdim)
+    if p == -math.inf:
+        return amin(abs(x), dims, keepdim)
+    if p == 0:
+        return NonzeroCount.apply(x, axes_arg(dims, x.ndim, "norm"), keepdim)
+    if p == 1:
+        return sum(abs(x), dims, keepdim)
+    powers = x * x if p == 2 else abs(x) ** p
+    return Root.apply(sum(powers, dims, keepdim), p)

@@ -1,6 +1,7 @@
 """Shape ops: they move or repeat values without changing them, so each backward moves the
 gradient back the opposite way (reshape <-> reshape, permute <-> inverse permute,
-broadcast_to <-> sum_to, cat <-> slicing)."""
+broadcast_to <-> sum_to, cat <-> slicing, narrow <-> padding with zeros, flip <-> flip,
+roll <-> roll back, repeat_interleave <-> summing each run)."""
 import numbers
 
 import numpy as np
@@ -8,8 +9,9 @@ import numpy as np
 from ..args import normalize_dim, shape_arg  # noqa: F401  (ops import them from here)
 from ..autograd.arrays import sum_to as sum_to_array
 from ..autograd.function import Op, namespace
-from ..tensor import Tensor
-from .elementwise import CATEGORY, cast, check_tensor
+from ..errors import OutOfRangeError
+from ..tensor import Tensor, _wrap
+from .elementwise import CATEGORY, cast, check_tensor, clone
 
 
 class Reshape(Op):
@@ -68,10 +70,13 @@ class Cat(Op):
 
 # ---- the functions users call -------------------------------------------------------------------
 def as_view(out, base):
-    """out shares base's version counter when it shares base's memory: a view, as in PyTorch, so an
-    in-place change through either is seen by backward."""
+    """out is a view of base when it shares base's memory, as in PyTorch: it shares base's version counter,
+    so an in-place change through either is seen by backward, and it knows its base (the first tensor of
+    a chain of views), so an in-place change through it is recorded on the base."""
     if out is not base and np.may_share_memory(out._data, base._data):
         out._versions = base._shared_versions()
+        out._base = root = base if base._base is None else base._base
+        out._base_grad_fn = root.grad_fn
     return out
 
 
@@ -194,3 +199,237 @@ def _tensor_list(tensors, op):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected tensors, got {type(t).__name__}")
     return list(tensors)
+
+
+# ---- pieces, triangles, flips, rolls and repeats ------------------------------------------------------
+class Narrow(Op):
+    """x[start:stop] along one axis (a view); the gradient goes back into the slice of a zero tensor."""
+
+    def forward(ctx, x, axis, start, stop):
+        ctx.shape, ctx.key = x.shape, (slice(None),) * axis + (slice(start, stop),)
+        return x[ctx.key]
+
+    def backward(ctx, gy):
+        return Unslice.apply(gy, ctx.key, ctx.shape), None, None, None
+
+
+class Unslice(Op):
+    """zeros(shape) with g written into [key]: Narrow's adjoint (and Narrow is its own)."""
+
+    def forward(ctx, g, key, shape):
+        ctx.key = key
+        out = np.zeros(shape, dtype=g.dtype)
+        out[key] = g
+        return out
+
+    def backward(ctx, ggx):
+        return ggx[ctx.key], None, None
+
+
+class Triangle(Op):
+    """tril/triu: the values on one side of a diagonal kept, the others zeroed (their gradient too)."""
+
+    def forward(ctx, x, keep):
+        ctx.keep = keep.astype(x.dtype) if x.dtype.kind == "f" else keep
+        return np.where(keep, x, np.zeros((), dtype=x.dtype))
+
+    def backward(ctx, gy):
+        return gy * ctx.keep, None
+
+
+class Flip(Op):
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.flip(x, axes).copy()  # a copy, as in PyTorch
+
+    def backward(ctx, gy):
+        return Flip.apply(gy, ctx.axes), None
+
+
+class Roll(Op):
+    def forward(ctx, x, shifts, axes):
+        ctx.back, ctx.axes = (tuple(-s for s in shifts) if type(shifts) is tuple else -shifts), axes
+        return np.roll(x, shifts, axes)
+
+    def backward(ctx, gy):
+        return Roll.apply(gy, ctx.back, ctx.axes), None, None  # rolled back the other way
+
+
+class RepeatInterleave(Op):
+    """Element i along `axis` repeated repeats[i] times; the gradient sums each run back (SegmentSum)."""
+
+    def forward(ctx, x, axis, index):
+        ctx.axis, ctx.index, ctx.size = axis, index, x.shape[axis]
+        return np.take(x, index, axis=axis)
+
+    def backward(ctx, gy):
+        return SegmentSum.apply(gy, ctx.axis, ctx.index, ctx.size), None, None
+
+
+class SegmentSum(Op):
+    """out[..., i, ...] = sum of g[..., j, ...] over the j with index[j] == i: RepeatInterleave's adjoint."""
+
+    def forward(ctx, g, axis, index, size):
+        ctx.axis, ctx.index = axis, index
+        out = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + 1 :], dtype=g.dtype)
+        np.add.at(out, (slice(None),) * axis + (index,), g)
+        return out
+
+    def backward(ctx, ggx):
+        return RepeatInterleave.apply(ggx, ctx.axis, ctx.index), None, None, None
+
+
+def narrow(input, dim, start, length):
+    check_tensor(input, "narrow")
+    if input.ndim == 0:
+        raise ValueError("narrow: the input must have at least 1 dimension, got a 0-d tensor")
+    axis = normalize_dim(dim, input.ndim, "narrow")
+    size = input.shape[axis]
+    start, length = _int_arg(start, "narrow", "start"), _int_arg(length, "narrow", "length")
+    if not -size <= start <= size:
+        raise OutOfRangeError(f"narrow: start {start} is out of range for dim {dim} of size {size} (expected [-{size}, {size}])")
+    start %= size if size else 1
+    if length < 0 or start + length > size:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds dim {dim} of size {size} (shape {tuple(input.shape)})")
+    return as_view(Narrow.apply(input, axis, start, start + length), input)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of `split_size` along dim (the last may be smaller), or of the sizes listed: views."""
+    check_tensor(tensor, "split")
+    if tensor.ndim == 0:
+        raise ValueError("split: the input must have at least 1 dimension, got a 0-d tensor")
+    axis = normalize_dim(dim, tensor.ndim, "split")
+    size = tensor.shape[axis]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [_int_arg(s, "split", "split_sizes") for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != size:
+            raise ValueError(f"split: split_sizes {sizes} must be non-negative and sum to {size}, the size of dim {dim} "
+                             f"(shape {tuple(tensor.shape)})")
+    else:
+        step = _int_arg(split_size_or_sections, "split", "split_size")
+        if step < 0 or (step == 0 and size):
+            raise ValueError(f"split: split_size must be positive (0 only for an empty dim), got {step} for dim {dim} of size {size}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] if size else [0]
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(as_view(Narrow.apply(tensor, axis, int(a), int(a) + n), tensor) for a, n in zip(starts, sizes))
+
+
+def chunk(input, chunks, dim=0):
+    """At most `chunks` pieces of equal size (the last may be smaller), as torch.chunk."""
+    check_tensor(input, "chunk")
+    chunks = _int_arg(chunks, "chunk", "chunks")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
+    if input.ndim == 0:
+        raise ValueError("chunk: the input must have at least 1 dimension, got a 0-d tensor")
+    size = input.shape[normalize_dim(dim, input.ndim, "chunk")]
+    if size == 0:
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-size // chunks), dim)
+
+
+def tril(input, diagonal=0):
+    return _triangle(input, diagonal, "tril")
+
+
+def triu(input, diagonal=0):
+    return _triangle(input, diagonal, "triu")
+
+
+def _triangle(x, diagonal, op):
+    check_tensor(x, op)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: the input must have at least 2 dimensions, got shape {tuple(x.shape)}")
+    diagonal = _int_arg(diagonal, op, "diagonal")
+    rows, cols = x.shape[-2:]
+    below = np.tri(rows, cols, diagonal, dtype=bool)  # on or below the diagonal
+    keep = below if op == "tril" else ~np.tri(rows, cols, diagonal - 1, dtype=bool)
+    return Triangle.apply(x, keep)
+
+
+def flip(input, dims):
+    check_tensor(input, "flip")
+    dims = shape_arg((dims,), "flip")
+    axes = tuple(normalize_dim(d, input.ndim, "flip") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"flip: dims {dims} name a dim more than once (shape {tuple(input.shape)})")
+    return Flip.apply(input, axes)
+
+
+def roll(input, shifts, dims=None):
+    check_tensor(input, "roll")
+    many = isinstance(shifts, (tuple, list))
+    shifts = tuple(_int_arg(s, "roll", "shifts") for s in shifts) if many else _int_arg(shifts, "roll", "shifts")
+    if dims is None:
+        if many and len(shifts) != 1:
+            raise ValueError(f"roll: shifts and dims must align: {len(shifts)} shifts need as many dims, got dims=None")
+        return Roll.apply(input, shifts[0] if many else shifts, None)
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    axes = tuple(normalize_dim(d, input.ndim, "roll") for d in dims)
+    shifts = shifts if many else (shifts,)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shifts and dims must align: {len(shifts)} shifts, {len(axes)} dims")
+    return Roll.apply(input, shifts, axes)
+
+
+def repeat(input, *sizes):
+    """x.repeat(2, 1, 3): the whole tensor tiled along each dim (new leading dims for extra sizes)."""
+    check_tensor(input, "repeat")
+    sizes = shape_arg(sizes, "repeat")
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise ValueError(f"repeat: the number of sizes ({len(sizes)}) can't be smaller than the number of dims "
+                         f"({input.ndim}) of shape {tuple(input.shape)}")
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"repeat: sizes must be non-negative, got {sizes}")
+    shape = (1,) * lead + tuple(input.shape)
+    pairs = tuple(n for s in shape for n in (1, s))  # a size-1 dim in front of each dim, to tile along
+    tiled = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
+    out = Reshape.apply(broadcast_to(Reshape.apply(input, pairs), tiled, "repeat"), tuple(r * s for r, s in zip(sizes, shape)))
+    return clone(out) if np.may_share_memory(out._data, input._data) else out  # a copy, as in PyTorch
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element repeated (repeats: an int, or a tensor of one count per element); dim=None flattens first.
+    repeat_interleave(counts) alone gives the indices 0, 0, 1, ... (each i repeated counts[i] times)."""
+    check_tensor(input, "repeat_interleave")
+    if repeats is None:  # torch.repeat_interleave(repeats)
+        counts = _repeat_counts(input, 0 if input.ndim == 0 else input.shape[0], 0)
+        return _wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    if dim is None:
+        input, axis = reshape(input, (-1,)), 0
+    else:
+        axis = normalize_dim(dim, input.ndim, "repeat_interleave")
+        if input.ndim == 0:
+            input = reshape(input, (1,))
+    size = input.shape[axis]
+    counts = _repeat_counts(repeats, size, axis)
+    index = np.repeat(np.arange(size, dtype=np.int64), counts)
+    if output_size is not None and output_size != index.size:
+        raise ValueError(f"repeat_interleave: output_size {output_size} differs from the sum of repeats {index.size}")
+    return RepeatInterleave.apply(input, axis, index)
+
+
+def _repeat_counts(repeats, size, dim):
+    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.dtype.kind not in "iu" and not isinstance(repeats, numbers.Integral):
+        raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {counts.dtype}")
+    if counts.ndim > 1:
+        raise ValueError(f"repeat_interleave: repeats must be 0-d or 1-d, got shape {counts.shape}")
+    if counts.size == 1:
+        counts = np.full(size, counts.reshape(()), dtype=np.int64)
+    if counts.size != size:
+        raise ValueError(f"repeat_interleave: repeats has {counts.size} values but the input has size {size} along dim {dim}")
+    if (counts < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    return counts.astype(np.int64)
+
+
+def _int_arg(value, op, name):
+    """An int from an int or a one-element integer tensor (PyTorch accepts both for start, sizes, shifts)."""
+    if isinstance(value, Tensor) and value._data.size == 1 and value._data.dtype.kind in "iu":
+        return int(value._data.reshape(()))
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}")
+    return int(value)

@@ -1,0 +1,76 @@
+"""Gradient clipping, applied between loss.backward() and optimizer.step(): clip_grad_norm_ rescales
+all gradients together so their joint norm is at most max_norm; clip_grad_value_ clamps each entry."""
+import types
+import warnings
+
+import numpy as np
+
+from ...autograd.grad_mode import no_grad
+from ...creation import tensor
+from ...tensor import Tensor, _wrap
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scale the gradients of `parameters` (an iterable of tensors, or one tensor) in place by
+    max_norm / (total_norm + 1e-6) when that is below 1. The total norm is the norm_type-norm of the
+    gradients' own norms (= of all gradient entries together); it is returned as a tensor, measured
+    before clipping. norm_type may be inf. foreach is accepted for PyTorch compatibility."""
+    parameters = _tensor_list(parameters, warn_empty_generator=True)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = _total_norm(grads, float(norm_type))
+    if error_if_nonfinite and not np.isfinite(total_norm._data):
+        raise RuntimeError(
+            f"The total norm of order {float(norm_type)} for gradients from `parameters` is non-finite, so it "
+            "cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
+            "set `error_if_nonfinite=False`"
+        )
+    if grads:
+        with np.errstate(all="ignore"), no_grad():  # a non-finite norm scales by nan or 0, as in PyTorch
+            coefficient = float(np.minimum(float(max_norm) / (total_norm._data + 1e-6), 1.0))
+            for grad in grads:
+                grad.mul_(coefficient)
+    return total_norm
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated spelling of clip_grad_norm_ (with PyTorch's FutureWarning)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning, stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient entry into [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for param in _tensor_list(parameters):
+            if param.grad is not None:
+                param.grad.clamp_(-clip_value, clip_value)
+
+
+def _tensor_list(parameters, warn_empty_generator=False):
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    is_generator = isinstance(parameters, types.GeneratorType)
+    parameters = list(parameters)
+    if warn_empty_generator and is_generator and not parameters:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
+    return parameters
+
+
+def _total_norm(grads, norm_type):
+    """The norm of the per-gradient norms, in the gradients' (promoted) dtype; tensor(0.) without gradients."""
+    if not grads:
+        return tensor(0.0)
+    dtype = np.result_type(*(g.dtype for g in grads))
+    norms = np.array([_norm(g._data, norm_type) for g in grads], dtype=dtype)
+    return _wrap(np.asarray(_norm(norms, norm_type), dtype=dtype))
+
+
+def _norm(array, norm_type):
+    flat = array.reshape(-1)
+    if flat.size == 0:
+        return 0.0
+    return np.linalg.norm(flat, ord=norm_type)

@@ -1,0 +1,68 @@
+"""Selecting by a condition: nonzero (where the true elements are), masked_select (the values there);
+and whole-tensor tests: isclose, allclose, equal."""
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from .elementwise import where
+from .index import getitem
+from .shape import broadcast_to, check_tensor
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) int64 tensor, one row per element in row-major order;
+    as_tuple=True: one 1-d tensor per dim (what `x[nonzero(x, as_tuple=True)]` indexes with)."""
+    check_tensor(input, "nonzero")
+    data = input._data
+    if as_tuple:
+        return where(input)
+    if data.ndim == 0:
+        return _wrap(np.zeros((int(data != 0), 0), dtype=np.int64))
+    return _wrap(np.argwhere(data).astype(np.int64, copy=False))
+
+
+def masked_select(input, mask):
+    """The elements of `input` where the bool `mask` is True, as a 1-d tensor; input and mask broadcast
+    together. The gradient goes back to the selected elements."""
+    check_tensor(input, "masked_select")
+    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+        kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise TypeError(f"masked_select: mask must be a bool Tensor, got {kind}")
+    try:
+        shape = np.broadcast_shapes(input.shape, mask.shape)
+    except ValueError:
+        raise ValueError(
+            f"masked_select: input of shape {tuple(input.shape)} and mask of shape {tuple(mask.shape)} don't broadcast"
+        ) from None
+    values = broadcast_to(input, shape, "masked_select")
+    mask = np.broadcast_to(mask._data, shape)
+    return getitem(values, _wrap(mask)) if shape else getitem(values.reshape(1), _wrap(mask.reshape(1)))
+
+
+# ---- testing values: whole-tensor answers as Python bools --------------------------------------------
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Where |input - other| <= atol + rtol * |other| (equal infinities count as close): a bool tensor."""
+    a, b = _same_dtype(input, other, "isclose")
+    try:
+        return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))))
+    except ValueError:
+        raise ValueError(f"isclose: shapes {a.shape} and {b.shape} don't broadcast") from None
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of input is close to other's (see isclose): a Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """Whether input and other have the same shape and the same values (nan equals nothing): a Python bool."""
+    check_tensor(input, "equal")
+    check_tensor(other, "equal", "other")
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def _same_dtype(input, other, op):
+    check_tensor(input, op)
+    check_tensor(other, op, "other")
+    if input._data.dtype != other._data.dtype:
+        raise TypeError(f"{op}: input and other must have the same dtype, got {input.dtype} and {other.dtype}")
+    return input._data, other._data

@@ -1,0 +1,74 @@
+"""NAdam: Adam with Nesterov momentum (the step looks ahead along the next momentum)."""
+import numpy as np
+
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor, _wrap
+from .adam import _check_adam_options
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
+
+
+class NAdam(Optimizer):
+    """PyTorch's NAdam. Per step t, with g = grad (negated if maximize) [+ weight_decay * p unless decoupled]:
+
+        p = p * (1 - lr * weight_decay)                  (decoupled_weight_decay only)
+        mu_t = beta1 * (1 - 0.96^(t * momentum_decay) / 2);  mu_product = mu_1 * ... * mu_t
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  denom = sqrt(v / (1 - beta2^t)) + eps
+        p = p - lr * (1 - mu_t) / (1 - mu_product) * g / denom
+              - lr * mu_{t+1} / (1 - mu_product * mu_{t+1}) * m / denom
+
+    As in PyTorch, state['mu_product'] is a 0-d tensor of the default dtype (float32 unless changed), so the
+    product is rounded to it every step.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, maximize=False):
+        check_numbers("NAdam", lr=lr, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
+        _check_adam_options(lr, betas, eps, weight_decay)
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _step_group(self, group):
+        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(beta) for beta in group["betas"])
+        momentum_decay, decoupled = float(group["momentum_decay"]), group["decoupled_weight_decay"]
+        for param, grad, state in self._params_with_grad(group):
+            if not state:
+                state["step"] = 0.0
+                state["mu_product"] = _wrap(np.ones((), dtype=get_default_dtype()))
+                state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
+            state["step"] += 1
+            step = state["step"]
+            if weight_decay != 0 and decoupled:
+                param *= 1 - lr * weight_decay
+            grad = effective_grad(param, grad, 0 if decoupled else weight_decay, group["maximize"])
+
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+            mu_product = state["mu_product"]._data
+            mu_product *= mu  # in its own dtype, as torch's tensor does
+            mu_product, mu_product_next = float(mu_product), float(mu_product) * mu_next
+
+            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+            work = np.empty_like(param)
+            lerp_(exp_avg, grad, 1 - beta1, work)
+            exp_avg_sq *= beta2
+            add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            denom = np.divide(exp_avg_sq, 1 - beta2**step, out=np.empty_like(param))
+            np.sqrt(denom, out=denom)
+            denom += eps
+
+            for direction, value in ((grad, -lr * (1.0 - mu) / (1.0 - mu_product)),
+                                     (exp_avg, -lr * mu_next / (1.0 - mu_product_next))):
+                np.multiply(direction, value, out=work)  # torch's addcdiv: value * direction / denom
+                work /= denom
+                param += work
+
+    def _loaded_state_value(self, param, index, name, value):
+        if name != "mu_product":
+            return super()._loaded_state_value(param, index, name, value)
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        dtype = param.dtype if param._data.dtype.kind == "f" else array.dtype  # torch casts it like the moments
+        return _wrap(np.array(array, dtype=dtype).reshape(()))
