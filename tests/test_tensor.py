@@ -180,3 +180,9 @@ def test_deepcopy_of_a_model_copies_parameters():
     assert not np.array_equal(copied.detach().numpy(), weight.detach().numpy())
     with pytest.raises(RuntimeError, match="leaf"):
         copy.deepcopy(weight * 2)
+
+
+def test_pin_memory_is_the_tensor_itself_on_the_cpu_as_in_torch():
+    x = cr.tensor([1.0, 2.0])
+    assert x.pin_memory() is x and x.is_pinned() is False
+    assert torch.tensor([1.0, 2.0]).is_pinned() is False

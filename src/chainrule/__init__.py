@@ -53,6 +53,7 @@ autograd.function.connect_views(ops.inplace.refresh_view)
 # The layers above the core: they build on everything imported before them.
 from . import data, manual, nn, optim, utils  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
+from .compiler import compile  # noqa: F401,E402
 from . import amp, backends, distributed  # noqa: F401,E402
 from .amp import autocast  # noqa: F401,E402
 

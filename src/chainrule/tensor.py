@@ -180,6 +180,13 @@ class Tensor:
     def cpu(self):
         return self
 
+    def pin_memory(self):
+        """Page-locked memory speeds up copies to a GPU; on the CPU there is nothing to do."""
+        return self
+
+    def is_pinned(self):
+        return False
+
     def to(self, *args, dtype=None, copy=False, **kwargs):
         """to(dtype), to(device), to(device, dtype), to(other_tensor): only the CPU exists."""
         for a in args:

@@ -453,3 +453,36 @@ def test_the_group_dict_given_is_the_live_group():
     group["params"][0].grad = cr.tensor([1.0])
     optimizer.step()
     assert group["params"][0].item() == 0.75
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam", "Adamax"])
+def test_kernel_choices_are_accepted_and_give_the_plain_steps_numbers(name):
+    """foreach=/fused= pick a kernel in PyTorch, not a different update: the steps equal those without them."""
+    results = []
+    for options in ({}, {"foreach": False, "fused": None}, {"foreach": True}):
+        w = cr.tensor([1.0, -2.0, 3.0], dtype=cr.float64, requires_grad=True)
+        optimizer = getattr(cr.optim, name)([w], lr=0.1, **options)
+        for _ in range(3):
+            optimizer.zero_grad()
+            (w ** 2).sum().backward()
+            optimizer.step()
+        results.append(w.detach().numpy())
+    reference = getattr(torch.optim, name)
+    tw = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    theirs = reference([tw], lr=0.1, foreach=False)
+    for _ in range(3):
+        theirs.zero_grad()
+        (tw ** 2).sum().backward()
+        theirs.step()
+    for mine in results:
+        np.testing.assert_allclose(mine, tw.detach().numpy(), rtol=1e-12)
+
+
+def test_kernel_choices_that_change_the_step_are_refused():
+    w = cr.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="differentiable"):
+        cr.optim.Adam([w], differentiable=True)
+    with pytest.raises(ValueError, match="capturable"):
+        cr.optim.SGD([w], lr=0.1, capturable=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        cr.optim.AdamW([w], bogus=1)

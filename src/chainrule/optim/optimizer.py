@@ -29,7 +29,8 @@ class Optimizer:
     'lr': ...}); options a group leaves out come from `defaults`.
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params, defaults, **kernel):
+        _check_kernel(type(self).__name__, kernel)
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -231,6 +232,17 @@ def _split_names(items):
     if not all(named) or any(len(item) != 2 for item in items):
         raise ValueError("all optimizer params should be with/without names. Some param names are missing")
     return [item[1] for item in items], [item[0] for item in items]
+
+
+def _check_kernel(optimizer, kernel):
+    """PyTorch's optimizers take a choice of kernel: foreach and fused give the same numbers as the plain loop,
+    so chainrule (one NumPy path) accepts them. capturable (CUDA graphs) and differentiable (a step autograd
+    can differentiate) would change what a step is: only their default, False, is accepted."""
+    for name, value in kernel.items():
+        if name not in ("foreach", "fused", "capturable", "differentiable"):
+            raise TypeError(f"{optimizer}.__init__() got an unexpected keyword argument '{name}'")
+        if name in ("capturable", "differentiable") and value:
+            raise ValueError(f"{optimizer}: {name}=True is not supported: chainrule's step runs outside autograd on the CPU")
 
 
 def check_numbers(optimizer, **options):
