@@ -186,3 +186,16 @@ def test_pin_memory_is_the_tensor_itself_on_the_cpu_as_in_torch():
     x = cr.tensor([1.0, 2.0])
     assert x.pin_memory() is x and x.is_pinned() is False
     assert torch.tensor([1.0, 2.0]).is_pinned() is False
+
+
+def test_layout_methods_match_torch():
+    for make in (lambda m: m.zeros(3, 4, dtype=m.float64), lambda m: m.zeros(3, 4, dtype=m.float64).T,
+                 lambda m: m.zeros(3, 4, dtype=m.float64)[:, ::2], lambda m: m.zeros(3, 1).expand(2, 3, 4)):
+        mine, theirs = make(cr), make(torch)
+        assert mine.stride() == theirs.stride() and mine.stride(-1) == theirs.stride(-1)
+        assert mine.is_contiguous() == theirs.is_contiguous()
+        assert (mine.nelement(), mine.ndimension()) == (theirs.nelement(), theirs.ndimension())
+    x = cr.zeros(3)
+    assert x.data_ptr() == x.numpy().__array_interface__["data"][0] and x[1:].data_ptr() == x.data_ptr() + 4
+    assert cr.ones(2, dtype=cr.float64).type_as(cr.zeros(1, dtype=cr.int32)).dtype == cr.int32
+    np.testing.assert_array_equal(cr.ones(2, 3).sum_to_size(1, 3).numpy(), torch.ones(2, 3).sum_to_size(1, 3).numpy())

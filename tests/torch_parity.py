@@ -3,12 +3,20 @@
 A test writes the function once, as fn(lib, *tensors), where lib is the module (chainrule or
 torch): most ops are spelled the same way in both (t.sum(1), lib.cat([a, b]), a @ b).
 """
+import os
+
 import numpy as np
 import torch
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
+
+# CHAINRULE_ARRAY_LIBRARY=array_api_strict (or cupy) runs a test module with every chainrule tensor made on that
+# library's device: the op tests then check that the ops compute with the array API standard only.
+ARRAY_LIBRARY = os.environ.get("CHAINRULE_ARRAY_LIBRARY")
+if ARRAY_LIBRARY:
+    cr.set_default_device({"cupy": "cuda"}.get(ARRAY_LIBRARY, ARRAY_LIBRARY))
 
 RTOL = {np.float64: 1e-9, np.float32: 1e-5}
 ATOL = {np.float64: 1e-12, np.float32: 1e-6}
@@ -54,10 +62,10 @@ def assert_same(mine, theirs, rtol=None, atol=None):
 
 def check_gradcheck(fn, *inputs, atol=1e-6, rtol=1e-5):
     """cr.autograd.gradcheck on fn(cr, *tensors), float64 inputs; tuple outputs are checked through their float parts."""
-    tensors = [_cr_tensor(x) for x in inputs]
+    tensors = [_on_cpu(_cr_tensor(x)) for x in inputs]
 
-    def as_one_output(*ts):
-        outs = [o for o in _as_tuple(fn(cr, *ts)) if o.dtype.kind == "f"]
+    def as_one_output(*ts):  # gradcheck computes on the CPU: the op itself runs on the test device, if any
+        outs = [_on_cpu(o) for o in _as_tuple(fn(cr, *[_on_default_device(t) for t in ts])) if o.dtype.kind == "f"]
         return outs[0] if len(outs) == 1 else cr.cat([o.reshape(-1) for o in outs])
 
     assert cr.autograd.gradcheck(as_one_output, tensors, atol=atol, rtol=rtol)
@@ -110,6 +118,15 @@ def seeded_pair(draw, max_dims=3, max_side=4, low=-2.0, high=2.0):
 
 
 # ---- internals ------------------------------------------------------------------------------------
+def _on_cpu(t):
+    """t on the CPU (a recorded move, so gradients flow back), where ARRAY_LIBRARY put it elsewhere."""
+    return t.cpu() if isinstance(t, cr.Tensor) and ARRAY_LIBRARY else t
+
+
+def _on_default_device(t):
+    return t.to(cr.get_default_device()) if isinstance(t, cr.Tensor) and ARRAY_LIBRARY else t
+
+
 def _cr_tensor(x):
     if not isinstance(x, np.ndarray):
         return x

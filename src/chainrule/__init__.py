@@ -35,15 +35,37 @@ from .ops import (  # noqa: F401
     sort, topk, unique,
 )
 from .ops import (  # noqa: F401  (the in-place twins PyTorch has as functions, and the RNN cells)
-    abs_, exp_, gru_cell, lstm_cell, relu_, rnn_relu_cell, rnn_tanh_cell, sigmoid_, sqrt_, tanh_, unbind,
+    abs_, diag, diagonal, exp_, gru_cell, lstm_cell, relu_, rnn_relu_cell, rnn_tanh_cell, sigmoid_, sqrt_, tanh_,
+    trace, unbind,
 )
 from .random import bernoulli, multinomial  # noqa: F401
+from .ops import (  # noqa: F401  (ops/math.py)
+    absolute, acos, addcdiv, addcmul, arccos, arcsin, arctan, arctan2, asin, atan, atan2, cosh, deg2rad, erf, erfc, erfinv,
+    exp2, fmax, fmin, hypot, lerp, log10, log2, logaddexp, multiply, nan_to_num, negative, rad2deg, reciprocal, rsqrt,
+    signbit, sinh, square, subtract, true_divide,
+)
+from .ops import (  # noqa: F401  (ops/scatter.py)
+    argwhere, bincount, bucketize, count_nonzero, index_add, index_copy, index_fill, index_select, masked_scatter,
+    scatter, scatter_add, searchsorted, take, take_along_dim,
+)
+from .ops import (  # noqa: F401  (ops/statistics.py)
+    cdist, cummax, cummin, dist, kthvalue, logcumsumexp, median, nanmean, nansum, quantile, std_mean, var_mean,
+)
+from .ops import (  # noqa: F401  (ops/layout.py)
+    addbmm, addmm, addmv, baddbmm, block_diag, cartesian_prod, column_stack, cross, diag_embed, dstack, fliplr, flipud,
+    hsplit, hstack, kron, meshgrid, moveaxis, movedim, rot90, row_stack, swapaxes, swapdims, tensor_split, tile,
+    unflatten, vsplit, vstack,
+)
 from .size import Size  # noqa: F401
 from .random import (  # noqa: F401
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,
     randn_like, randperm,
 )
 from .device import device, get_default_device, set_default_device  # noqa: F401
+from .threads import (  # noqa: F401
+    are_deterministic_algorithms_enabled, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+    set_num_threads, use_deterministic_algorithms,
+)
 from .tensor import Tensor  # noqa: F401
 
 # Tensor's operators and methods call ops and the engine, which import Tensor: they are handed over here, once.
@@ -52,6 +74,7 @@ autograd.function.connect_views(ops.inplace.refresh_view)
 
 # The layers above the core: they build on everything imported before them.
 from . import data, manual, nn, optim, utils  # noqa: F401,E402
+from . import viz  # noqa: F401,E402
 from .serialization import load, save  # noqa: F401,E402
 from .compiler import compile  # noqa: F401,E402
 from . import amp, backends, distributed  # noqa: F401,E402

@@ -63,11 +63,19 @@ def is_device(value):
 
 
 def check_device(device):
-    """None or the CPU; any other device is a RuntimeError (chainrule computes with NumPy on the CPU)."""
+    """None, or the device (a chainrule.device) if it is available; else a RuntimeError that says why not."""
     if device is None:
-        return
-    device = _device.device(device) if isinstance(device, str) else device
-    if not isinstance(device, _device.device):
-        raise TypeError(f"expected a device such as 'cpu', got {device!r}")
-    if device.type != "cpu":
-        raise RuntimeError(f"chainrule runs on the CPU only; device {str(device)!r} is not available")
+        return None
+    return _device.check(device)
+
+
+def check_layer_device(device):
+    """A layer's `device=` argument: layers are built (initialised in place) on the CPU, so another device is
+    refused, with the way to get there, rather than silently ignored."""
+    checked = check_device(device)
+    if checked is not None and checked.type != "cpu":
+        raise RuntimeError(
+            f"layers are built on the CPU: create it without device={str(checked)!r}, then move it with "
+            f".to({str(checked)!r})"
+        )
+    return checked

@@ -4,10 +4,12 @@ import numbers
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
 from .args import check_device as _check_device
 from .args import count_arg, size_arg  # noqa: F401  (creation's own argument checks, used by random too)
 from .args import scalar_arg as _scalar_arg
+from .device import place
 from .tensor import Tensor, _wrap
 
 
@@ -17,11 +19,12 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     dtypes follow PyTorch: Python floats become the default dtype (float32), Python ints int64,
     bools bool; NumPy arrays keep theirs unless `dtype` is given.
     """
-    _check_device(device)
+    if device is None and isinstance(data, Tensor):
+        device = data.device  # as torch.tensor(t): a copy on t's device
     array = _to_array(data, dtypes.as_dtype(dtype) if dtype is not None else None)
     if isinstance(data, np.ndarray) and array is data:
         array = array.copy()
-    t = _wrap(array)
+    t = _wrap(place(array, device))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -29,7 +32,9 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 def _to_array(data, dtype):
     if isinstance(data, Tensor):
-        array = data._data.copy()
+        array = np.array(_device.to_host(data._data))
+    elif hasattr(data, "__array_namespace__") and not isinstance(data, np.ndarray):  # a CuPy array, say
+        array = np.array(_device.to_host(data))
     elif isinstance(data, np.ndarray):
         array = data
         if array.dtype.kind not in "biuf":
@@ -122,8 +127,7 @@ def _holds_numpy_floats(data):
 
 
 def _make(array, requires_grad=False, device=None):
-    _check_device(device)
-    t = _wrap(array)
+    t = _wrap(place(array, device))
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -159,12 +163,12 @@ def _like(t, dtype, op):
 
 def zeros_like(t, dtype=None, requires_grad=False, device=None):
     shape, dtype = _like(t, dtype, "zeros_like")
-    return _make(np.zeros(shape, dtype=dtype), requires_grad, device)
+    return _make(np.zeros(shape, dtype=dtype), requires_grad, device or t.device)
 
 
 def ones_like(t, dtype=None, requires_grad=False, device=None):
     shape, dtype = _like(t, dtype, "ones_like")
-    return _make(np.ones(shape, dtype=dtype), requires_grad, device)
+    return _make(np.ones(shape, dtype=dtype), requires_grad, device or t.device)
 
 
 def empty_like(t, dtype=None, requires_grad=False, device=None):
@@ -173,7 +177,8 @@ def empty_like(t, dtype=None, requires_grad=False, device=None):
 
 def full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
     shape, dtype = _like(t, dtype, "full_like")
-    return _make(np.full(shape, _scalar_arg(fill_value, "full_like", "fill_value"), dtype=dtype), requires_grad, device)
+    return _make(np.full(shape, _scalar_arg(fill_value, "full_like", "fill_value"), dtype=dtype), requires_grad,
+                 device or t.device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -212,12 +217,12 @@ def from_numpy(array):
 
 
 def as_tensor(data, dtype=None, device=None):
-    _check_device(device)
+    device = _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
-        return data
+        return data if device is None else data.to(device)
     if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
-        return _wrap(data)
-    return tensor(data, dtype=dtype)
+        return _wrap(place(data, device))
+    return tensor(data, dtype=dtype, device=device)
 
 
 def is_tensor(obj):
@@ -240,7 +245,7 @@ def _value_dtype(value):
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     _, dtype = _like(self, dtype, "new_full")
     fill_value = _scalar_arg(fill_value, "new_full", "fill_value")
-    return _make(np.full(size_arg((size,), "new_full"), fill_value, dtype=dtype), requires_grad, device)
+    return _make(np.full(size_arg((size,), "new_full"), fill_value, dtype=dtype), requires_grad, device or self.device)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
@@ -259,4 +264,4 @@ def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """A new leaf holding a copy of data, with self's dtype (not the data's) unless dtype is given."""
     _, dtype = _like(self, dtype, "new_tensor")
-    return tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+    return tensor(data, dtype=dtype, requires_grad=requires_grad, device=device or self.device)

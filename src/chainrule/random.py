@@ -4,9 +4,9 @@ import numbers
 import numpy as np
 
 from . import dtypes
-from .args import check_device as _check_device
 from .args import count_arg, size_arg
 from .args import scalar_arg as _scalar_arg
+from .device import place
 from .tensor import Tensor, _wrap
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
@@ -106,8 +106,7 @@ def _int_arg(value, op, name):
 
 
 def _make(array, requires_grad, device):
-    _check_device(device)
-    t = _wrap(array)
+    t = _wrap(place(array, device))  # made with NumPy on the host, then moved
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -31,6 +31,7 @@ import safetensors
 import safetensors.numpy
 
 from .args import check_device as _check_device
+from .device import place, to_host
 from .tensor import Tensor, _wrap
 
 FORMAT_VERSION = 2  # 2: the checksum covers the structure (numbers, lists, names) as well as the tensors
@@ -77,12 +78,12 @@ def _serialize(obj):
 def load(f, map_location=None, *, weights_only=True, mmap=None):
     """Read what save wrote (the same nested object, with chainrule tensors of the saved dtypes), or
     any safetensors file as a flat dict of tensors, from a path or a binary file object open for
-    reading (read from its current position to its end). map_location may only name the CPU;
-    weights_only and mmap are accepted for PyTorch code: loading is always safe and in memory.
+    reading (read from its current position to its end). map_location: the device the tensors go to
+    (default: the default device; they are read on the host, then moved); weights_only and mmap are accepted for PyTorch code: loading is always safe and in memory.
     """
     if map_location is not None and not isinstance(map_location, str) and type(map_location).__name__ != "device":
         raise TypeError(f"load: map_location must be None or a device such as 'cpu', got {type(map_location).__name__}")
-    _check_device(map_location)
+    device = _check_device(map_location)  # tensors are read on the host, then moved there (None: the default)
     if _is_readable_file(f):
         name = getattr(f, "name", None)
         path = repr(name) if isinstance(name, str) else f"the {type(f).__name__}"
@@ -98,14 +99,14 @@ def load(f, map_location=None, *, weights_only=True, mmap=None):
             raise FileNotFoundError(errno.ENOENT, "load: no such file", path)
         arrays, metadata = _read(path)
     if METADATA_KEY not in metadata:
-        return {name: _wrap(array) for name, array in arrays.items()}
+        return {name: _wrap(place(array, device)) for name, array in arrays.items()}
     header = _parse_header(metadata[METADATA_KEY], path)
     covered = header["structure"] if header["format_version"] >= 2 else None
     if header["sha256"] != _checksum(arrays, covered):
         raise ValueError(f"load: {path} is corrupted: its contents do not match the checksum saved with it")
     used = set()
     try:
-        obj = _build(header["structure"], arrays, used)
+        obj = _build(header["structure"], arrays, used, device)
     except (KeyError, TypeError, ValueError, IndexError, RecursionError) as err:
         raise ValueError(f"load: {path} has chainrule metadata that does not describe its tensors ({err!r})") from None
     if used != set(arrays):
@@ -118,7 +119,7 @@ def _flatten(obj):
     arrays = {}
     if _is_flat_state_dict(obj):
         for key, t in obj.items():
-            arrays[key] = np.asarray(t._data, order="C")
+            arrays[key] = np.asarray(to_host(t._data), order="C")  # saved from the host
         kind = "OrderedDict" if isinstance(obj, collections.OrderedDict) else "dict"
         return arrays, {kind: [[key, {"tensor": key}] for key in obj]}
     return arrays, _encode(obj, (), arrays, set())
@@ -134,7 +135,7 @@ def _is_flat_state_dict(obj):
 
 def _encode(obj, path, arrays, open_containers):
     if isinstance(obj, Tensor):
-        return {"tensor": _store(obj._data, path, arrays)}
+        return {"tensor": _store(to_host(obj._data), path, arrays)}
     if isinstance(obj, np.ndarray):
         return {"ndarray": _store(obj, path, arrays)}
     if isinstance(obj, np.generic):
@@ -295,7 +296,7 @@ def _parse_header(text, path):
     return header
 
 
-def _build(node, arrays, used):
+def _build(node, arrays, used, device=None):
     if isinstance(node, _SCALARS):
         return node
     if isinstance(node, list) or len(node) != 1:
@@ -304,14 +305,14 @@ def _build(node, arrays, used):
     if kind in ("tensor", "ndarray", "numpy_scalar"):
         array = arrays[value]
         used.add(value)
-        return _wrap(array) if kind == "tensor" else array if kind == "ndarray" else array[()]
+        return _wrap(place(array, device)) if kind == "tensor" else array if kind == "ndarray" else array[()]
     if kind in ("dict", "OrderedDict"):
         mapping = collections.OrderedDict() if kind == "OrderedDict" else {}
         for key, item in value:
-            mapping[key] = _build(item, arrays, used)
+            mapping[key] = _build(item, arrays, used, device)
         return mapping
     if kind in ("list", "tuple"):
-        items = [_build(item, arrays, used) for item in value]
+        items = [_build(item, arrays, used, device) for item in value]
         return tuple(items) if kind == "tuple" else items
     raise ValueError(f"unknown structure kind {kind!r}")
 

@@ -14,13 +14,14 @@ The methods that compute (x + y, x.exp(), x.sum(), x.backward()) hand over to ch
 autograd engine. Those import Tensor, so Tensor can't import them: chainrule/__init__.py hands them to this
 module once with `connect()`, and imports run one way (ops -> autograd -> tensor).
 """
+import math
 import numbers
 
 import numpy as np
 
 from . import dtypes
 from .args import check_device, is_device, normalize_dim, shape_arg
-from .device import get_default_device
+from . import device as _device
 from .errors import OutOfRangeError
 from .size import Size
 
@@ -42,7 +43,7 @@ def connect(ops, backward):
 _FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.add_(y) is ops.add_(x, y), ...
     "add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "clamp_", "normal_", "uniform_", "abs_", "neg_",
     "exp_", "log_", "log1p_", "expm1_", "sqrt_", "sin_", "cos_", "tanh_", "sigmoid_", "relu_", "pow_", "floor_",
-    "ceil_", "round_", "trunc_", "frac_", "sign_", "sgn_", "masked_fill_", "clamp_min_", "clamp_max_", "unbind", "clone", "abs",
+    "ceil_", "round_", "trunc_", "frac_", "sign_", "sgn_", "masked_fill_", "clamp_min_", "clamp_max_", "unbind", "diagonal", "diag", "trace", "clone", "abs",
     "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "pow", "mul", "div", "neg",
     "matmul", "mm", "maximum", "minimum", "clamp", "sum", "mean", "var", "std", "max", "min", "amax", "amin",
     "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "transpose", "squeeze", "unsqueeze", "flatten",
@@ -54,6 +55,23 @@ _FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.a
     "topk", "sort", "argsort", "unique", "nonzero", "masked_select", "isnan", "isinf", "isfinite", "isclose",
     "allclose", "equal", "floor_divide", "remainder", "fmod", "new_zeros", "new_ones", "new_full", "new_empty",
     "new_tensor", "bernoulli", "multinomial",
+    # ops/math.py
+    "absolute", "absolute_", "acos", "acos_", "addcdiv", "addcdiv_", "addcmul", "addcmul_", "arccos", "arccos_",
+    "arcsin", "arcsin_", "arctan", "arctan2", "arctan2_", "arctan_", "asin", "asin_", "atan", "atan2", "atan2_",
+    "atan_", "clip_", "cosh", "cosh_", "deg2rad", "deg2rad_", "erf", "erf_", "erfc", "erfc_", "erfinv", "erfinv_", "exp2", "exp2_",
+    "fmax", "fmin", "hypot", "hypot_", "lerp", "lerp_", "log10", "log10_", "log2", "log2_", "logaddexp", "multiply",
+    "multiply_", "nan_to_num", "nan_to_num_", "negative", "negative_", "rad2deg", "rad2deg_", "reciprocal",
+    "reciprocal_", "rsqrt", "rsqrt_", "signbit", "sinh", "sinh_", "square_", "subtract", "subtract_", "true_divide",
+    "true_divide_",
+    # ops/scatter.py
+    "argwhere", "bincount", "count_nonzero", "index_add", "index_add_", "index_copy", "index_copy_", "index_fill",
+    "index_fill_", "index_select", "masked_scatter", "masked_scatter_", "scatter", "scatter_", "scatter_add",
+    "scatter_add_", "take", "take_along_dim",
+    # ops/statistics.py
+    "cummax", "cummin", "dist", "kthvalue", "logcumsumexp", "median", "nanmean", "nansum", "quantile",
+    # ops/layout.py
+    "addbmm", "addmm", "addmv", "baddbmm", "cross", "diag_embed", "fliplr", "flipud", "hsplit", "kron", "moveaxis",
+    "movedim", "rot90", "swapdims", "tensor_split", "tile", "unflatten", "vsplit",
 )
 
 _FUNCTIONS_AS_OPERATORS = {  # x + y is cr.add(x, y), x[key] is ops.getitem(x, key), ...
@@ -63,6 +81,11 @@ _FUNCTIONS_AS_OPERATORS = {  # x + y is cr.add(x, y), x[key] is ops.getitem(x, k
     "__or__": "bitwise_or", "__xor__": "bitwise_xor", "__getitem__": "getitem",
     "__floordiv__": "floor_divide", "__mod__": "remainder",
 }
+
+
+def _dtype_of(t):
+    dtype = t._data.dtype
+    return dtype if type(t._data) is np.ndarray else _device.numpy_dtype(dtype)
 
 
 class Tensor:
@@ -101,10 +124,10 @@ class Tensor:
 
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
-    dtype = property(lambda self: self._data.dtype)
+    dtype = property(_dtype_of)
     is_leaf = property(lambda self: self.grad_fn is None)
-    device = property(lambda self: get_default_device())
-    is_cuda = False
+    device = property(lambda self: _device.of(self._data))
+    is_cuda = property(lambda self: self.device.type == "cuda")
     T = property(lambda self: _ops.permute(self, tuple(range(self.ndim))[::-1]))
     mT = property(lambda self: _ops.transpose(self, -2, -1) if self.ndim >= 2 else _not_a_matrix(self, "mT"))
 
@@ -124,8 +147,33 @@ class Tensor:
     def element_size(self):
         return self._data.itemsize
 
+    ndimension, nelement = dim, numel  # PyTorch's older names
+
+    def stride(self, dim=None):
+        """Steps between elements along each dim, counted in elements (0 along an expanded dim), as in PyTorch."""
+        data = self._data
+        if hasattr(data, "strides"):  # NumPy and CuPy show their layout, in bytes
+            strides = tuple(step // data.itemsize for step in data.strides)
+        else:  # a library that doesn't: C order
+            strides = tuple(math.prod(data.shape[i + 1:]) for i in range(data.ndim))
+        return strides if dim is None else strides[normalize_dim(dim, self.ndim, "stride")]
+
+    def is_contiguous(self, memory_format=None):
+        return bool(self._data.flags.c_contiguous) if type(self._data) is np.ndarray else True
+
+    def data_ptr(self):
+        """The address of the first element (a NumPy array's memory), as in PyTorch."""
+        return self._data.__array_interface__["data"][0] if type(self._data) is np.ndarray else 0
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def sum_to_size(self, *size):
+        """Sum down to `size`, a shape this tensor's shape broadcasts from (the adjoint of expand)."""
+        return _ops.sum_to(self, shape_arg(size, "sum_to_size"))
+
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return _device.is_floating(self._data.dtype)
 
     # ---- versions: a tensor, its views and its detach() share one counter ----------------------
     @property
@@ -150,15 +198,19 @@ class Tensor:
     def numpy(self):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if type(self._data) is not np.ndarray:
+            if self.device.type == "cuda":
+                raise TypeError(f"numpy(): can't convert a tensor on {self.device} to NumPy; copy it to the host with .cpu() first")
+            return _device.to_host(self._data)  # a CPU library's array (array-api-strict): a NumPy copy
         return self._data
 
     def item(self):
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python scalar, got shape {self.shape}")
-        return self._data.reshape(()).item()
+        return _device.to_host(self._data).reshape(()).item()
 
     def tolist(self):
-        return self._data.tolist()
+        return _device.to_host(self._data).tolist()
 
     def detach(self):
         """The same data, outside the graph; in-place changes to it are seen by backward (shared version)."""
@@ -178,7 +230,10 @@ class Tensor:
         return self
 
     def cpu(self):
-        return self
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(_device.device("cuda", device) if isinstance(device, numbers.Integral) else device or "cuda")
 
     def pin_memory(self):
         """Page-locked memory speeds up copies to a GPU; on the CPU there is nothing to do."""
@@ -188,21 +243,23 @@ class Tensor:
         return False
 
     def to(self, *args, dtype=None, copy=False, **kwargs):
-        """to(dtype), to(device), to(device, dtype), to(other_tensor): only the CPU exists."""
+        """to(dtype), to(device), to(device, dtype), to(other_tensor): a copy on that device (recorded:
+        gradients flow back to this tensor's device) and/or of that dtype; self when nothing changes."""
+        target = check_device(kwargs.pop("device", None))
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.dtype
+                dtype, target = a.dtype, a.device
             elif is_device(a):
-                check_device(a)
+                target = check_device(a)
             else:
                 dtype = a
-        check_device(kwargs.pop("device", None))
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        moved = self if target is None or target == self.device else _ops.to_device(self, target)
         if dtype is None or dtypes.as_dtype(dtype) == self.dtype:
-            return self.clone() if copy else self
-        return _ops.cast(self, dtypes.as_dtype(dtype))
+            return self.clone() if copy and moved is self else moved
+        return _ops.cast(moved, dtypes.as_dtype(dtype))
 
     def type(self, dtype=None):
         if dtype is None:
@@ -242,7 +299,7 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad_: expected True or False, got {type(requires_grad).__name__}")
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not _device.is_floating(self._data.dtype):
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) works on leaves only; use detach() on a computed tensor")
@@ -368,14 +425,15 @@ class Tensor:
             raise ValueError(f"int(): can't convert {value} to an integer") from None
 
     def __index__(self):
-        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+        if self._data.size != 1 or self.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.reshape(()))
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self._data if dtype is None else self._data.astype(dtype)
+        array = self._data if type(self._data) is np.ndarray else self.numpy()  # numpy() refuses other devices
+        return array if dtype is None else array.astype(dtype)
 
     def __repr__(self):
         return _format(self)
@@ -392,7 +450,9 @@ class Tensor:
         import copy
 
         duplicate = _new(type(self))
-        _init(duplicate, self._data.copy(), self.requires_grad, None, 0)
+        data = self._data
+        _init(duplicate, data.copy() if type(data) is np.ndarray else data.__array_namespace__().asarray(data, copy=True),
+              self.requires_grad, None, 0)
         memo[id(self)] = duplicate
         if self.grad is not None:
             duplicate.grad = copy.deepcopy(self.grad, memo)
@@ -487,7 +547,7 @@ def _not_a_matrix(t, name):
 
 # ---- repr like PyTorch's --------------------------------------------------------------------
 def _format(t):
-    array = t._data
+    array = _device.to_host(t._data)
     if array.dtype.kind == "f":
         finite = array[np.isfinite(array)]
         whole = bool(np.all(finite == np.round(finite)))  # PyTorch: "1., 2." for whole numbers, else 4 decimals
@@ -500,6 +560,8 @@ def _format(t):
     default = array.dtype == dtypes.get_default_dtype() or (array.size and array.dtype in (dtypes.int64, dtypes.bool))
     if not default:
         extras.append(f"dtype=chainrule.{array.dtype}")
+    if t.device != _device.CPU:
+        extras.insert(0, f"device='{t.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:

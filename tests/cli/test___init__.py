@@ -11,7 +11,7 @@ def chainrule(*args, cwd=None):
 
 
 def test_help_on_every_subcommand():
-    for args in ([], ["train"], ["demo"]):
+    for args in ([], ["train"], ["demo"], ["viz"]):
         result = chainrule(*args, "--help")
         assert result.returncode == 0 and "usage: chainrule" in result.stdout
 

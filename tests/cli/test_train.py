@@ -673,3 +673,110 @@ def test_threads_without_threadpoolctl(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--threads needs threadpoolctl" in err
     assert main(["train", "--epochs", "1", "--no-progress"]) == 0  # the automatic choice just does nothing
+
+
+# ---- --viz DIR: the step's graph, the gradient flow and the loss curves ---------------------------------------
+def test_viz_writes_the_graph_the_gradient_flow_and_the_loss_curves(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path / "pictures"  # made by the run
+    result = run("--epochs", 1, *TINY, "--viz", folder)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["gradient_flow.png", "graph.svg", "loss.png"]
+    svg = ET.parse(folder / "graph.svg").getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    titles = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}title")]
+    assert any("Linear" in t for t in titles) and any("CrossEntropy" in t for t in titles)
+    for name in ("gradient_flow.png", "loss.png"):
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"pictures of the run written to {folder}: graph.svg, gradient_flow.png, loss.png" in result.stdout
+
+
+def test_viz_records_every_step_and_changes_nothing(monkeypatch, capsys, tmp_path):
+    """The recorder --viz attaches sees each optimizer step (one history entry per batch, its last weight norms
+    the trained model's), and the run ends with the same weights and metrics as one without --viz."""
+    recorders, real = [], cr.viz.GradientFlow
+
+    def keep(model):
+        recorders.append((real(model), model))
+        return recorders[-1][0]
+
+    monkeypatch.setattr(cr.viz, "GradientFlow", keep)
+    small = ["train", "--epochs", "2", "--hidden", "8", "--batch-size", "500", "--no-progress", "--json"]
+    assert main(small + ["--save", str(tmp_path / "a.safetensors"), "--viz", str(tmp_path)]) == 0
+    with_viz = json.loads(capsys.readouterr().out.splitlines()[-1])
+    ((flow, model),) = recorders
+    assert len(flow.history) == 2 * 3  # 1438 training digits in batches of 500
+    for layer, norms in flow.history[-1].items():
+        params = [p.detach().numpy() for p in getattr(model, layer).parameters()]
+        assert norms.weight == pytest.approx(np.sqrt(sum(np.sum(p.astype(np.float64) ** 2) for p in params)), rel=1e-12)
+    assert main(small + ["--save", str(tmp_path / "b.safetensors")]) == 0
+    without = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert len(recorders) == 1 and without["test_loss"] == with_viz["test_loss"]
+    a, b = cr.load(tmp_path / "a.safetensors")["model"], cr.load(tmp_path / "b.safetensors")["model"]
+    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in b)
+
+
+def test_a_viz_folder_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    target = tmp_path / "pictures"
+    target.write_text("mine\n")
+    assert main(["train", "--epochs", "1", "--no-progress", "--viz", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"chainrule train: error: --viz {target}: is a file, not a folder\n"
+    assert target.read_text() == "mine\n"
+
+
+# ---- --distributed: data-parallel training under mpiexec -----------------------------------------------------
+from tests.mpi_testing import run_mpi  # noqa: E402
+
+
+def mpi_train(processes, cwd, *args):
+    options = ["--no-progress", "--hidden", "16", "--schedule", "constant", "--batch-size", "128"]
+    return run_mpi(processes, ["-m", "chainrule", "train", *options, *args], cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def distributed_runs(tmp_path_factory):
+    """Two processes: 2 epochs straight, and 1 epoch resumed to 2 (the resume takes --distributed from the
+    checkpoint)."""
+    folder = tmp_path_factory.mktemp("distributed")
+    whole = mpi_train(2, folder, "--distributed", "--epochs", "2", "--save", "whole.safetensors")
+    mpi_train(2, folder, "--distributed", "--epochs", "1", "--save", "part.safetensors")
+    resumed = mpi_train(2, folder, "--epochs", "2", "--resume", "part.safetensors")
+    return folder, whole, resumed
+
+
+def test_distributed_rank_0_alone_prints_and_saves(distributed_runs):
+    folder, whole, _resumed = distributed_runs
+    lines = whole.stdout.splitlines()
+    assert sum(line.startswith("epoch ") for line in lines) == 2
+    assert sum(line.startswith("chainrule train:") for line in lines) == 1
+    assert sum(line.startswith("checkpoint saved") for line in lines) == 1
+    assert "distributed: 2 processes (MPI), batch 128 each, 256 per step" in lines
+    checkpoint = cr.load(folder / "whole.safetensors")
+    assert checkpoint["args"]["world_size"] == 2 and checkpoint["args"]["distributed"] is True
+    assert list(checkpoint["model"]) == ["1.weight", "1.bias", "3.weight", "3.bias"]  # a plain run's keys
+    assert checkpoint["history"][-1]["test_accuracy"] > 0.5
+
+
+def test_distributed_resume_ends_where_the_straight_run_does(distributed_runs):
+    folder, _whole, resumed = distributed_runs
+    assert "resumed from part.safetensors after epoch 1" in resumed.stdout
+    whole, part = cr.load(folder / "whole.safetensors"), cr.load(folder / "part.safetensors")
+    assert part["epoch"] == whole["epoch"] == 2
+    for key, value in whole["model"].items():
+        np.testing.assert_array_equal(part["model"][key].numpy(), value.numpy(), err_msg=key)
+
+
+def test_distributed_resume_needs_the_same_number_of_processes(distributed_runs, capsys):
+    folder = distributed_runs[0]
+    code = main(["train", "--resume", str(folder / "whole.safetensors"), "--epochs", "3", "--no-progress"])
+    assert code == 2
+    assert "was trained by 2 process(es) and this run has 1" in capsys.readouterr().err
+    assert not cr.distributed.is_initialized()
+
+
+def test_mpiexec_without_distributed_is_refused(monkeypatch, capsys):
+    monkeypatch.setenv("PMI_SIZE", "2")
+    assert main(["train", "--epochs", "1", "--no-progress"]) == 2
+    assert "without --distributed" in capsys.readouterr().err

@@ -46,3 +46,45 @@ def test_linear_layer_with_zero_features_is_made_like_torch(in_features, out_fea
     for batch in (0, 2):
         x, tx = pair(rng(7).normal(size=(batch, in_features)))
         assert_close(ours(x), theirs(tx))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_matches_torch_with_copied_weights(bias):
+    theirs = torch.nn.Bilinear(3, 2, 4, bias=bias).double()
+    ours = nn.Bilinear(3, 2, 4, bias=bias, dtype=cr.float64)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.weight.shape == tuple(theirs.weight.shape)
+    ours.load_state_dict({k: cr.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    (a, ta), (b, tb) = pair(rng(1).normal(size=(5, 3))), pair(rng(2).normal(size=(5, 2)))
+    y, ty = ours(a, b), theirs(ta, tb)
+    assert_close(y, ty)
+    gy = rng(3).normal(size=ty.shape)
+    y.backward(cr.tensor(gy))
+    ty.backward(torch.tensor(gy))
+    for mine, other in [(a, ta), (b, tb)] + list(zip(ours.parameters(), theirs.parameters())):
+        assert_close(mine.grad, other.grad)
+
+
+def test_bilinear_init_bounds_and_float32():
+    layer = nn.Bilinear(4, 9, 300)
+    bound = 1 / np.sqrt(4)
+    for p in (layer.weight, layer.bias):
+        assert p.dtype == cr.float32
+        values = p.detach().numpy()
+        assert values.min() >= -bound and values.max() <= bound and values.max() > 0.9 * bound
+    y = layer(cr.ones(2, 4), cr.ones(2, 9))
+    assert y.dtype == cr.float32 and y.shape == (2, 300)
+    with pytest.raises(ValueError, match="bilinear"):
+        layer(cr.ones(2, 3), cr.ones(2, 9))
+
+
+def test_a_layer_asked_for_another_device_says_how_to_get_there():
+    """Layers initialise their weights in place on the CPU: device='array_api_strict' (any non-CPU device) is
+    refused with the way there, never silently ignored; device='cpu' works as in PyTorch."""
+    assert cr.nn.Linear(2, 3, device="cpu").weight.device == cr.device("cpu")
+    for make in (lambda: cr.nn.Linear(2, 3, device="array_api_strict"),
+                 lambda: cr.nn.Conv2d(1, 2, 3, device="array_api_strict"),
+                 lambda: cr.nn.LSTM(2, 3, device="array_api_strict")):
+        with pytest.raises(RuntimeError, match=r"\.to\('array_api_strict'\)"):
+            make()

@@ -102,3 +102,59 @@ def test_kl_div_loss_keeps_float32_and_legacy_arguments():
     assert loss.dtype == cr.float32 and x.grad.dtype == cr.float32
     with pytest.warns(UserWarning, match="reduction='none'"):
         assert nn.KLDivLoss(reduce=False).reduction == "none"
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_margin_and_likelihood_loss_modules_match_torch_modules(reduction):
+    r = rng(9)
+    x1, x2, x3 = (r.normal(size=(4, 3)) for _ in range(3))
+    signs, labels = np.array([1.0, -1.0, -1.0, 1.0]), np.array([0, 2, 1, 1])
+    multilabel = r.integers(0, 2, size=(4, 3)).astype(float)
+    cases = [
+        ("MarginRankingLoss", dict(margin=0.2), (x1[:, 0], x2[:, 0]), signs),
+        ("HingeEmbeddingLoss", dict(margin=0.5), (x1,), np.sign(x2)),
+        ("SoftMarginLoss", {}, (x1,), np.sign(x2)),
+        ("MultiLabelSoftMarginLoss", {}, (x1,), multilabel),
+        ("CosineEmbeddingLoss", dict(margin=0.1), (x1, x2), signs),
+        ("MultiMarginLoss", dict(p=2, margin=0.7), (x1,), labels),
+        ("TripletMarginLoss", dict(margin=0.5, p=1.0, swap=True), (x1, x2, x3), None),
+        ("PoissonNLLLoss", dict(full=True), (x1,), np.abs(x2) * 3),
+        ("GaussianNLLLoss", dict(full=True), (x1, x2), np.abs(x3[:, 0]) + 0.1),
+    ]
+    for name, options, inputs, last in cases:
+        ours, theirs = getattr(nn, name)(reduction=reduction, **options), getattr(tnn, name)(reduction=reduction, **options)
+        assert repr(ours) == repr(theirs)
+        pairs = [pair(a) for a in inputs]
+        if last is not None:
+            pairs.append(pair(last, requires_grad=name == "GaussianNLLLoss") if last.dtype.kind == "f"
+                         else (cr.tensor(last), torch.tensor(last)))
+        loss, tloss = ours(*(p[0] for p in pairs)), theirs(*(p[1] for p in pairs))
+        assert_close(loss, tloss)
+        backward_both(loss, tloss)
+        assert_grads_close([p[0] for p in pairs if p[0].requires_grad], [p[1] for p in pairs if p[1].requires_grad])
+
+
+def test_weighted_margin_losses_keep_weight_as_a_buffer():
+    w = np.array([0.5, 1.0, 2.0])
+    ours, theirs = nn.MultiMarginLoss(weight=cr.tensor(w)), tnn.MultiMarginLoss(weight=torch.tensor(w))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    x, tx = pair(rng(10).normal(size=(4, 3)))
+    labels = np.array([0, 2, 1, 1])
+    loss, tloss = ours(x, cr.tensor(labels)), theirs(tx, torch.tensor(labels))
+    assert_close(loss, tloss)
+    backward_both(loss, tloss)
+    assert_close(x.grad, tx.grad)
+    ours = nn.MultiLabelSoftMarginLoss(weight=cr.tensor(w), reduction="sum")
+    theirs = tnn.MultiLabelSoftMarginLoss(weight=torch.tensor(w), reduction="sum")
+    target = rng(11).integers(0, 2, size=(4, 3)).astype(float)
+    assert_close(ours(x, cr.tensor(target)), theirs(tx, torch.tensor(target)))
+
+
+def test_margin_loss_constructor_errors():
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        nn.MultiMarginLoss(p=3)
+    with pytest.raises(ValueError, match="margin to be greater than 0"):
+        nn.TripletMarginLoss(margin=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert nn.SoftMarginLoss(size_average=False).reduction == "sum"

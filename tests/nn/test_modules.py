@@ -11,7 +11,8 @@ import chainrule.nn as nn
 import chainrule.nn.modules
 
 FILES = ["activation", "batchnorm", "container", "conv", "dropout", "flatten", "linear", "loss", "module",
-         "normalization", "pooling", "rnn", "sparse", "transformer", "upsampling"]
+         "normalization", "pooling", "rnn", "sparse", "transformer", "upsampling", "channelshuffle", "distance", "fold",
+         "padding", "pixelshuffle"]
 
 
 def chainrule_classes():

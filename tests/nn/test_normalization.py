@@ -227,3 +227,53 @@ def test_group_norm_layer_errors():
         nn.GroupNorm(3, 4)
     with pytest.raises(ValueError, match=r"GroupNorm\(2, 4.*\(2, 6, 3\)"):
         nn.GroupNorm(2, 4)(cr.randn(2, 6, 3))
+
+
+@pytest.mark.parametrize("name, shape", [("InstanceNorm1d", (2, 3, 5)), ("InstanceNorm1d", (3, 5)),
+                                         ("InstanceNorm2d", (2, 3, 4, 3)), ("InstanceNorm2d", (3, 4, 3)),
+                                         ("BatchNorm3d", (2, 3, 2, 3, 2))])
+@pytest.mark.parametrize("affine, track", [(False, False), (True, True)])
+def test_instance_norm_and_batchnorm3d_match_torch_in_train_and_eval(name, shape, affine, track):
+    if name == "BatchNorm3d" and not affine:
+        return
+    options = dict(affine=affine, track_running_stats=track) if name != "BatchNorm3d" else {}
+    theirs = getattr(torch.nn, name)(3, momentum=0.2, **options).double()
+    if affine:
+        with torch.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            theirs.bias.uniform_(-0.5, 0.5)
+    ours = getattr(nn, name)(3, momentum=0.2, dtype=cr.float64, **options)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: cr.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    for training in (True, False):
+        ours.train(training)
+        theirs.train(training)
+        x, tx = pair(random_array(shape, 1 + training))
+        y, ty = ours(x), theirs(tx)
+        assert_close(y, ty)
+        gy = rng(3).normal(size=shape)
+        y.backward(cr.tensor(gy))
+        ty.backward(torch.tensor(gy))
+        assert_close(x.grad, tx.grad)
+        params = [p for p in ours.parameters()], [p for p in theirs.parameters()]
+        assert_grads_close(*params)
+        for key, value in theirs.state_dict().items():
+            assert_close(ours.state_dict()[key], value)
+
+
+def test_instance_norm_float32_and_local_response_norm_module():
+    x = random_array((2, 4, 3), 5, dtype=np.float32)
+    y = nn.InstanceNorm1d(4)(cr.tensor(x))
+    assert y.dtype == cr.float32
+    np.testing.assert_allclose(y.numpy(), torch.nn.InstanceNorm1d(4)(torch.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)
+    ours, theirs = nn.LocalResponseNorm(3, alpha=0.2, beta=0.5, k=2.0), torch.nn.LocalResponseNorm(3, 0.2, 0.5, 2.0)
+    assert repr(ours) == repr(theirs)
+    x, tx = pair(random_array((2, 5, 3, 2), 6))
+    y, ty = ours(x), theirs(tx)
+    assert_close(y, ty)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert_close(x.grad, tx.grad)
+    with pytest.raises(ValueError, match="2D"):
+        nn.InstanceNorm1d(3)(cr.ones(3))

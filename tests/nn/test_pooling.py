@@ -50,3 +50,34 @@ def test_pool_layer_input_errors_name_the_layer(layer):
 
 def test_max_pool_layer_return_indices():
     run_both_with_indices(nn.MaxPool2d(2, return_indices=True), torch.nn.MaxPool2d(2, return_indices=True), INPUTS["random"])
+
+
+def test_more_pooling_modules_match_torch_reprs_values_indices_and_gradients():
+    x = rng(12).normal(size=(2, 3, 6, 7))
+    cases = [
+        ("MaxPool1d", (3,), dict(stride=2, padding=1, return_indices=True), x[:, :, 0]),
+        ("MaxPool1d", (2,), {}, x[0, :, 0]),
+        ("AvgPool1d", (3,), dict(stride=1, padding=1, count_include_pad=False), x[:, :, 0]),
+        ("AdaptiveAvgPool1d", (4,), {}, x[:, :, 0]),
+        ("AdaptiveMaxPool1d", (4,), dict(return_indices=True), x[:, :, 0]),
+        ("AdaptiveMaxPool2d", ((4, None),), dict(return_indices=True), x),
+        ("AdaptiveMaxPool2d", (3,), {}, x[0]),
+        ("LPPool2d", (2, (2, 3)), dict(stride=2), np.abs(x)),
+        ("LPPool1d", (3, 2), dict(ceil_mode=True), np.abs(x[:, :, 0])),
+        ("MaxPool2d", (2,), dict(return_indices=True), x),
+    ]
+    for name, args, options, values in cases:
+        ours, theirs = getattr(nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
+        assert repr(ours) == repr(theirs)
+        run_both_with_indices(ours, theirs, values)
+
+
+def test_max_unpool_modules_match_torch():
+    x = rng(13).normal(size=(2, 3, 6, 5))
+    for dims, values in ((2, x), (1, x[:, :, 0])):
+        pool, tpool = getattr(nn, f"MaxPool{dims}d")(2, return_indices=True), getattr(torch.nn, f"MaxPool{dims}d")(2, return_indices=True)
+        ours, theirs = getattr(nn, f"MaxUnpool{dims}d")(2), getattr(torch.nn, f"MaxUnpool{dims}d")(2)
+        assert repr(ours) == repr(theirs)
+        size = values.shape[-dims:]
+        run_both_with_indices(lambda t: ours(*pool(t), output_size=size), lambda t: theirs(*tpool(t), output_size=size),
+                              values)

@@ -69,7 +69,15 @@ _ERFC_TAIL = (  # erfc(y) = exp(-y^2) / y * (1/sqrt(pi) - ratio(1/y^2) / y^2) fo
 
 
 def sum(x, dim=None, keepdim=False):
-    return np.asarray(np.sum(x, axis=dim, keepdims=keepdim))  # asarray: NumPy makes a sum of everything a scalar
+    return np.asarray(x.sum(axis=dim, keepdims=keepdim))  # asarray: NumPy makes a sum of everything a scalar
+
+
+def amax(x, dim=None, keepdim=False):
+    return np.asarray(x.max(axis=dim, keepdims=keepdim))
+
+
+def amin(x, dim=None, keepdim=False):
+    return np.asarray(x.min(axis=dim, keepdims=keepdim))
 
 
 def mean(x, dim=None, keepdim=False):
@@ -110,3 +118,46 @@ def sum_to(x, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     y = x.sum(axis=axes, keepdims=True) if axes else x
     return y.reshape(shape) if lead else y
+
+
+# ---- the standard's names NumPy spells otherwise, for forwards written with `namespace(x)` ----------------
+floor, ceil, trunc, round, floor_divide, remainder = np.floor, np.ceil, np.trunc, np.round, np.floor_divide, np.remainder
+mul = np.multiply  # mul(gy, mask): a gradient times a bool mask (the standard has no bool * float: see standard.py)
+
+
+def astype(x, dtype, copy=True):
+    return x.astype(dtype, copy=copy)
+
+
+def clone(x):
+    return x.copy()
+
+
+# ---- ops/math.py's names (the standard's; NumPy < 2 spells asin arcsin, ...) ----------------------------------
+sinh, cosh, asin, acos, atan, atan2 = np.sinh, np.cosh, np.arcsin, np.arccos, np.arctan, np.arctan2
+log2, log10 = np.log2, np.log10
+hypot, logaddexp = np.hypot, np.logaddexp
+
+
+def erfc(x):
+    """1 - erf(x), to full relative precision where erf(x) is near 1 (Cody's approximations, as in erf)."""
+    y = np.abs(x).astype(np.float32 if x.dtype.itemsize <= 4 else np.float64)
+    out = np.empty_like(y)
+    small = y <= 0.46875
+    out[small] = 1 - y[small] * _ratio(y[small] ** 2, _ERF_SMALL)
+    middle = ~small & (y <= 4.0)
+    out[middle] = _exp_minus_square(y[middle]) * _ratio(y[middle], _ERFC_MID)
+    tail = ~(small | middle)  # nan too
+    with np.errstate(all="ignore"):
+        t = y[tail]
+        out[tail] = _exp_minus_square(t) * (_1_SQRT_PI - _ratio(1 / (t * t), _ERFC_TAIL) / (t * t)) / t
+        out[tail & (y == np.inf)] = 0.0
+    out = np.where(x < 0, 2 - out, out)
+    return out.astype(x.dtype, copy=False)
+
+
+def _exp_minus_square(y):
+    """exp(-y^2) in two factors, as Cody does, to keep its last bits."""
+    rounded = np.trunc(y * 16) / 16
+    return np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded))
+concat, fmod = np.concatenate, np.fmod

@@ -10,6 +10,8 @@
    dropped as soon as the node has run.
 4. At a leaf's AccumulateGrad node, `_accumulate` adds the gradient into `.grad`; autograd.grad and
    backward(inputs=...) capture the gradients of the tensors they name instead (`_capture`).
+5. Callbacks queued during the pass (`queue_callback`, for DistributedDataParallel) run once backward() has
+   filled every .grad.
 
 Without create_graph the gradients are NumPy arrays and grad mode is off, so every rule computes on bare
 arrays; with create_graph they are Tensors and grad mode is on, so the backward pass is itself recorded. The
@@ -20,10 +22,24 @@ import numbers
 
 import numpy as np
 
+from ..device import numpy_dtype
 from ..tensor import Tensor, _wrap
 from . import anomaly, function
 from .function import AccumulateGrad, edge_to, namespace
 from .grad_mode import _state
+
+
+_queued_callbacks = []  # queue_callback's: run when the backward() now running ends (DistributedDataParallel's)
+_depth = [0]  # how many backward() calls are running (a hook may call backward)
+
+
+def queue_callback(callback):
+    """Run callback() once the backward() now running has filled every .grad (torch's
+    Variable._execution_engine.queue_callback): a leaf's hook sees its gradient before it is added to .grad,
+    so DistributedDataParallel writes the averaged gradients back from here."""
+    if not _depth[0]:
+        raise RuntimeError("queue_callback: final callbacks can only be installed during the backward pass")
+    _queued_callbacks.append(callback)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -33,18 +49,27 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     handed_out = set()  # arrays no .grad may own (see _accumulate): the seeds, to begin with
     for _edge, g in roots:
         handed_out.add(id(g))
-    if inputs is None:
-        _walk(roots, retain_graph, create_graph, None, handed_out)
-        return
-    inputs = _tensor_tuple(inputs, "backward", "inputs")
-    if not inputs:
-        raise RuntimeError("backward: the `inputs` argument to backward() cannot be empty; give None for every leaf")
-    found = _walk(roots, retain_graph, create_graph, _targets(inputs, "backward"), handed_out)
-    for position, t in enumerate(inputs):
-        if position in found and t.grad_fn is None:
-            _accumulate(t, found[position], create_graph, handed_out)
-        elif position in found:
-            _retain(t, found[position], create_graph)
+    if inputs is not None:
+        inputs = _tensor_tuple(inputs, "backward", "inputs")
+        if not inputs:
+            raise RuntimeError("backward: the `inputs` argument to backward() cannot be empty; give None for every leaf")
+    first = len(_queued_callbacks)
+    _depth[0] += 1
+    try:
+        if inputs is None:
+            _walk(roots, retain_graph, create_graph, None, handed_out)
+        else:
+            found = _walk(roots, retain_graph, create_graph, _targets(inputs, "backward"), handed_out)
+            for position, t in enumerate(inputs):
+                if position in found and t.grad_fn is None:
+                    _accumulate(t, found[position], create_graph, handed_out)
+                elif position in found:
+                    _retain(t, found[position], create_graph)
+        while len(_queued_callbacks) > first:  # queue_callback's, in order; a callback may queue another
+            _queued_callbacks.pop(first)()
+    finally:
+        _depth[0] -= 1
+        del _queued_callbacks[first:]  # after an error: dropped, never run by a later backward
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
@@ -64,7 +89,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"autograd.grad: input {position} (shape {tuple(t.shape)}) was not used to compute the outputs. "
                 "Set allow_unused=True if this is expected."
             )
-        results.append(_wrap(np.asarray(g)) if g is not None and not isinstance(g, Tensor) else g)
+        results.append(_wrap(_array(g)) if g is not None and not isinstance(g, Tensor) else g)
     return tuple(results)
 
 
@@ -164,7 +189,8 @@ def _fit(g, edge, node, position):
                 f"{node.name()} returned a gradient of shape {tuple(g.shape)} for input {position}, "
                 f"which has shape {edge.shape}: the shapes must match (or broadcast to it)"
             ) from None
-    return g if g.dtype == edge.dtype else xp.cast(g, edge.dtype)
+    dtype = numpy_dtype(edge.dtype)  # a Tensor g's dtype is NumPy's, its array's may be another library's
+    return g if numpy_dtype(g.dtype) == dtype else xp.cast(g, dtype)
 
 
 def _call_rule(node, grads, create_graph, handed_out):
@@ -225,7 +251,7 @@ def _tensor_hooks(node, grads, create_graph):
 
 def _retain(t, g, create_graph):
     """A non-leaf tensor's .grad: a copy of its gradient (which travels on), added out of place as in PyTorch."""
-    g = g if create_graph else _wrap(np.array(g))
+    g = g if create_graph else _wrap(np.array(g) if type(g) is np.ndarray else _copy(g))
     t.grad = g if t.grad is None else t.grad + g
 
 
@@ -261,11 +287,14 @@ def _accumulate(leaf, grad, create_graph, handed_out):
                 grad, replaced = result, True
         grad = _array(grad) if not create_graph else grad
     if create_graph:
-        if not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
+        if type(grad._data) is np.ndarray and not grad._data.flags.writeable:  # broadcast views are read-only; .grad must be a real array
             grad = _wrap(np.array(grad._data), requires_grad=grad.requires_grad, grad_fn=grad.grad_fn)
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
     current = leaf.grad
+    if type(grad) is not np.ndarray and not isinstance(grad, np.generic):  # another library's array (CuPy, ...)
+        leaf.grad = _wrap(_copy(grad) if current is None else current._data + grad)
+        return
     if current is None:
         if replaced or type(grad) is not np.ndarray or id(grad) in handed_out or grad.base is not None \
                 or not grad.flags.writeable:
@@ -279,8 +308,15 @@ def _accumulate(leaf, grad, create_graph, handed_out):
         current._bump_version()
 
 
+def _copy(array):
+    """A copy of another library's array: .grad never shares memory with anything else (see _accumulate)."""
+    return array.__array_namespace__().asarray(array, copy=True)
+
+
 def _array(value):
-    return value._data if isinstance(value, Tensor) else np.asarray(value)
+    if isinstance(value, Tensor):
+        return value._data
+    return value if hasattr(value, "__array_namespace__") else np.asarray(value)
 
 
 # ---- arguments --------------------------------------------------------------------------------------
@@ -317,7 +353,8 @@ def _roots(tensors, grads, caller, create_graph, retain_graph):
                     f"{caller}: grad can be implicitly created only for one-element outputs, got shape "
                     f"{tuple(t.shape)}. Reduce it first (loss.sum() or loss.mean()) or pass gradient=<tensor of that shape>."
                 )
-            g = _wrap(np.ones(t._data.shape, dtype=t._data.dtype))
+            data = t._data  # the seed: ones, on the output's device
+            g = _wrap(np.ones(data.shape, data.dtype) if type(data) is np.ndarray else namespace(data).ones_like(data))
         elif not isinstance(g, Tensor):
             if not isinstance(g, (numbers.Number, np.ndarray, np.generic, list, tuple)) or isinstance(g, complex):
                 raise TypeError(f"{caller}: the gradient for output {index} must be a Tensor (of the output's shape) "

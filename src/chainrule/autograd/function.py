@@ -17,9 +17,11 @@ import weakref
 
 import numpy as np
 
+from .. import device as _device
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
 from . import anomaly, arrays
+from .standard import Names
 from .grad_mode import _state, no_grad
 
 
@@ -41,7 +43,33 @@ def namespace(value):
     of any other array (CuPy's, say)."""
     if type(value) is np.ndarray or isinstance(value, np.generic):  # the first test: the usual case, fast
         return arrays
-    return value.__array_namespace__()
+    xp = value.__array_namespace__()
+    if isinstance(value, Tensor):
+        return xp
+    names = _NAMES.get(xp)
+    if names is None:
+        names = _NAMES[xp] = Names(xp)
+    return names
+
+
+_NAMES = {}  # array API namespace -> its Names (chainrule's names on that library's arrays)
+_ndarray = np.ndarray
+
+
+def _check_library(op, args):
+    """An op got a tensor whose array is not NumPy's: all its tensors must be on one device, and the op must
+    compute with the standard's functions only (Op.array_api); else a clear error, never a silent copy."""
+    devices = []
+    for a in args:
+        if isinstance(a, Tensor) and a.device not in devices:
+            devices.append(a.device)
+    if len(devices) > 1:
+        raise _device.same_device_error(op.__name__.lower(), devices[0], devices[1])
+    if not op.array_api:
+        raise NotImplementedError(
+            f"{op.__name__.lower()}: tensors on {devices[0]} ({_device.library(devices[0]).__name__} arrays) are not "
+            f"supported yet: this op computes with NumPy only; move the tensors to the CPU with .cpu()"
+        )
 
 
 class Edge:
@@ -124,6 +152,10 @@ class Node:
             return _wrap(value, requires_grad=True, grad_fn=self, output_nr=self._output_ids.index(id(value)))
         if isinstance(value, (np.ndarray, np.generic)):
             return _wrap(np.asarray(value))
+        if hasattr(value, "__array_namespace__") and not isinstance(value, Tensor):  # another library's array
+            if id(value) in self._output_ids:
+                return _wrap(value, requires_grad=True, grad_fn=self, output_nr=self._output_ids.index(id(value)))
+            return _wrap(value)
         return value
 
     def track_output(self, index, versions):
@@ -269,6 +301,7 @@ class Op(Function):
 
     on_arrays = True
     node_name = None  # PyTorch's name for the node, where it isn't <ClassName>Backward0
+    array_api = False  # True: forward and backward use standard functions only (any library's arrays: CuPy, ...)
 
     @classmethod
     def name(cls):
@@ -290,6 +323,8 @@ class Op(Function):
                     _refresh_view(a)
                 data = a._data
                 arrays.append(data)
+                if type(data) is not _ndarray:
+                    _check_library(cls, args)
                 if enabled and a.requires_grad:
                     if a.grad_fn is None:
                         edges.append(edge_to(a))
@@ -343,7 +378,8 @@ def _outputs(ctx, raw, record, args):
             ctx._output_ids = tuple([id(r) for r in results])
         ctx._n_outputs = len(results)
         ctx._output_meta = [(r.shape, r.dtype) for r in results]
-        outputs = tuple(_wrap(r, True, ctx, i) if r.dtype.kind == "f" else _wrap(r) for i, r in enumerate(results))
+        outputs = tuple(_wrap(r, True, ctx, i) if _device.is_floating(r.dtype) else _wrap(r)
+                        for i, r in enumerate(results))
     else:
         outputs = tuple(_wrap(r) for r in results)
     return outputs if type(raw) is tuple else outputs[0]
@@ -373,7 +409,7 @@ def _saved_inputs(saved, args):
     (that tensor, its version now), so backward can tell whether it was changed in place since."""
     found = None
     for position, value in enumerate(saved):
-        if type(value) is np.ndarray:
+        if type(value) is np.ndarray or hasattr(value, "__array_namespace__"):  # any library's array
             for arg in args:
                 if isinstance(arg, Tensor) and arg._data is value:
                     if found is None:
@@ -396,10 +432,15 @@ def _arrays_of(ctx, results):
     """NumPy hands back scalars (np.float32) from 0-d results: make them arrays, also where saved."""
     if all(type(r) is np.ndarray for r in results):
         return results
-    arrays = tuple(r if isinstance(r, np.ndarray) else np.asarray(r) for r in results)
+    arrays = tuple(r if isinstance(r, np.ndarray) or _foreign(r) else np.asarray(r) for r in results)
     if ctx._saved:
         ctx._saved = tuple(next((a for r, a in zip(results, arrays) if v is r), v) for v in ctx._saved)
     return arrays
+
+
+def _foreign(value):
+    """Whether value is another library's array (CuPy's, say): not NumPy's, not a number, not a Tensor."""
+    return hasattr(value, "__array_namespace__") and not isinstance(value, (np.generic, Tensor))
 
 
 def _describe(tensor):

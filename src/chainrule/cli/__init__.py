@@ -1,9 +1,9 @@
-"""The `chainrule` command: `chainrule train` and `chainrule demo` (also `python -m chainrule`)."""
+"""The `chainrule` command: `chainrule train`, `chainrule demo` and `chainrule viz` (also `python -m chainrule`)."""
 import argparse
 import sys
 
 from .. import __version__
-from . import demo, train
+from . import demo, train, viz
 
 
 class OneLineErrors(argparse.ArgumentParser):
@@ -23,6 +23,7 @@ def build_parser():
     commands.required = True
     train.add_parser(commands)
     demo.add_parser(commands)
+    viz.add_parser(commands)
     return parser
 
 

@@ -9,6 +9,11 @@ Its tensors are named by path (chainrule.serialization): the weights are 'model/
 so `cr.load(PATH)['model']` is the plain state dict, and PyTorch gets it with safetensors.torch.load_file(PATH)
 and the prefix 'model/' removed. --resume PATH continues such a run to --epochs, bit for bit as if it had
 never stopped.
+
+--viz DIR writes three pictures of the run into DIR (made if missing): graph.svg, the autograd graph of one
+training step (cr.viz.graph, one box per layer); gradient_flow.png, every layer's gradient norm and
+update/weight ratio at every step (cr.viz.GradientFlow, recorded after each optimizer step); loss.png, the
+--plot figure.
 """
 import argparse
 import contextlib
@@ -17,6 +22,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 import chainrule as cr
 import chainrule.nn.functional as F
@@ -28,7 +34,7 @@ OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSpro
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 1e-2}
 EXTRA = "pip install 'chainrule[train]'"
 # options that don't change the numbers; every other one is saved in a checkpoint and must match on --resume
-NOT_CHECKPOINTED = ("data_dir", "plot", "save", "resume", "json", "no_progress", "threads", "run")
+NOT_CHECKPOINTED = ("data_dir", "plot", "viz", "save", "resume", "json", "no_progress", "threads", "run")
 CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "rng", "args", "history")
 
 
@@ -67,6 +73,9 @@ def add_parser(commands):
                         "2**64 - 1 (default: 0)")
     p.add_argument("--plot", metavar="PNG", help="plot the loss curves and test accuracy per epoch to this image "
                    "(.png, .pdf, .svg, ...; matplotlib), checked before training starts")
+    p.add_argument("--viz", metavar="DIR", help="write pictures of the run into this folder (made if missing; "
+                   "matplotlib): graph.svg (the autograd graph of one training step), gradient_flow.png (each "
+                   "layer's gradient norm and update size per step), loss.png (as --plot)")
     p.add_argument("--save", metavar="PATH",
                    help="save a checkpoint here after every epoch (a safetensors file: weights, optimizer state, "
                         "epoch, generator state, options); cr.load(PATH)['model'] is the model's state dict")
@@ -78,6 +87,11 @@ def add_parser(commands):
     p.add_argument("--threads", type=_thread_count, metavar="N",
                    help="BLAS threads for the run, >= 1 (needs threadpoolctl; default: 1 when the largest weight "
                         f"matrix has under {SMALL_WEIGHTS} elements, where more threads only cost, else BLAS's own)")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel training over the processes mpiexec starts (mpiexec -n N chainrule train "
+                        "--distributed ...; pip install 'chainrule[mpi]'): each process trains on its shard of the "
+                        "data with --batch-size examples per step (N x --batch-size per step in all), the gradients "
+                        "are averaged; rank 0 alone prints, plots and saves; --resume needs the same N")
     p.set_defaults(run=run)
     defer_defaults(p)
     return p
@@ -300,7 +314,8 @@ def progress(loader, epoch, epochs, enabled):
     return tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
 
 
-def train_epoch(model, batches, optimizer, label_smoothing=0.0):
+def train_epoch(model, batches, optimizer, label_smoothing=0.0, on_step=None):
+    """One pass over the batches; on_step() (if given) runs after each optimizer step. Returns the mean loss."""
     model.train()
     total, seen = 0.0, 0
     for x, y in batches:
@@ -308,6 +323,8 @@ def train_epoch(model, batches, optimizer, label_smoothing=0.0):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if on_step is not None:
+            on_step()
         total += loss.item() * len(y)
         seen += len(y)
     return total / seen
@@ -325,12 +342,12 @@ def evaluate(model, dataset, batch_size=1024):
     return total / len(dataset), correct / len(dataset)
 
 
-def _matplotlib():
+def _matplotlib(option="--plot"):
     try:
         import matplotlib.figure
         import matplotlib.ticker
     except ImportError:
-        raise UsageError(f"--plot needs matplotlib: {EXTRA}") from None
+        raise UsageError(f"{option} needs matplotlib: {EXTRA}") from None
     return matplotlib
 
 
@@ -380,11 +397,50 @@ def loss_figure(history, title, label_smoothing=0.0):
     return fig
 
 
-def plot_losses(path, history, title, label_smoothing=0.0):
+def plot_losses(path, history, title, label_smoothing=0.0, option="--plot"):
     try:
         loss_figure(history, title, label_smoothing).savefig(path)
     except OSError as err:
-        raise UsageError(f"--plot {path}: {err.strerror or err}") from None
+        raise UsageError(f"{option} {path}: {err.strerror or err}") from None
+
+
+# ---- --viz: pictures of the run ----------------------------------------------------------------------------
+VIZ_FILES = ("graph.svg", "gradient_flow.png", "loss.png")
+
+
+def check_viz(folder):
+    """Refuse a --viz folder that can't be written, before any training (matplotlib missing, a file in the
+    way, no permission); make it if missing."""
+    _matplotlib("--viz")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"--viz {folder}: is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--viz {folder}: {err.strerror or err}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--viz {folder}: can't write in this folder")
+
+
+def step_graph(model, train_set, args):
+    """The picture of one training step's graph: the loss of the first batch (in order, no shuffling, so the
+    run's random numbers are untouched), one box per layer (cr.viz.trace)."""
+    x, y = next(iter(cr.data.DataLoader(train_set, batch_size=args.batch_size)))
+    model.train()
+    with cr.viz.trace(model) as tape:
+        loss = F.cross_entropy(model(x), y, label_smoothing=args.label_smoothing)
+    return cr.viz.graph(loss, tape, title=f"one training step: cross-entropy of a batch of {len(y)}")
+
+
+def write_viz(folder, model, train_set, flow, history, title, args):
+    paths = [os.path.join(folder, name) for name in VIZ_FILES]
+    try:
+        step_graph(model, train_set, args).save(paths[0])
+        flow.plot(paths[1])
+    except OSError as err:
+        raise UsageError(f"--viz {folder}: {err.strerror or err}") from None
+    plot_losses(paths[2], history, title, args.label_smoothing, option="--viz")
+    return paths
 
 
 # ---- checkpoints -----------------------------------------------------------------------------------------
@@ -465,11 +521,14 @@ def data_dir(args):
 
 
 def save_checkpoint(path, model, optimizer, scheduler, args, history):
+    if isinstance(model, nn.parallel.DistributedDataParallel):  # --distributed: the same keys as a plain run
+        model = model.module
     checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
     if scheduler is not None:
         checkpoint["scheduler"] = scheduler.state_dict()
     checkpoint.update(epoch=len(history), rng=cr.random.default_generator.get_state(),
-                      args={**{dest: getattr(args, dest) for dest in args.option_defaults}, "data_dir": data_dir(args)},
+                      args={**{dest: getattr(args, dest) for dest in args.option_defaults}, "data_dir": data_dir(args),
+                            "world_size": getattr(args, "world_size", 1)},
                       history=history)
     try:
         cr.save(checkpoint, path)
@@ -477,18 +536,84 @@ def save_checkpoint(path, model, optimizer, scheduler, args, history):
         raise UsageError(f"--save {path}: {err.strerror or err}") from None
 
 
+# ---- --distributed: data-parallel training over MPI processes ---------------------------------------------
+def launched_processes():
+    """How many processes mpiexec started (MPICH's PMI_SIZE, Open MPI's OMPI_COMM_WORLD_SIZE); 1 without it."""
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"):
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return 1
+
+
+def start_distributed(args, checkpoint):
+    """Set args.rank and args.world_size; with --distributed, join the MPI processes first. Ranks other than 0
+    print nothing on stdout (errors still go to stderr) and show no progress bars."""
+    args.rank, args.world_size, args.stdout = 0, 1, None
+    if not args.distributed and launched_processes() > 1:
+        raise UsageError(f"started by mpiexec as {launched_processes()} processes, but without --distributed each "
+                         "would train alone and write the same files: add --distributed")
+    if args.distributed:
+        if not cr.distributed.is_available():
+            raise UsageError("--distributed needs mpi4py and an MPI library: pip install 'chainrule[mpi]'")
+        if not cr.distributed.is_initialized():
+            cr.distributed.init_process_group("mpi")
+        args.rank, args.world_size = cr.distributed.get_rank(), cr.distributed.get_world_size()
+    saved = checkpoint["args"].get("world_size", 1) if checkpoint else args.world_size
+    if saved != args.world_size:
+        raise UsageError(f"--resume: {args.resume} was trained by {saved} process(es) and this run has "
+                         f"{args.world_size}: resume it with the same number (mpiexec -n {saved} chainrule train "
+                         f"--resume {args.resume})")
+    if args.rank != 0:
+        args.no_progress, args.stdout, sys.stdout = True, sys.stdout, open(os.devnull, "w")
+
+
+def stop_distributed(args):
+    if getattr(args, "stdout", None) is not None:
+        sys.stdout.close()
+        sys.stdout, args.stdout = args.stdout, None
+    if getattr(args, "distributed", False) and cr.distributed.is_initialized():
+        cr.distributed.destroy_process_group()
+
+
+def make_loader(train_set, args):
+    """Shuffled batches; --distributed: this rank's shard (DistributedSampler, reshuffled each epoch from
+    the seed and the epoch number, so every process and a resumed run draw the same order)."""
+    if not args.distributed:
+        return cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    sampler = cr.data.DistributedSampler(train_set, seed=args.seed % 2**63)
+    return cr.data.DataLoader(train_set, batch_size=args.batch_size, sampler=sampler)
+
+
+def data_parallel(model, args):
+    """The model backward() averages the gradients of (DistributedDataParallel), or the model itself."""
+    return nn.parallel.DistributedDataParallel(model) if args.distributed else model
+
+
+def mean_over_processes(value, args):
+    if not args.distributed:
+        return value
+    total = cr.tensor([value], dtype=cr.float64)
+    cr.distributed.all_reduce(total, op=cr.distributed.ReduceOp.AVG)
+    return total.item()
+
+
 # ---- the run ---------------------------------------------------------------------------------------------
-def fit(model, optimizer, scheduler, loader, test_set, args, history):
-    """Train from the epoch after the last one in history to args.epochs, saving a checkpoint after each."""
+def fit(model, optimizer, scheduler, loader, test_set, args, history, flow=None):
+    """Train from the epoch after the last one in history to args.epochs, saving a checkpoint after each;
+    flow (a GradientFlow, --viz) records after every optimizer step."""
+    recording = {} if flow is None else {"on_step": flow.step}
     for epoch in range(len(history) + 1, args.epochs + 1):
         tick = time.perf_counter()
+        if args.distributed:
+            loader.sampler.set_epoch(epoch)
         batches = progress(loader, epoch, args.epochs, not args.no_progress)
-        train_loss = train_epoch(model, batches, optimizer, args.label_smoothing)
+        train_loss = train_epoch(model, batches, optimizer, args.label_smoothing, **recording)
+        train_loss = mean_over_processes(train_loss, args)
         if scheduler is not None:
             scheduler.step()
         test_loss, accuracy = evaluate(model, test_set)
         history.append(dict(train_loss=train_loss, test_loss=test_loss, test_accuracy=accuracy))
-        if args.save:
+        if args.save and args.rank == 0:
             save_checkpoint(args.save, model, optimizer, scheduler, args, history)
         print(f"epoch {epoch:3d}/{args.epochs}  train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
               f"test accuracy {accuracy:6.2%}  {time.perf_counter() - tick:5.2f}s", flush=True)
@@ -498,12 +623,15 @@ def train(args):
     check_threads(args)
     if args.plot:
         check_plot(args.plot)  # before any data is loaded or epoch run
+    if args.viz:
+        check_viz(args.viz)
     checkpoint = read_checkpoint(args.resume) if args.resume else None
     given = {dest for dest in args.option_defaults if getattr(args, dest) is not None}
     fill_options(args, checkpoint["args"] if checkpoint else {})
     if checkpoint:
         check_epochs(args, checkpoint)
         args.save = args.save or args.resume
+    start_distributed(args, checkpoint)  # --distributed: join the MPI processes (world size 1 without)
     warn_ignored(args, given)
     if checkpoint and args.data_dir is None:  # an explicit --data-dir overrides the stored one (data that moved)
         args.data_dir = checkpoint["args"].get("data_dir")
@@ -514,19 +642,24 @@ def train(args):
     model = build_model(args.model, features, args.hidden, classes)
     optimizer = make_optimizer(args, model.parameters())
     scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
-    loader = cr.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    loader = make_loader(train_set, args)
     layers = describe(model, train_set[0][0].shape if args.model == "cnn" else [features])
     print(f"chainrule train: {args.dataset} ({len(train_set)} train, {len(test_set)} test), {args.model} {layers}, "
           f"{args.optimizer} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, seed {args.seed}")
+    if args.distributed:
+        print(f"distributed: {args.world_size} processes (MPI), batch {args.batch_size} each, "
+              f"{args.world_size * args.batch_size} per step")
     history = []
     if checkpoint:
         restore(checkpoint, model, optimizer, scheduler, args.resume)
         history = list(checkpoint["history"])
         print(f"resumed from {args.resume} after epoch {len(history)}")
     started, resumed_at = time.perf_counter(), len(history)
+    flow = cr.viz.GradientFlow(model) if args.viz else None
     try:
-        with thread_limit(blas_threads(args, model)):
-            fit(model, optimizer, scheduler, loader, test_set, args, history)
+        with thread_limit(blas_threads(args, model)), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", cr.viz.GradientWarning)  # each layer warns once; shown as lines below
+            fit(data_parallel(model, args), optimizer, scheduler, loader, test_set, args, history, flow)
     except KeyboardInterrupt:
         newest = args.save if args.save and len(history) > resumed_at else args.resume
         advice = f"; continue with: chainrule train --resume {newest}" if newest else ""
@@ -534,9 +667,14 @@ def train(args):
               f"{plural(args.epochs, 'epoch')}{advice}", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - started
-    if args.plot:
+    for warning in caught:
+        print(f"chainrule train: warning: {warning.message}", file=sys.stderr)
+    if args.plot and args.rank == 0:
         plot_losses(args.plot, history, f"{args.model} {layers} on {args.dataset}", args.label_smoothing)
         print(f"loss curves plotted to {args.plot}")
+    if args.viz and args.rank == 0:
+        write_viz(args.viz, model, train_set, flow, history, f"{args.model} {layers} on {args.dataset}", args)
+        print(f"pictures of the run written to {args.viz}: {', '.join(VIZ_FILES)}")
     if args.save:
         print(f"checkpoint saved to {args.save} (weights, optimizer and progress after epoch {len(history)})")
     percent = round(100 * history[-1]["test_accuracy"], 2)
@@ -554,3 +692,5 @@ def run(args):
     except UsageError as err:
         print(f"chainrule train: error: {err}", file=sys.stderr)
         return 2
+    finally:
+        stop_distributed(args)

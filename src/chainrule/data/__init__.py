@@ -13,5 +13,5 @@ from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorData
 from .datasets import load_digits, load_iris, seed_images  # noqa: F401
 from .idx import MNIST, FashionMNIST, read_idx  # noqa: F401
 from .sampler import (  # noqa: F401
-    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+    BatchSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
 )

@@ -5,7 +5,8 @@ BatchSampler can cut batches as array slices instead of collecting indices one b
 """
 import numpy as np
 
-from ..random import _rng
+from .. import distributed as dist
+from ..random import Generator, _rng
 
 
 class Sampler:
@@ -121,3 +122,44 @@ class BatchSampler(Sampler):
                 batch = []
         if batch and not self.drop_last:
             yield batch
+
+
+class DistributedSampler(Sampler):
+    """Each of num_replicas processes its own shard of the dataset: process `rank` takes every num_replicas-th
+    index of one order, as torch's does. shuffle: a permutation from chainrule.random seeded with seed + epoch
+    (call set_epoch(epoch) each epoch; every process must use the same seed). Unless drop_last, the order is
+    padded with its own first indices to a multiple of num_replicas, so every shard has the same length."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        if num_replicas is None:
+            num_replicas = dist.get_world_size()
+        if rank is None:
+            rank = dist.get_rank()
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        if drop_last and len(dataset) % num_replicas:
+            self.num_samples = -(-(len(dataset) - num_replicas) // num_replicas)
+        else:
+            self.num_samples = -(-len(dataset) // num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def _order(self):
+        n = len(self.dataset)
+        order = Generator().manual_seed(self.seed + self.epoch).rng.permutation(n) if self.shuffle else np.arange(n)
+        if self.drop_last:
+            order = order[:self.total_size]
+        else:
+            order = np.resize(order, self.total_size)  # repeats the order from its start, as torch pads
+        return order[self.rank:self.total_size:self.num_replicas]
+
+    def __iter__(self):
+        return iter(self._order().tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """The epoch the next iteration shuffles for: seed + epoch seeds the permutation."""
+        self.epoch = epoch

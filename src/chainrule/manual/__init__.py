@@ -7,6 +7,7 @@
     rnn = cr.manual.ManualRNN(3, 8, 2); rnn.forward(xs, targets); rnn.backward()   BPTT by hand
     print(rnn.gradient_norm_table())                 ||dL/dh_t|| per step: the vanishing gradient
     print(cr.manual.compare_rnn(rnn, xs, targets))   numerical vs BPTT vs autodiff
+    table = cr.manual.LayerTable(net); net.train_step(x, t); table.record(); print(table)   per-layer statistics
 """
 from .activations import ACTIVATIONS, Activation, get_activation  # noqa: F401
 from .losses import LOSSES, CrossEntropyLoss, HalfMSELoss, MSELoss, get_loss  # noqa: F401
@@ -16,3 +17,4 @@ from .compare import Comparison, Row, compare  # noqa: F401
 from .examples import seed2_network  # noqa: F401
 from .rnn import ManualRNN  # noqa: F401
 from .compare_rnn import compare_rnn  # noqa: F401
+from .tables import LayerTable, layer_table  # noqa: F401

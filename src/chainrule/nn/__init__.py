@@ -28,4 +28,25 @@ from .attention import MultiheadAttention  # noqa: F401
 from .transformer import (  # noqa: F401
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 )
+from .activation import (  # noqa: F401
+    CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, Mish, PReLU, ReLU6, Softmax2d, Softmin, Softshrink,
+    Softsign, Tanhshrink, Threshold,
+)
+from .loss import (  # noqa: F401
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
+    MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+)
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401
+from .fold import Fold, Unfold  # noqa: F401
+from .linear import Bilinear  # noqa: F401
+from .normalization import BatchNorm3d, InstanceNorm1d, InstanceNorm2d, LocalResponseNorm  # noqa: F401
+from .padding import (  # noqa: F401
+    CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+    ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+)
+from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: F401
+from .pooling import (  # noqa: F401
+    AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d,
+)
+from .pooling import MaxUnpool1d, MaxUnpool2d  # noqa: F401
 from . import modules, utils  # noqa: F401,E402

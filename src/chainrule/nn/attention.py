@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes, ops
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
 from ..args import count_arg
 from ..ops.attention import attention_weights, dropout_weights, scaled_dot_product_attention
 from ..ops.linear import linear

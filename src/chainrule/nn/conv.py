@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose1d, conv_transpose2d, ntuple
 from ..ops.pad import pad
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
 from ..tensor import Tensor
 from . import init
 from .module import Module

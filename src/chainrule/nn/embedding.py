@@ -4,7 +4,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..ops.embedding import embedding
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
 from ..tensor import Tensor
 from . import init
 from .module import Module

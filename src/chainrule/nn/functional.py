@@ -290,3 +290,119 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             stacklevel=2,
         )
     return _loss.kl_div(input, target, reduction, log_target)
+
+
+# ---- more activations (ops/nonlinear.py) ---------------------------------------------------------
+from ..ops.nonlinear import glu, hardshrink, prelu, softshrink, softsign, tanhshrink  # noqa: F401,E402
+from ..ops import nonlinear as _nonlinear  # noqa: E402
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return _maybe_in_place(input, _nonlinear.hardtanh(input, min_val, max_val), inplace)
+
+
+def relu6(input, inplace=False):
+    return _maybe_in_place(input, _nonlinear.relu6(input), inplace)
+
+
+def hardswish(input, inplace=False):
+    return _maybe_in_place(input, _nonlinear.hardswish(_saved_copy(input, inplace)), inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    return _maybe_in_place(input, _nonlinear.hardsigmoid(input), inplace)
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _maybe_in_place(input, _nonlinear.threshold(input, threshold, value), inplace)
+
+
+def selu(input, inplace=False):
+    return _maybe_in_place(input, _nonlinear.selu(_saved_copy(input, inplace)), inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return _maybe_in_place(input, _nonlinear.celu(_saved_copy(input, inplace), alpha), inplace)
+
+
+def mish(input, inplace=False):
+    return _maybe_in_place(input, _nonlinear.mish(_saved_copy(input, inplace)), inplace)
+
+
+def _saved_copy(input, inplace):
+    """For in-place forms of composed activations: an inner op saves its input for backward, so it gets a copy."""
+    return ops.clone(input) if inplace else input
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return _nonlinear.softmin(_cast(input, dtype), _softmax_dim(input, dim, "softmin", _stacklevel))
+
+
+# ---- distances and more losses (ops/margin_loss.py, ops/likelihood_loss.py) ---------------------
+from ..ops.margin_loss import pairwise_distance  # noqa: F401,E402
+from ..ops import likelihood_loss as _likelihood  # noqa: E402
+from ..ops import margin_loss as _margin  # noqa: E402
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _margin.margin_ranking_loss(input1, input2, target, margin, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    return _margin.hinge_embedding_loss(input, target, margin, _reduction_arg(size_average, reduce, reduction))
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _margin.soft_margin_loss(input, target, _reduction_arg(size_average, reduce, reduction))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _margin.multilabel_soft_margin_loss(input, target, weight, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _margin.cosine_embedding_loss(input1, input2, target, margin, reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _margin.multi_margin_loss(input, target, p, margin, weight, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _margin.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    reduction = _reduction_arg(size_average, reduce, reduction)
+    return _likelihood.poisson_nll_loss(input, target, log_input, full, eps, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    return _likelihood.gaussian_nll_loss(input, target, var, full, eps, reduction)
+
+
+# ---- shuffles, fold/unfold, 1-d / adaptive max / lp pooling, instance and local response norm ----
+from ..ops.shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: F401,E402
+from ..ops.fold import fold, unfold  # noqa: F401,E402
+from ..ops.pooling import (  # noqa: F401,E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, lp_pool1d, lp_pool2d, max_pool1d,
+)
+from ..ops.local_norm import instance_norm, local_response_norm  # noqa: F401,E402
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = input1[..., i] weight[o, i, j] input2[..., j] (+ bias[o])."""
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise ValueError(f"bilinear: weight (out, in1, in2) of shape {tuple(weight.shape)} does not fit input1 "
+                         f"{tuple(input1.shape)} and input2 {tuple(input2.shape)} (last dims in1 and in2)")
+    out = ops.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+from ..ops.pooling import max_unpool1d, max_unpool2d  # noqa: F401,E402

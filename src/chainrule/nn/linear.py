@@ -1,11 +1,13 @@
-"""Linear and Identity layers."""
+"""Linear, Bilinear and Identity layers."""
+import math
 
 import numpy as np
 
 from .. import dtypes
 from ..creation import count_arg
 from ..ops.linear import linear
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
+from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -49,3 +51,35 @@ class Identity(Module):
 
     def forward(self, input):
         return input
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b per output feature: weight (out_features, in1_features, in2_features), bias (out_features,),
+    both initialised U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in PyTorch."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        self.in1_features = count_arg(in1_features, "Bilinear", "in1_features")
+        self.in2_features = count_arg(in2_features, "Bilinear", "in2_features")
+        self.out_features = count_arg(out_features, "Bilinear", "out_features")
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

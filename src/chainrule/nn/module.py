@@ -16,6 +16,8 @@ from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..args import check_device as _check_device
 from ..args import is_device as _is_device
+from ..creation import zeros_like as _zeros_like
+from ..device import move as _move_array
 from ..tensor import Tensor, _wrap
 from .parameter import Parameter
 
@@ -232,24 +234,26 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad = _wrap(np.zeros_like(param.grad._data))
+                param.grad = _zeros_like(param.grad)  # on the gradient's device
 
     # ---- dtype and device ---------------------------------------------------------------
     def to(self, *args, **kwargs):
-        """to(dtype), to(device), to(device, dtype), to(tensor): floating-point parameters and buffers
-        change dtype in place (the same Parameter objects); 'cpu' is the only device."""
+        """to(dtype), to(device), to(device, dtype), to(tensor): parameters and buffers move to the device
+        and floating-point ones change dtype, in place (the same Parameter objects, as in PyTorch)."""
         dtype = kwargs.pop("dtype", None)
-        _check_device(kwargs.pop("device", None))
+        device = _check_device(kwargs.pop("device", None))
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
         for arg in args:
             if isinstance(arg, Tensor):
-                dtype = arg.dtype
+                dtype, device = arg.dtype, arg.device
             elif _is_device(arg):
-                _check_device(arg)
+                device = _check_device(arg)
             else:
                 dtype = arg
+        if device is not None:
+            self._move(device)
         if dtype is not None:
             dtype = dtypes.as_dtype(dtype)
             if dtype.kind != "f":
@@ -257,14 +261,30 @@ class Module:
             self._convert(dtype)
         return self
 
+    def _move(self, device):
+        """Every parameter and buffer (and gradient) onto `device`, keeping the same tensor objects."""
+        for module in self.modules():
+            for home in (module._parameters, module._buffers):
+                for t in home.values():
+                    if t is not None and t.device != device:
+                        t.data = _wrap(_move_array(t._data, device))
+                        if t.grad is not None:
+                            t.grad = _wrap(_move_array(t.grad._data, device))
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    def cpu(self):
+        return self.to("cpu")
+
     def _convert(self, dtype):
         for module in self.modules():
             for home in (module._parameters, module._buffers):
                 for t in home.values():
                     if t is not None and t.dtype.kind == "f" and t.dtype != dtype:
-                        t.data = _wrap(t._data.astype(dtype))
+                        t.data = t.detach().to(dtype)  # on the tensor's device
                         if t.grad is not None:
-                            t.grad = _wrap(t.grad._data.astype(dtype))
+                            t.grad = t.grad.detach().to(dtype)
 
     def double(self):
         return self.to(dtypes.float64)
@@ -277,9 +297,6 @@ class Module:
 
     def type(self, dst_type):
         return self.to(dst_type)
-
-    def cpu(self):
-        return self
 
     # ---- state dicts --------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

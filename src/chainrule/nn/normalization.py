@@ -7,8 +7,9 @@ normalises with the batch's statistics and updates the running ones; in eval mod
 import numpy as np
 
 from .. import dtypes
+from ..ops.local_norm import instance_norm, local_response_norm
 from ..ops.norm import batch_norm, group_norm, layer_norm, normalized_shape_arg
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
 from ..tensor import Tensor, _wrap
 from . import init
 from .module import Module
@@ -176,3 +177,58 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) inputs, per channel C."""
+
+    _ranks = (5,)
+    _layout = "(N, {C}, D, H, W)"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Normalise each channel of each sample over its own spatial values. Unlike BatchNorm: affine=False and
+    track_running_stats=False by default, and unbatched inputs (C, *) are taken."""
+
+    _spatial = 1
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        if not isinstance(input, Tensor) or input.ndim not in (self._spatial + 1, self._spatial + 2):
+            shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ValueError(f"{self!r}: expected {self._spatial + 1}D (unbatched) or {self._spatial + 2}D input, "
+                             f"got {shape}")
+        unbatched = input.ndim == self._spatial + 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features and self.affine:
+            raise ValueError(f"{self!r}: expected input with {self.num_features} channels (dim 1 of a batch), "
+                             f"got input of shape {tuple(input.shape)}")
+        use_input_stats = self.training or not self.track_running_stats
+        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            0.1 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _spatial = 2
+
+
+class LocalResponseNorm(Module):
+    """Each value divided by (k + alpha * mean of squares over `size` neighbouring channels) ** beta."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..args import check_device as _check_device
+from ..args import check_layer_device as _check_device
 from ..args import count_arg
 from ..ops.linear import linear
 from ..ops.rnn import (

@@ -34,3 +34,25 @@ from .select import allclose, equal, isclose, masked_select, nonzero  # noqa: F4
 from .sort import argsort, sort, topk, unique  # noqa: F401
 from ..random import bernoulli, multinomial  # noqa: F401
 from .rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell, unbind  # noqa: F401
+from .diagonal import diag, diagonal, trace  # noqa: F401
+from .device import to_device  # noqa: F401
+from .math import (  # noqa: F401
+    absolute, absolute_, acos, acos_, addcdiv, addcdiv_, addcmul, addcmul_, arccos, arccos_, arcsin, arcsin_, arctan,
+    arctan2, arctan2_, arctan_, asin, asin_, atan, atan2, atan2_, atan_, clip, clip_, cosh, cosh_, deg2rad, deg2rad_,
+    erf_, erfc, erfc_, erfinv, erfinv_, exp2, exp2_, fmax, fmin, hypot, hypot_, lerp, lerp_, log10, log10_, log2, log2_, logaddexp,
+    multiply, multiply_, nan_to_num, nan_to_num_, negative, negative_, rad2deg, rad2deg_, reciprocal, reciprocal_,
+    rsqrt, rsqrt_, signbit, sinh, sinh_, square, square_, subtract, subtract_, true_divide, true_divide_,
+)
+from .scatter import (  # noqa: F401
+    argwhere, bincount, bucketize, count_nonzero, index_add, index_add_, index_copy, index_copy_, index_fill,
+    index_fill_, index_select, masked_scatter, masked_scatter_, scatter, scatter_, scatter_add, scatter_add_,
+    searchsorted, take, take_along_dim,
+)
+from .statistics import (  # noqa: F401
+    cdist, cummax, cummin, dist, kthvalue, logcumsumexp, median, nanmean, nansum, quantile, std_mean, var_mean,
+)
+from .layout import (  # noqa: F401
+    addbmm, addmm, addmv, baddbmm, block_diag, cartesian_prod, column_stack, cross, diag_embed, dstack, fliplr, flipud,
+    hsplit, hstack, kron, meshgrid, moveaxis, movedim, rot90, row_stack, swapaxes, swapdims, tensor_split, tile,
+    unflatten, vsplit, vstack,
+)

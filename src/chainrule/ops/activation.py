@@ -7,8 +7,6 @@ import math
 
 import numpy as np
 
-from ..autograd.arrays import erf as erf_array
-from ..autograd.arrays import sigmoid as sigmoid_array
 from ..autograd.function import Op, namespace
 from .elementwise import _float_input
 
@@ -21,7 +19,7 @@ _TANH_CUBIC = 0.044715
 class Erf(Op):
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return erf_array(x)
+        return namespace(x).erf(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -36,8 +34,8 @@ class Gelu(Op):
         ctx.approximate = approximate
         if approximate == "tanh":
             inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
-            return 0.5 * x * (1 + np.tanh(inner))
-        return x * (0.5 * (1 + erf_array(x * _SQRT1_2)))
+            return 0.5 * x * (1 + namespace(x).tanh(inner))
+        return x * (0.5 * (1 + namespace(x).erf(x * _SQRT1_2)))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -56,7 +54,7 @@ class LogSigmoid(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        return namespace(x).log_sigmoid(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -74,9 +72,10 @@ class Softplus(Op):
         z = x * beta
         ctx.save_for_backward(x)
         ctx.beta, ctx.threshold = beta, threshold
+        xp = namespace(x)
         with np.errstate(all="ignore"):  # beta = 0 gives nan, as in PyTorch
-            smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
-        return np.where(z > threshold, x, smooth)
+            smooth = (xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))) / beta
+        return xp.where(z > threshold, x, smooth)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -89,7 +88,7 @@ class Silu(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x * sigmoid_array(x)
+        return x * namespace(x).sigmoid(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -104,7 +103,8 @@ class Elu(Op):
     def forward(ctx, x, alpha):
         ctx.save_for_backward(x)
         ctx.alpha = alpha
-        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        xp = namespace(x)
+        return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0.0)))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -136,3 +136,7 @@ def silu(x):
 
 def elu(x, alpha=1.0):
     return Elu.apply(_float_input(x, "elu"), float(alpha))
+
+
+for _op in (Erf, Gelu, LogSigmoid, Softplus, Silu, Elu):
+    _op.array_api = True  # standard functions only (erf: through the host, see autograd/standard.py)

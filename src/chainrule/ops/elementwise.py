@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..args import scalar_arg
+from ..device import constant, library_of, to_host
 from ..autograd.function import Op, namespace
 from ..creation import tensor
 from ..tensor import Tensor, _wrap
@@ -45,7 +46,7 @@ class Mul(Op):
 
     def forward(ctx, a, b):
         # each operand is saved for the other's gradient: a is not kept when b is a Python number
-        ctx.save_for_backward(a if type(b) is np.ndarray else None, b if type(a) is np.ndarray else None)
+        ctx.save_for_backward(a if type(b) not in _NUMBERS else None, b if type(a) not in _NUMBERS else None)
         return a * b
 
     def backward(ctx, gy):
@@ -58,7 +59,7 @@ class Div(Op):
     number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if type(b) is np.ndarray else None, b)  # a only serves b's gradient
+        ctx.save_for_backward(a if type(b) not in _NUMBERS else None, b)  # a only serves b's gradient
         with np.errstate(all="ignore"):
             return a / b
 
@@ -68,6 +69,9 @@ class Div(Op):
         ga = gy / b if need_a else None
         gb = -gy * (a / b / b) if need_b else None  # not a / (b * b): b * b over/underflows first
         return ga, gb
+
+
+_NUMBERS = frozenset((int, float, bool))  # a Python number operand: no array to save for the other's gradient
 
 
 class Neg(Op):
@@ -232,7 +236,7 @@ class Sigmoid(Op):
         # exp(-|x|) never overflows, and the two branches keep tiny results exact (no 1 - 1 cancellation)
         xp = namespace(x)
         e = xp.exp(-xp.abs(x))
-        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        y = xp.astype(xp.where(x >= 0, 1 / (1 + e), e / (1 + e)), x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -250,7 +254,7 @@ class Relu(Op):
 
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (y > 0)  # float * bool: one pass (np.where is ~10x slower)
+        return namespace(gy).mul(gy, y > 0)  # float * bool: one pass (np.where is ~10x slower)
 
 
 # ---- two-input selections ---------------------------------------------------------------------
@@ -277,7 +281,8 @@ class Minimum(Op):
 
 
 def _split_by(gy, a_wins, tie):
-    weight_a = namespace(gy).cast(a_wins + 0.5 * tie, gy.dtype)
+    xp = namespace(gy)
+    weight_a = xp.cast(a_wins, gy.dtype) + xp.cast(tie, gy.dtype) * 0.5
     return gy * weight_a, gy * (1 - weight_a)
 
 
@@ -292,7 +297,7 @@ class Clamp(Op):
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * ((x >= ctx.low) & (x <= ctx.high)), None, None
+        return namespace(gy).mul(gy, (x >= ctx.low) & (x <= ctx.high)), None, None
 
 
 class ClampByTensors(Op):
@@ -315,8 +320,9 @@ class ClampByTensors(Op):
             x_mask = (x <= high) if x_mask is None else x_mask & (x <= high)
             high_mask = (x > high) if low is None else (x > high) | (low > high)
         need_x, need_low, need_high = ctx.needs_input_grad
+        xp = namespace(gy)
         return tuple(
-            gy * mask if need and mask is not None else None
+            xp.mul(gy, mask) if need and mask is not None else None
             for mask, need in ((x_mask, need_x), (low_mask, need_low), (high_mask, need_high))
         )
 
@@ -340,7 +346,8 @@ class Sign(Op):
     """-1, 0 or 1; 0 for nan too, as in PyTorch."""
 
     def forward(ctx, x):
-        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+        xp = namespace(x)
+        return xp.astype(x > 0, x.dtype) - xp.astype(x < 0, x.dtype)
 
     def backward(ctx, gy):
         return namespace(gy).zeros_like(gy)
@@ -348,24 +355,24 @@ class Sign(Op):
 
 class Floor(Sign):
     def forward(ctx, x):
-        return np.floor(x)
+        return namespace(x).floor(x)
 
 
 class Ceil(Sign):
     def forward(ctx, x):
-        return np.ceil(x)
+        return namespace(x).ceil(x)
 
 
 class Trunc(Sign):
     def forward(ctx, x):
-        return np.trunc(x)
+        return namespace(x).trunc(x)
 
 
 class Round(Sign):
     """Halves round to even, as in NumPy and PyTorch."""
 
     def forward(ctx, x):
-        return np.round(x)
+        return namespace(x).round(x)
 
 
 class RoundDecimals(Op):
@@ -387,7 +394,7 @@ class Frac(Op):
 
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):  # frac(inf) = inf - inf = nan, as in PyTorch
-            return x - np.trunc(x)
+            return x - namespace(x).trunc(x)
 
     def backward(ctx, gy):
         return gy
@@ -401,7 +408,7 @@ class FloorDivide(Op):
 
     def forward(ctx, a, b):
         with np.errstate(all="ignore"):  # 1 // 0 = inf for floats, as in PyTorch
-            return np.floor_divide(a, b)
+            return namespace(a).floor_divide(a, b)
 
     def backward(ctx, gy):
         raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch); "
@@ -412,15 +419,15 @@ class Remainder(Op):
     """a % b = a - floor(a / b) * b: the sign of the divisor (Python's %). d/da = 1, d/db = -floor(a / b)."""
 
     node_name = "RemainderBackward1"  # PyTorch's overload with a tensor divisor
-    rounded = staticmethod(np.floor_divide)
-
     def forward(ctx, a, b):
+        xp = namespace(a)
         with np.errstate(all="ignore"):  # x % 0 = nan for floats
             if ctx.needs_input_grad[1]:  # the rounded quotient, a constant of the backward
-                ctx.save_for_backward(ctx.op.rounded(a, b))
-            return ctx.op.compute(a, b)
+                ctx.save_for_backward(ctx.op.rounded(xp, a, b))
+            return ctx.op.compute(xp, a, b)
 
-    compute = staticmethod(np.remainder)
+    rounded = staticmethod(lambda xp, a, b: xp.floor_divide(a, b))
+    compute = staticmethod(lambda xp, a, b: xp.remainder(a, b))
 
     def backward(ctx, gy):
         need_a, need_b = ctx.needs_input_grad
@@ -432,16 +439,12 @@ class RemainderByNumber(Remainder):
     node_name = "RemainderBackward0"
 
 
-def _truncated_quotient(a, b):
-    return np.trunc(a / b)
-
-
 class Fmod(Remainder):
     """fmod(a, b) = a - trunc(a / b) * b: the sign of the dividend (C's fmod). d/db = -trunc(a / b)."""
 
     node_name = "FmodBackward1"
-    rounded = staticmethod(_truncated_quotient)
-    compute = staticmethod(np.fmod)
+    rounded = staticmethod(lambda xp, a, b: xp.trunc(a / b))
+    compute = staticmethod(lambda xp, a, b: xp.fmod(a, b))  # CuPy has fmod; the standard doesn't (not array_api)
 
 
 class FmodByNumber(Fmod):
@@ -452,7 +455,7 @@ class FmodByNumber(Fmod):
 class Cast(Op):
 
     def forward(ctx, x, dtype):
-        return x.astype(dtype)
+        return namespace(x).astype(x, dtype)
 
     def backward(ctx, gy):
         return gy, None  # the engine casts every gradient to its input's dtype
@@ -461,7 +464,7 @@ class Cast(Op):
 class Clone(Op):
 
     def forward(ctx, x):
-        return x.copy()
+        return namespace(x).clone(x)
 
     def backward(ctx, gy):
         return gy
@@ -475,16 +478,17 @@ def _operands(a, b, op):
     float32); an integer tensor meeting a float becomes the float's dtype instead of float64.
     """
     if isinstance(a, Tensor):  # the common cases first: they run for every op, backward included
-        if isinstance(b, Tensor):
-            return (a, b) if a._data.dtype == b._data.dtype else _promote(a, b)
-        if type(b) is float and a._data.dtype.kind == "f" or type(b) is int:
-            return a, b
+        if isinstance(b, Tensor):  # `is`: NumPy's dtypes are shared objects (others go the long way, same result)
+            return (a, b) if a._data.dtype is b._data.dtype else _promote(a, b)
+        if type(b) is int or type(b) is float and (
+                a._data.dtype.kind == "f" if type(a._data) is np.ndarray else a.dtype.kind == "f"):
+            return a, b  # (the array's dtype first: Tensor.dtype is one call more, on every op)
     if isinstance(b, np.generic):
         b = b.item()
     if isinstance(a, np.generic):
         a = a.item()
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return (a, b) if a._data.dtype == b._data.dtype else _promote(a, b)
+        return (a, b) if a.dtype == b.dtype else _promote(a, b)
     if isinstance(a, Tensor):
         return _with_number(a, b, op)
     if isinstance(b, Tensor):
@@ -495,7 +499,7 @@ def _operands(a, b, op):
 
 def _with_number(t, value, op):
     if isinstance(value, numbers.Number) and not isinstance(value, complex):
-        if isinstance(value, float) and t._data.dtype.kind != "f":
+        if isinstance(value, float) and t.dtype.kind != "f":
             t = cast(t, dtypes.get_default_dtype())
         return t, value
     if isinstance(value, (np.ndarray, list, tuple)):
@@ -513,10 +517,10 @@ CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # PyTorch's dtype categories: bool 
 def _promote(a, b):
     """PyTorch's promotion: floats beat ints beat bools, wider beats narrower, and a 0-d tensor does not
     widen a dimensioned tensor of the same kind (float32 tensor * float64 scalar tensor stays float32)."""
-    da, db = a._data.dtype, b._data.dtype
+    da, db = a.dtype, b.dtype
     ca, cb = CATEGORY[da.kind], CATEGORY[db.kind]
     if ca != cb:
-        if min(ca, cb) == CATEGORY["b"]:
+        if min(ca, cb) == CATEGORY["b"] and type(a._data) is np.ndarray:
             return a, b  # NumPy gives bools the other side's dtype in one pass, as PyTorch does; no cast
         return (a, cast(b, da)) if ca > cb else (cast(a, db), b)
     if (a.ndim == 0) != (b.ndim == 0):
@@ -568,15 +572,15 @@ def fmod(input, other, *, out=None):
 def _rounded_division_operands(a, b, op):
     """The operands with PyTorch's promotion; integer division by zero is refused, as PyTorch does."""
     a, b = _operands(a, b, op)
-    kinds = [x._data.dtype.kind if isinstance(x, Tensor) else "f" if isinstance(x, float) else "i" for x in (a, b)]
+    kinds = [x.dtype.kind if isinstance(x, Tensor) else "f" if isinstance(x, float) else "i" for x in (a, b)]
     if kinds == ["b", "b"]:
         raise TypeError(f"{op}: not defined for two bool tensors, as in PyTorch; convert first (x.long())")
     if "f" not in kinds:
-        divisor = b._data if isinstance(b, Tensor) else b
+        divisor = to_host(b._data) if isinstance(b, Tensor) else b
         if np.any(divisor == 0):
             raise RuntimeError(f"ZeroDivisionError: {op}: integer division by zero")
     if not isinstance(a, Tensor):  # a number divided by a tensor: the number becomes a constant of b's dtype
-        a = _wrap(np.asarray(a, dtype=b._data.dtype))
+        a = _wrap(constant(a, b.dtype, b._data))
     return a, b
 
 
@@ -594,7 +598,7 @@ def write_out(out, result, op):
     if not np.can_cast(result.dtype, out.dtype, "same_kind"):
         raise TypeError(f"{op}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}")
     if out.shape != result.shape:
-        out._data = np.empty(result.shape, out.dtype)
+        out._data = constant(np.empty(result.shape, out.dtype), None, out._data)
     return out.copy_(result)
 
 
@@ -605,14 +609,20 @@ def neg(x):
 def pow(a, b):
     a, b = _operands(a, b, "pow")
     if not isinstance(a, Tensor):  # number ** tensor: the base becomes a constant array
-        a = _wrap(np.asarray(a, dtype=b.dtype if _is_float(b) else None))
-    if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad and b._data.dtype == a._data.dtype:
+        a = _wrap(constant(a, b.dtype if _is_float(b) else None, b._data))
+    if isinstance(b, Tensor) and b.ndim == 0 and not b.requires_grad and b.dtype == a.dtype:
         b = b.item()  # a constant exponent is a number: simpler backward, no dtype surprises
     return PowTensor.apply(a, b) if isinstance(b, Tensor) else Pow.apply(a, b)
 
 
+def _floating(t):
+    """t.dtype.kind == "f", without Tensor.dtype's call for a NumPy array (this runs for every op)."""
+    data = t._data
+    return data.dtype.kind == "f" if type(data) is np.ndarray else t.dtype.kind == "f"
+
+
 def _is_float(x):
-    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+    return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
 
 
 def exp(x):
@@ -671,9 +681,9 @@ def _tensor_operands(a, b, op):
     """_operands, with a number made a 0-d constant tensor (maximum/minimum's backward reads both arrays)."""
     a, b = _operands(a, b, op)
     if not isinstance(a, Tensor):
-        a = _wrap(np.asarray(a, dtype=np.result_type(b._data, a)))
+        a = _wrap(constant(a, np.result_type(b.dtype, a), b._data))
     if not isinstance(b, Tensor):
-        b = _wrap(np.asarray(b, dtype=np.result_type(a._data, b)))
+        b = _wrap(constant(b, np.result_type(a.dtype, b), a._data))
     return a, b
 
 
@@ -695,11 +705,11 @@ def clamp(x, min=None, max=None):
 def _clamp_dtype(x, bounds):
     """The dtype PyTorch's promotion gives x and its bounds together: a float beats an int (an int tensor
     with a float bound becomes float), within one kind the wider dtype wins."""
-    dtype = x._data.dtype
+    dtype = x.dtype
     for bound in bounds:
         if bound is not None:
             a, b = _operands(x, bound, "clamp")
-            pair = np.result_type(a._data, b._data if isinstance(b, Tensor) else b)
+            pair = np.result_type(a.dtype, b.dtype if isinstance(b, Tensor) else b)
             if (pair.kind == "f") == (dtype.kind == "f"):
                 dtype = np.promote_types(dtype, pair)
             elif pair.kind == "f":
@@ -709,11 +719,15 @@ def _clamp_dtype(x, bounds):
 
 def where(condition, input=None, other=None):
     """input where condition is True, other elsewhere; where(condition) alone is nonzero(condition, as_tuple=True)."""
-    condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if isinstance(condition, Tensor):
+        condition = condition._data
+    elif not hasattr(condition, "__array_namespace__"):  # another library's array stays where it is
+        condition = np.asarray(condition)
     if input is None and other is None:
-        return tuple(_wrap(p.astype(np.int64, copy=False)) for p in np.nonzero(np.atleast_1d(condition)))
+        found = np.nonzero(np.atleast_1d(to_host(condition)))
+        return tuple(_wrap(constant(p, np.int64, condition)) for p in found)
     a, b = input, other
-    if condition.dtype != np.bool_:
+    if _dtype_name(condition) != "bool":
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         if not isinstance(a, numbers.Real):
@@ -723,9 +737,13 @@ def where(condition, input=None, other=None):
     return Where.apply(condition, a, b)
 
 
+def _dtype_name(array):
+    return array.dtype.name if type(array) is np.ndarray else str(array.dtype).rpartition(".")[2]
+
+
 def cast(x, dtype):
     dtype = dtypes.as_dtype(dtype)
-    if x._data.dtype == dtype:
+    if x.dtype == dtype:
         return x
     return Cast.apply(x, dtype)
 
@@ -737,11 +755,11 @@ def clone(x):
 def sign(x):
     """-1, 0 or 1 per element (0 for nan); a bool tensor comes back as a copy, as in PyTorch."""
     x = check_tensor(x, "sign")
-    return Sign.apply(x) if x._data.dtype.kind != "b" else _wrap(x._data.copy())
+    return Sign.apply(x) if x.dtype.kind != "b" else Clone.apply(x)
 
 
 def sgn(x):
-    return sign(x) if not isinstance(x, Tensor) or x._data.dtype.kind == "b" else Sgn.apply(x)
+    return sign(x) if not isinstance(x, Tensor) or x.dtype.kind == "b" else Sgn.apply(x)
 
 
 def floor(x):
@@ -764,12 +782,12 @@ def round(x, decimals=None):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
     x = check_tensor(x, "round")
     _check_not_bool(x, "round")
-    return RoundDecimals.apply(x, int(decimals)) if x._data.dtype.kind == "f" else _wrap(x._data.copy())
+    return RoundDecimals.apply(x, int(decimals)) if x.dtype.kind == "f" else Clone.apply(x)
 
 
 def frac(x):
     x = check_tensor(x, "frac")
-    if x._data.dtype.kind != "f":
+    if x.dtype.kind != "f":
         raise TypeError(f"frac: only floating-point tensors, got {x.dtype}")
     return Frac.apply(x)
 
@@ -778,11 +796,11 @@ def _rounding(op, x, name):
     """floor, ceil and trunc: an integer or bool tensor is already whole, and comes back as a copy."""
     x = check_tensor(x, name)
     _check_not_bool(x, name)
-    return op.apply(x) if x._data.dtype.kind == "f" else _wrap(x._data.copy())
+    return op.apply(x) if x.dtype.kind == "f" else Clone.apply(x)
 
 
 def _check_not_bool(x, name):
-    if x._data.dtype.kind == "b":
+    if x.dtype.kind == "b":
         raise TypeError(f"{name}: not defined for bool tensors, as in PyTorch; convert first (x.float())")
 
 
@@ -797,7 +815,7 @@ def masked_fill(x, mask, value):
     if isinstance(value, Tensor):
         value = cast(value, x.dtype)
     else:
-        value = _wrap(np.asarray(scalar_arg(value, "masked_fill", "value")).astype(x.dtype))
+        value = _wrap(constant(scalar_arg(value, "masked_fill", "value"), x.dtype, x._data))
     try:
         np.broadcast_shapes(mask.shape, x.shape)
     except ValueError:
@@ -813,109 +831,137 @@ def check_tensor(x, op, name="input"):
 
 
 def _float_input(x, op="op"):
-    if isinstance(x, Tensor) and x._data.dtype.kind == "f":  # the common case, first
-        return x
+    if isinstance(x, Tensor) and (x._data.dtype.kind == "f" if type(x._data) is np.ndarray else _floating(x)):
+        return x  # the common case, first
     return cast(check_tensor(x, op), dtypes.get_default_dtype())
 
 
 # ---- comparisons and logic: results are bool tensors outside the graph -----------------------------
-def _compare(a, b, ufunc, name):
-    return _without_grad(*_operands(a, b, name), ufunc, name)
+def _compare(a, b, function, name):
+    return _without_grad(*_operands(a, b, name), function, name)
 
 
-def _without_grad(a, b, ufunc, name):
-    """ufunc on the operands' arrays (already brought together by _operands), as a tensor with no graph."""
+def _without_grad(a, b, function, name):
+    """The standard function named `function` on the operands' arrays (already brought together by
+    _operands), from their library (NumPy's ufunc of that name for NumPy arrays), as a tensor with no graph."""
     a_data = a._data if isinstance(a, Tensor) else a
     b_data = b._data if isinstance(b, Tensor) else b
+    xp = library_of(a_data if isinstance(a, Tensor) else b_data)
     try:
-        return _wrap(np.asarray(ufunc(a_data, b_data)))
+        result = getattr(xp, function)(a_data, b_data)
     except ValueError as err:
         raise ValueError(f"{name}: {err}") from None
+    return _wrap(np.asarray(result) if xp is np else result)
+
+
+def _unary(x, function, name):
+    data = check_tensor(x, name)._data
+    xp = library_of(data)
+    if xp is not np and function in _VALUE_TESTS and x.dtype.kind in "biu":  # the standard wants floats there
+        return _wrap(xp.full(data.shape, function == "isfinite", dtype=xp.bool))
+    result = getattr(xp, function)(data)
+    return _wrap(np.asarray(result) if xp is np else result)
+
+
+_VALUE_TESTS = ("isnan", "isinf", "isfinite")
+
+
+def _truth(x):
+    """x as bools (nonzero is True) for the logical ops, which take any dtype as in PyTorch."""
+    return x if not isinstance(x, Tensor) or x.dtype.kind == "b" else ne(x, 0)
 
 
 def isnan(input):
     """Where the values are nan: a bool tensor (all False for integers and bools)."""
-    return _wrap(np.asarray(np.isnan(check_tensor(input, "isnan")._data)))
+    return _unary(input, "isnan", "isnan")
 
 
 def isinf(input):
-    return _wrap(np.asarray(np.isinf(check_tensor(input, "isinf")._data)))
+    return _unary(input, "isinf", "isinf")
 
 
 def isfinite(input):
     """Where the values are neither inf nor nan."""
-    return _wrap(np.asarray(np.isfinite(check_tensor(input, "isfinite")._data)))
+    return _unary(input, "isfinite", "isfinite")
 
 
 def eq(a, b):
-    return _compare(a, b, np.equal, "eq")
+    return _compare(a, b, "equal", "eq")
 
 
 def ne(a, b):
-    return _compare(a, b, np.not_equal, "ne")
+    return _compare(a, b, "not_equal", "ne")
 
 
 def lt(a, b):
-    return _compare(a, b, np.less, "lt")
+    return _compare(a, b, "less", "lt")
 
 
 def le(a, b):
-    return _compare(a, b, np.less_equal, "le")
+    return _compare(a, b, "less_equal", "le")
 
 
 def gt(a, b):
-    return _compare(a, b, np.greater, "gt")
+    return _compare(a, b, "greater", "gt")
 
 
 def ge(a, b):
-    return _compare(a, b, np.greater_equal, "ge")
+    return _compare(a, b, "greater_equal", "ge")
 
 
 # ---- logical (any dtype -> bool) and bitwise (integers and bools) ops: no gradient, as in PyTorch ---------
 def logical_not(x):
-    return _wrap(np.logical_not(check_tensor(x, "logical_not")._data))
+    return _unary(_truth(check_tensor(x, "logical_not")), "logical_not", "logical_not")
 
 
 def logical_and(a, b):
-    return _compare(a, b, np.logical_and, "logical_and")
+    return _compare(_truth(a), _truth(b), "logical_and", "logical_and")
 
 
 def logical_or(a, b):
-    return _compare(a, b, np.logical_or, "logical_or")
+    return _compare(_truth(a), _truth(b), "logical_or", "logical_or")
 
 
 def logical_xor(a, b):
-    return _compare(a, b, np.logical_xor, "logical_xor")
+    return _compare(_truth(a), _truth(b), "logical_xor", "logical_xor")
 
 
 def bitwise_not(x):
     """~x: each bit flipped for integers, not for bools."""
     _check_bitwise(check_tensor(x, "bitwise_not"), "bitwise_not")
-    return _wrap(np.invert(x._data))
+    xp = library_of(x._data)
+    return _wrap(np.invert(x._data) if xp is np else xp.bitwise_invert(x._data))
 
 
 def bitwise_and(a, b):
     """a & b, bit by bit for integers (6 & 3 is 2), logical for bools."""
-    return _bitwise(a, b, np.bitwise_and, "bitwise_and")
+    return _bitwise(a, b, "bitwise_and")
 
 
 def bitwise_or(a, b):
-    return _bitwise(a, b, np.bitwise_or, "bitwise_or")
+    return _bitwise(a, b, "bitwise_or")
 
 
 def bitwise_xor(a, b):
-    return _bitwise(a, b, np.bitwise_xor, "bitwise_xor")
+    return _bitwise(a, b, "bitwise_xor")
 
 
-def _bitwise(a, b, ufunc, name):
-    a, b = _operands(a, b, name)
+def _bitwise(a, b, function):
+    a, b = _operands(a, b, function)
     for operand in (a, b):
-        _check_bitwise(operand, name)
-    return _without_grad(a, b, ufunc, name)
+        _check_bitwise(operand, function)
+    return _without_grad(a, b, function, function)
 
 
 def _check_bitwise(operand, name):
-    kind = operand._data.dtype.kind if isinstance(operand, Tensor) else ("f" if isinstance(operand, float) else "i")
+    kind = operand.dtype.kind if isinstance(operand, Tensor) else ("f" if isinstance(operand, float) else "i")
     if kind not in "biu":
         dtype = operand.dtype if isinstance(operand, Tensor) else type(operand).__name__
         raise TypeError(f"{name}: only integer and bool operands, got {dtype}; use {name.replace('bitwise', 'logical')} for a truth test")
+
+
+for _op in (Add, Sub, Mul, Div, Neg, Pow, PowTensor, Exp, Expm1, Log, Log1p, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu,
+            Maximum, Minimum, Clamp, ClampByTensors, Where, Sign, Floor, Ceil, Trunc, Round, Sgn, Frac, FloorDivide,
+            Remainder, RemainderByNumber, Cast, Clone):
+    _op.array_api = True  # standard functions only: they run on any array library
+Fmod.array_api = FmodByNumber.array_api = False  # the standard has no fmod (CuPy has: a later step)

@@ -5,9 +5,11 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import library_of, move, of, to_host
 from ..autograd.grad_mode import no_grad
 from ..errors import OutOfRangeError
 from ..tensor import Tensor
+from .index import _index_add_standard
 
 
 class EmbeddingLookup(Op):
@@ -15,6 +17,9 @@ class EmbeddingLookup(Op):
 
     def forward(ctx, weight, indices, row_scale):
         ctx.indices, ctx.rows, ctx.row_scale = indices, weight.shape[0], row_scale
+        if type(weight) is not np.ndarray:  # the standard's take, with the (host) indices moved to the device
+            rows = library_of(weight).take(weight, move(indices.reshape(-1), of(weight)), axis=0)
+            return library_of(weight).reshape(rows, indices.shape + (weight.shape[1],))
         return weight[indices]
 
     def backward(ctx, gy):
@@ -25,6 +30,13 @@ class EmbeddingScatter(Op):
     """A (rows, dim) table of zeros with each row of g added into row indices[i], times row_scale."""
 
     def forward(ctx, g, indices, rows, row_scale):
+        if type(g) is not np.ndarray:  # sorted running sums, the standard's scatter-add (see ops/index.py)
+            row_scale = None if row_scale is None else move(row_scale, of(g))
+            ctx.indices, ctx.row_scale = indices, row_scale
+            dim = g.shape[-1]
+            g_rows = library_of(g).reshape(g, (indices.size, dim))
+            table = _index_add_standard(g_rows, (indices.reshape(-1),), (rows, dim))
+            return table if row_scale is None else table * row_scale[:, None]
         ctx.indices, ctx.row_scale = indices, row_scale
         dim = g.shape[-1]
         table = np.zeros((rows, dim), g.dtype)
@@ -54,6 +66,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         bad = int(indices.min() if indices.min() < 0 else indices.max())
         raise OutOfRangeError(f"{op}: index {bad} is out of range for a table of {rows} rows (num_embeddings)")
     padding_idx = _padding_index(padding_idx, rows, op)
+    if max_norm is not None and type(weight._data) is not np.ndarray:
+        raise NotImplementedError(f"{op}: max_norm renormalises rows in place, on NumPy arrays only yet; use .cpu()")
     if max_norm is not None:
         _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
     row_scale = None
@@ -68,7 +82,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 
 def _indices(input, op):
-    array = input._data if isinstance(input, Tensor) else np.asarray(input)
+    array = to_host(input._data) if isinstance(input, Tensor) else np.asarray(input)  # host indices, checked there
     if array.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be an integer (int64) tensor, got {array.dtype}")
     return array
@@ -91,3 +105,7 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
         if too_long.any():
             scale = (max_norm / (norms[too_long] + 1e-7)).astype(table.dtype)
             weight[rows[too_long]] = table[rows[too_long]] * scale[:, None]
+
+
+for _op in (EmbeddingLookup, EmbeddingScatter):
+    _op.array_api = True  # the standard's take, and sorted running sums for the scatter (max_norm: NumPy only)

@@ -1,9 +1,11 @@
 """Indexing: t[key] and its adjoint, which scatters the gradient back into a zero tensor."""
+import math
 import numbers
 
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import library_of, move, of, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor
 from .shape import as_view, check_tensor, normalize_dim, reshape
@@ -12,8 +14,10 @@ from .shape import as_view, check_tensor, normalize_dim, reshape
 class GetItem(Op):
     def forward(ctx, x, key):
         ctx.shape, ctx.key = x.shape, key
+        if type(x) is not np.ndarray:
+            return _get_standard(x, key)
         y = x[key]
-        if type(y) is not np.ndarray:  # NumPy gives one element as a scalar; PyTorch gives a 0-d view
+        if isinstance(y, np.generic):  # NumPy gives one element as a scalar; PyTorch gives a 0-d view
             y = x[(*key, ...) if type(key) is tuple else (key, ...)]
         return y
 
@@ -26,6 +30,8 @@ class IndexAdd(Op):
 
     def forward(ctx, g, key, shape):
         ctx.key = key
+        if type(g) is not np.ndarray:
+            return _index_add_standard(g, key, shape)
         out = np.zeros(shape, dtype=g.dtype)
         if _repeats_possible(key):
             np.add.at(out, key, g)
@@ -35,6 +41,48 @@ class IndexAdd(Op):
 
     def backward(ctx, ggx):
         return GetItem.apply(ggx, ctx.key), None, None
+
+
+def _get_standard(x, key):
+    """x[key] by the standard's rules: the key's NumPy index arrays moved to x's device; ints, slices and None
+    closed by an Ellipsis; integer arrays either index every dim (with ints) or are one 1-d array among
+    whole slices (xp.take). Other mixes of arrays and slices are refused, never computed differently."""
+    parts = key if isinstance(key, tuple) else (key,)
+    device = of(x)
+    parts = tuple(move(p, device) if isinstance(p, np.ndarray) else p for p in parts)
+    arrays = [i for i, p in enumerate(parts) if _is_index_array(p)]
+    if not arrays:
+        return x[parts if any(p is Ellipsis for p in parts) else (*parts, ...)]
+    if len(parts) == x.ndim and all(i in arrays or isinstance(p, numbers.Integral) for i, p in enumerate(parts)):
+        return x[parts]
+    (axis, *more) = arrays
+    rest = [p for i, p in enumerate(parts) if i != axis and p is not Ellipsis]
+    before = parts[:axis]
+    if not more and parts[axis].ndim == 1 and all(p == slice(None) for p in rest) and Ellipsis not in before:
+        return library_of(x).take(x, parts[axis], axis=axis)
+    raise NotImplementedError(
+        f"getitem: this index mixes integer arrays with slices in a way the array API standard does not define "
+        f"(on {device}); move the tensor to the CPU with .cpu(), or index every dim with integer tensors")
+
+
+def _is_index_array(part):
+    return hasattr(part, "__array_namespace__") and part.ndim > 0 and "int" in str(part.dtype)
+
+
+def _index_add_standard(g, key, shape):
+    """zeros(shape)[key] += g with standard functions only (the standard has no add.at nor index assignment
+    with arrays): sort the flat positions g goes to, and take differences of the running sum at each cell's
+    first and last entry. O(n log n) instead of add.at's O(n), and the differences of a running sum round
+    a little more (a CuPy path through cupyx.scatter_add would be a later step)."""
+    xp = library_of(g)
+    size = math.prod(shape)
+    positions = xp.reshape(_get_standard(xp.reshape(xp.arange(size), shape), key), (-1,))
+    order = xp.argsort(positions)
+    ordered = xp.take(positions, order)
+    running = xp.cumulative_sum(xp.take(xp.reshape(g, (-1,)), order), include_initial=True)
+    cells = xp.arange(size)
+    first, end = xp.searchsorted(ordered, cells, side="left"), xp.searchsorted(ordered, cells, side="right")
+    return xp.reshape(xp.take(running, end) - xp.take(running, first), shape)
 
 
 def _repeats_possible(key):
@@ -51,7 +99,7 @@ def index_key(key):
 
 def _index_part(part):
     if isinstance(part, Tensor):
-        part = part._data
+        part = to_host(part._data)  # index arrays are made on the host; GetItem moves them to the data's device
     elif isinstance(part, (list, tuple, range)):  # t[range(n), target] as t[[0, 1, ...], target]
         part = _list_index(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
@@ -157,7 +205,7 @@ def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] for dim 0 (torch.gather): an advanced index along `dim`."""
     check_tensor(x, "gather")
     axis = normalize_dim(dim, x.ndim, "gather")
-    index = index._data if isinstance(index, Tensor) else np.asarray(index)
+    index = to_host(index._data) if isinstance(index, Tensor) else np.asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer (int64) tensor, got {index.dtype}")
     if x.ndim == 0 and index.ndim == 0:  # a 0-d tensor gathers like a 1-element vector
@@ -172,3 +220,7 @@ def gather(x, dim, index):
     grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
     grid[axis] = index
     return getitem(x, tuple(grid))
+
+
+for _op in (GetItem, IndexAdd):
+    _op.array_api = True  # standard indexing (integer arrays, bool masks) and sorting only

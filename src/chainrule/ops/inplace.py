@@ -30,13 +30,21 @@ def write(t, name, new_values, cast=False, overlap_ok=False):
     """Write new_values into t's array, outside the graph. cast=False (arithmetic): a result of a wider kind
     (float into an int tensor) is an error, as in PyTorch; copy_ and fill_ cast. overlap_ok: one value for
     every element (fill_, zero_), which an expanded tensor may take, as in PyTorch."""
+    _numpy_only(t, name)
     if is_grad_enabled() and t.requires_grad:
         _refuse_leaf(t, name)
     return _write(t, name, new_values, cast, overlap_ok)
 
 
+def _numpy_only(t, name):
+    """In-place changes write through NumPy's memory model (views, strides): other libraries' tensors refuse."""
+    if type(t._data) is not np.ndarray:
+        raise NotImplementedError(f"{name}: in-place changes of tensors on {t.device} are not supported yet; "
+                                  "write t = t + x (out of place), or move the tensor to the CPU with .cpu()")
+
+
 def _write(t, name, new_values, cast=False, overlap_ok=False):
-    if not cast and not np.can_cast(np.result_type(new_values), t._data.dtype, "same_kind"):
+    if not cast and not np.can_cast(np.result_type(new_values), t.dtype, "same_kind"):
         raise RuntimeError(f"{name}: result type {np.result_type(new_values)} can't be cast to the tensor's dtype {t.dtype}")
     if not overlap_ok:
         _refuse_overlap(t._data, name)
@@ -54,6 +62,7 @@ def _write(t, name, new_values, cast=False, overlap_ok=False):
 def assign(t, name, result, cast=False, overlap_ok=False):
     """t's values become result's, in t's own memory (t.exp_() is assign(t, "exp_", exp(t))). In the graph,
     t also takes result's place there, and a view's base is rewired around the written positions."""
+    _numpy_only(t, name)
     if not (is_grad_enabled() and (t.requires_grad or result.requires_grad)):
         return write(t, name, result._data, cast, overlap_ok)
     _refuse_leaf(t, name)
@@ -340,6 +349,7 @@ def augmented(t, name, op, other):
 # ---- t[key] = value ---------------------------------------------------------------------------------
 def setitem(t, key, value):
     """t[key] = value."""
+    _numpy_only(t, "__setitem__")
     if _recorded(t, value):
         return _record_setitem(t, key, value)
     _setitem(t, key, value)

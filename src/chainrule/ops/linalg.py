@@ -1,5 +1,5 @@
 """matmul for every rank PyTorch accepts (1-D and 2-D operands, batches that broadcast), and bmm, outer."""
-from ..autograd.function import Op
+from ..autograd.function import Op, namespace
 from ..creation import tensor
 from ..tensor import Tensor
 from .elementwise import mul, write_out
@@ -18,18 +18,24 @@ class MatMul(Op):
         if a.ndim == 1 and b.ndim == 1:  # dot product: gy is a scalar
             return (gy * b if need_a else None), (gy * a if need_b else None)
         # Treat a vector as a one-row (a) or one-column (b) matrix, then undo that on its gradient.
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        gy2 = gy.reshape(gy.shape[:-1] + (1, gy.shape[-1])) if a.ndim == 1 else gy
-        gy2 = gy2.reshape(gy2.shape + (1,)) if b.ndim == 1 else gy2
+        xp = namespace(gy)
+        a2 = xp.reshape(a, (1, -1)) if a.ndim == 1 else a
+        b2 = xp.reshape(b, (-1, 1)) if b.ndim == 1 else b
+        gy2 = xp.reshape(gy, gy.shape[:-1] + (1, gy.shape[-1])) if a.ndim == 1 else gy
+        gy2 = xp.reshape(gy2, gy2.shape + (1,)) if b.ndim == 1 else gy2
         ga = gb = None
         if need_a:
-            ga = gy2 @ b2.swapaxes(-1, -2)
-            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+            ga = gy2 @ xp.permute(b2, _swap_last(b2.ndim))
+            ga = xp.reshape(ga, ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
         if need_b:
-            gb = a2.swapaxes(-1, -2) @ gy2
-            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+            gb = xp.permute(a2, _swap_last(a2.ndim)) @ gy2
+            gb = xp.reshape(gb, gb.shape[:-1]) if b.ndim == 1 else gb
         return ga, gb  # batch dims that were broadcast are summed away by the engine
+
+
+def _swap_last(ndim):
+    """The axes of a transpose of the last two dims (a batch of matrices transposed)."""
+    return (*range(ndim - 2), ndim - 1, ndim - 2)
 
 
 def matmul(a, b, *, out=None):
@@ -77,7 +83,7 @@ def outer(input, vec2, *, out=None):
 
 
 def _check_same_dtype(a, b, op):
-    if a._data.dtype != b._data.dtype:  # PyTorch refuses too: promoting would silently upcast float32
+    if a.dtype != b.dtype:  # PyTorch refuses too: promoting would silently upcast float32
         raise TypeError(
             f"{op}: both operands must have the same dtype, got {a.dtype} {tuple(a.shape)} and {b.dtype} "
             f"{tuple(b.shape)}; convert one of them (x.float(), x.double(), x.to(y.dtype))"
@@ -105,3 +111,6 @@ def _check_matmul(sa, sb):
     for x, y in zip(reversed(batch_a), reversed(batch_b)):
         if x != y and x != 1 and y != 1:
             raise ValueError(f"matmul: the batch dims of shapes {sa} and {sb} don't broadcast")
+
+
+MatMul.array_api = True  # standard functions only

@@ -6,7 +6,7 @@ backward hands each input exactly its gradient and skips those nobody asked for:
 """
 import math
 
-from ..autograd.function import Op
+from ..autograd.function import Op, namespace
 from ..tensor import Tensor
 from .shape import reshape, squeeze, unsqueeze
 
@@ -16,8 +16,9 @@ class Linear(Op):
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
         if x.ndim > 2:  # one 2-D matmul over all the rows: NumPy's stacked matmul skips BLAS (10-30x slower)
+            xp = namespace(x)
             rows = math.prod(x.shape[:-1])  # not -1: with no features -1 can't be worked out
-            y = (x.reshape(rows, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
+            y = xp.reshape(xp.reshape(x, (rows, x.shape[-1])) @ weight.T, x.shape[:-1] + (weight.shape[0],))
         else:
             y = x @ weight.T
         if bias is not None:
@@ -29,11 +30,12 @@ class Linear(Op):
         need_x, need_weight, need_bias = ctx.needs_input_grad
         out_features, in_features = weight.shape
         # Every leading dim of x is a batch dim: flatten them so one matmul sums over all of them.
+        xp = namespace(gy)
         rows = math.prod(gy.shape[:-1])  # not -1: with no rows or no features -1 can't be worked out
-        gy_rows = gy.reshape(rows, out_features)
-        gx = (gy_rows @ weight).reshape(gy.shape[:-1] + (in_features,)) if need_x else None
-        gweight = gy_rows.T @ x.reshape(rows, in_features) if need_weight else None
-        gbias = gy_rows.sum(0) if need_bias else None
+        gy_rows = xp.reshape(gy, (rows, out_features))
+        gx = xp.reshape(gy_rows @ weight, gy.shape[:-1] + (in_features,)) if need_x else None
+        gweight = gy_rows.T @ xp.reshape(x, (rows, in_features)) if need_weight else None
+        gbias = xp.sum(gy_rows, 0) if need_bias else None
         return gx, gweight, gbias
 
 
@@ -74,8 +76,8 @@ def _check_linear(input, weight, bias):
 
 def check_layer_dtypes(op, input, weight, bias):
     """A layer's input, weight and bias must share one floating-point dtype (no silent casts)."""
-    dtype = input._data.dtype
-    if weight._data.dtype != dtype or (bias is not None and bias._data.dtype != dtype):
+    dtype = input.dtype
+    if weight.dtype != dtype or (bias is not None and bias.dtype != dtype):
         raise TypeError(
             f"{op}: input ({input.dtype}), weight ({weight.dtype})"
             + (f" and bias ({bias.dtype})" if bias is not None else "")
@@ -83,3 +85,6 @@ def check_layer_dtypes(op, input, weight, bias):
         )
     if dtype.kind != "f":
         raise TypeError(f"{op}: expected floating-point tensors, got {input.dtype}; use x.float()")
+
+
+Linear.array_api = True  # standard functions only

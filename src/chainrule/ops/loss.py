@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
 from ..creation import tensor
+from ..device import is_floating, library_of, move, to_host
 from ..tensor import Tensor, _wrap
 from .elementwise import abs, cast, exp, log, where
 from .reduce import mean, sum
@@ -27,6 +28,9 @@ class CrossEntropy(Op):
 
 
     def forward(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
+        ctx.standard = None
+        if type(z) is not np.ndarray:
+            return _cross_entropy_standard(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing)
         with np.errstate(all="ignore"):  # -inf logits: nan where PyTorch's is nan (0 * -inf), silently
             logp, ctx.top, ctx.top_rest = _log_softmax_rows(z)
             if target.dtype.kind == "f":
@@ -51,6 +55,8 @@ class CrossEntropy(Op):
         need_z, need_target = ctx.needs_input_grad[:2]
         create_graph = is_grad_enabled()
         scale = _gradient_scale(gy, reduction, denominator)
+        if ctx.standard is not None:
+            return scale * _softmax_minus_one_hot_standard(ctx, logp_array, create_graph), None, None, None, None, None
         soft = target_array.dtype.kind == "f"
         if not soft and ctx.index is None and not create_graph:  # one-hot targets of weight 1, the usual case
             gz = _softmax_minus_one_hot(logp_array, target_array, ctx.top, ctx.top_rest)
@@ -74,6 +80,41 @@ class CrossEntropy(Op):
             gt = scale * graph_logp * (smoothing - 1)
             gt = gt if class_weight is None else gt * class_weight
         return gz, gt, None, None, None, None
+
+
+def _cross_entropy_standard(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
+    """CrossEntropy's forward on another library's arrays, in standard functions: class-index targets of
+    weight 1 (the usual case), as exact as the NumPy path; where that one writes into [rows, top], a one-hot
+    mask selects. Class weights, label smoothing, ignored targets and probability targets: NumPy only, yet."""
+    xp = library_of(z)
+    if is_floating(target.dtype) or class_weight is not None or label_smoothing or not z.shape[0] \
+            or bool(xp.any(target == ignore_index)):
+        raise NotImplementedError(
+            f"cross_entropy: on {xp.__name__} arrays only class-index targets without weight, label_smoothing "
+            "or ignored targets (and at least one sample) are supported yet; move the tensors to the CPU with .cpu()")
+    classes = xp.arange(z.shape[1])[None, :]
+    top = xp.argmax(z, axis=1)
+    shifted = z - xp.max(z, axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        rest = xp.sum(xp.where(classes == top[:, None], 0.0, xp.exp(shifted)), axis=1)  # all but the top class
+        logp = shifted - xp.log1p(rest)[:, None]
+    is_target = classes == target[:, None]
+    ctx.standard = (is_target, target == top, rest)
+    ctx.save_for_backward(z, target, logp)
+    ctx.options = (None, ignore_index, reduction, 0.0, z.shape[0])
+    losses = -xp.sum(xp.where(is_target, logp, 0.0), axis=1)
+    return losses if reduction == "none" else xp.sum(losses) / (z.shape[0] if reduction == "mean" else 1)
+
+
+def _softmax_minus_one_hot_standard(ctx, logp, create_graph):
+    """_softmax_minus_one_hot in standard functions: p, less 1 at each row's target (exact at the top class)."""
+    if create_graph:
+        raise NotImplementedError("cross_entropy: second derivatives are computed on the CPU only, yet; use .cpu()")
+    xp = library_of(logp)
+    is_target, target_is_top, rest = ctx.standard
+    p = xp.exp(logp)
+    at_target = xp.where(target_is_top, -rest / (1 + rest), xp.sum(xp.where(is_target, p, 0.0), axis=1) - 1)
+    return xp.where(is_target, at_target[:, None], p)
 
 
 def _log_softmax_rows(z):
@@ -197,7 +238,7 @@ def _reduce_array(losses, reduction, denominator, dtype):
 
 def _gradient_scale(gy, reduction, denominator):
     if reduction == "none":
-        return gy.reshape(-1, 1)
+        return namespace(gy).reshape(gy, (-1, 1))
     if reduction == "mean":
         return gy / denominator if denominator else gy * 0.0  # all ignored: no gradient, as in PyTorch
     return gy
@@ -213,8 +254,9 @@ class BinaryCrossEntropy(Op):
     def forward(ctx, x, y, weight):
         ctx.save_for_backward(x, y)
         ctx.weight = weight
+        xp = namespace(x)
         with np.errstate(divide="ignore"):
-            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+            loss = (y - 1) * xp.maximum(xp.log1p(-x), -100.0) - y * xp.maximum(xp.log(x), -100.0)
         return loss if weight is None else loss * weight
 
     def backward(ctx, gy):
@@ -261,7 +303,8 @@ class BinaryCrossEntropyWithLogits(Op):
 
 def _softplus(x):
     """log(1 + e^x) for an array, without overflow and exact for large |x|."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    xp = namespace(x)
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 # ---- the functions users call -------------------------------------------------------------------
@@ -308,7 +351,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         )
     target = _same_shape_target(input, target, op)
     for name, t in (("input", input), ("target", target)):
-        if ((t._data < 0) | (t._data > 1)).any():
+        if bool(library_of(t._data).any((t._data < 0) | (t._data > 1))):
             raise ValueError(f"{op}: all elements of {name} should be between 0 and 1")
     weight = _elementwise_weight(weight, input, op)
     return reduce(BinaryCrossEntropy.apply(input, target, weight), reduction)
@@ -479,7 +522,7 @@ def _index_rows(input, target, ignore_index, op):
             + (f"; class probabilities must be a float tensor of the input's shape {tuple(input.shape)}"
                if op == "cross_entropy" else "")
         )
-    labels = target._data.reshape(-1)
+    labels = to_host(target._data).reshape(-1)  # checked on the host (a copy from a GPU: a sync)
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, then the exact test
         bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
@@ -488,7 +531,7 @@ def _index_rows(input, target, ignore_index, op):
                 f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
                 f"(labels must be in [0, {n_classes - 1}], or ignore_index={ignore_index})"
             )
-    return _wrap(labels)
+    return _wrap(move(labels, input.device))
 
 
 def _class_weight(weight, input, op):
@@ -501,7 +544,7 @@ def _class_weight(weight, input, op):
         raise ValueError(f"{op}: weight must have shape ({n_classes},), one per class, got {tuple(weight.shape)}")
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the loss is not differentiable with respect to weight; pass weight.detach()")
-    return weight._data.astype(input.dtype, copy=False)
+    return namespace(weight._data).astype(weight._data, input.dtype, copy=False)
 
 
 def _elementwise_weight(weight, input, op, name="weight"):
@@ -512,7 +555,8 @@ def _elementwise_weight(weight, input, op, name="weight"):
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the loss is not differentiable with respect to {name}; pass {name}.detach()")
     try:
-        return np.broadcast_to(weight._data.astype(input.dtype, copy=False), input.shape)
+        xp = namespace(weight._data)
+        return xp.broadcast_to(xp.astype(weight._data, input.dtype, copy=False), input.shape)
     except ValueError:
         shapes = f"{name} of shape {tuple(weight.shape)}"
         raise ValueError(f"{op}: {shapes} does not broadcast to the input's shape {tuple(input.shape)}") from None
@@ -557,3 +601,7 @@ def _as_tensor(value, op, name="target"):
         return tensor(value)
     except (TypeError, ValueError):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}") from None
+
+
+for _op in (CrossEntropy, BinaryCrossEntropy, BinaryCrossEntropyWithLogits):
+    _op.array_api = True  # standard functions only (cross_entropy: class-index targets of weight 1, see above)

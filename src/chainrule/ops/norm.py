@@ -17,7 +17,8 @@ import numpy as np
 
 from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ..device import library_of
+from ..tensor import Tensor, _wrap
 from .shape import reshape
 
 
@@ -26,7 +27,7 @@ class Normalize(Op):
     arrive computed, since batch_norm also needs them for its running statistics."""
 
     def forward(ctx, x, weight, bias, axes, eps, batch_mean, batch_var):
-        invstd = 1.0 / np.sqrt(batch_var + eps)
+        invstd = 1.0 / namespace(x).sqrt(batch_var + eps)
         y = x - batch_mean
         y *= invstd if weight is None else invstd * weight  # one pass over x for both factors
         if bias is not None:
@@ -80,18 +81,41 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         )
     if count == 0:
         stats_shape = (1, channels) + (1,) * (input.ndim - 2)
-        batch_mean, batch_var = np.zeros(stats_shape, input.dtype), np.ones(stats_shape, input.dtype)
+        batch_mean, batch_var = _no_statistics(input._data, stats_shape)
         return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
     x = input._data
-    batch_mean = x.mean(axis=axes, keepdims=True)
-    batch_var = x.var(axis=axes, keepdims=True)
+    batch_mean, batch_var = _statistics(x, axes)
+    xp = library_of(x)
     with no_grad():
         if running_mean is not None:
-            running_mean.copy_((1 - momentum) * running_mean._data + momentum * batch_mean.reshape(channels))
+            _update(running_mean, (1 - momentum) * running_mean._data + momentum * xp.reshape(batch_mean, (channels,)))
         if running_var is not None:
-            unbiased = batch_var.reshape(channels) * (count / (count - 1))
-            running_var.copy_((1 - momentum) * running_var._data + momentum * unbiased)
+            unbiased = xp.reshape(batch_var, (channels,)) * (count / (count - 1))
+            _update(running_var, (1 - momentum) * running_var._data + momentum * unbiased)
     return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
+
+
+def _statistics(x, axes):
+    """The mean and the biased variance over axes (kept), with x's own library (NumPy's: the methods)."""
+    if type(x) is np.ndarray:
+        return x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    xp = library_of(x)
+    return xp.mean(x, axis=axes, keepdims=True), xp.var(x, axis=axes, keepdims=True)
+
+
+def _no_statistics(x, shape):
+    """Mean 0 and variance 1 where there is nothing to average (an empty batch), on x's device."""
+    xp = library_of(x)
+    return xp.zeros(shape, dtype=x.dtype), xp.ones(shape, dtype=x.dtype)
+
+
+def _update(running, value):
+    """running = value, in place (copy_) for NumPy; other libraries' tensors get the new array (their
+    in-place ops are NumPy-only for now: a view of a running statistic would not see the change)."""
+    if type(running._data) is np.ndarray:
+        running.copy_(value)
+    else:
+        running.data = _wrap(namespace(value).astype(value, running.dtype))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -115,9 +139,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     x = input._data
     if x.size == 0:  # nothing to normalise (an empty batch or an empty normalized_shape): no mean of nothing
         stats_shape = input.shape[:input.ndim - len(shape)] + (1,) * len(shape)
-        batch_mean, batch_var = np.zeros(stats_shape, x.dtype), np.ones(stats_shape, x.dtype)
+        batch_mean, batch_var = _no_statistics(x, stats_shape)
     else:
-        batch_mean, batch_var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        batch_mean, batch_var = _statistics(x, axes)
     return Normalize.apply(input, weight, bias, axes, eps, batch_mean, batch_var)
 
 
@@ -153,10 +177,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     bias = None if bias is None else reshape(bias, per_channel)
     data = x._data
     if data.size == 0:  # an empty batch or no values per group: no mean of nothing
-        stats_shape = (n, num_groups, 1, 1)
-        batch_mean, batch_var = np.zeros(stats_shape, data.dtype), np.ones(stats_shape, data.dtype)
+        batch_mean, batch_var = _no_statistics(data, (n, num_groups, 1, 1))
     else:
-        batch_mean, batch_var = data.mean(axis=(2, 3), keepdims=True), data.var(axis=(2, 3), keepdims=True)
+        batch_mean, batch_var = _statistics(data, (2, 3))
     y = Normalize.apply(x, weight, bias, (2, 3), eps, batch_mean, batch_var)
     return reshape(y, input.shape)
 
@@ -201,3 +224,6 @@ def _check_dtypes(input, others, op):
                 f"{op}: {name} ({t.dtype}) must have the input's dtype ({input.dtype}); "
                 "convert the input (x.float() / x.double()) or the model (model.double())"
             )
+
+
+Normalize.array_api = True  # standard functions only

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, namespace
+from ..device import constant, library_of
 from ..tensor import Tensor, _wrap
 from ..args import scalar_arg
 from .elementwise import abs, cast, maximum, minimum, mul
@@ -19,7 +20,9 @@ class Sum(Op):
     def forward(ctx, x, axes, keepdim):
         ctx.shape = x.shape
         ctx.kept_shape = (1,) * x.ndim if axes is None else _kept_shape(x.shape, axes)
-        return np.asarray(x.sum(axis=axes, keepdims=keepdim))  # asarray: NumPy makes a 0-d sum a scalar
+        if type(x) is np.ndarray:  # the usual case, NumPy's own calls (asarray: a sum of everything is a scalar)
+            return np.asarray(x.sum(axis=axes, keepdims=keepdim))
+        return namespace(x).sum(x, axes, keepdim)
 
     def backward(ctx, gy):
         xp = namespace(gy)
@@ -41,10 +44,11 @@ class Amax(Op):
     """max over dims; tied maxima share the gradient evenly, as in PyTorch."""
 
     def forward(ctx, x, axes, keepdim):
-        y = x.max(axis=axes, keepdims=True)
+        xp = namespace(x)
+        y = xp.amax(x, axes, True)
         ctx.shape, ctx.kept_shape = x.shape, y.shape
-        ctx.share = _tie_share(x, y, axes)
-        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
+        ctx.share = _tie_share(xp, x, y, axes)
+        return y if keepdim else xp.reshape(y, _reduced_shape(x.shape, axes))
 
     def backward(ctx, gy):
         xp = namespace(gy)
@@ -53,10 +57,11 @@ class Amax(Op):
 
 class Amin(Amax):
     def forward(ctx, x, axes, keepdim):
-        y = x.min(axis=axes, keepdims=True)
+        xp = namespace(x)
+        y = xp.amin(x, axes, True)
         ctx.shape, ctx.kept_shape = x.shape, y.shape
-        ctx.share = _tie_share(x, y, axes)
-        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
+        ctx.share = _tie_share(xp, x, y, axes)
+        return y if keepdim else xp.reshape(y, _reduced_shape(x.shape, axes))
 
 
 class SqrtOfVar(Op):
@@ -93,15 +98,16 @@ class NonzeroCount(Op):
     """The 0-"norm": how many values are not 0. Its gradient is none at all (PyTorch's grad stays None)."""
 
     def forward(ctx, x, axes, keepdim):
-        return np.asarray((x != 0).sum(axis=axes, keepdims=keepdim), dtype=x.dtype)
+        xp = namespace(x)
+        return xp.sum(xp.astype(x != 0, x.dtype), axes, keepdim)
 
     def backward(ctx, gy):
         return None, None, None
 
 
-def _tie_share(x, extreme, axes):
-    hits = (x == extreme).astype(x.dtype)
-    return hits / hits.sum(axis=axes, keepdims=True)
+def _tie_share(xp, x, extreme, axes):
+    hits = xp.astype(x == extreme, x.dtype)
+    return hits / xp.sum(hits, axes, True)
 
 
 def _kept_shape(shape, axes):
@@ -134,7 +140,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     check_tensor(x, "sum")
     if dtype is not None:
         x = cast(x, dtype)
-    elif x._data.dtype.kind in "bu" or x._data.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
+    elif x.dtype.kind in "bu" or x.dtype in (dtypes.int8, dtypes.int16, dtypes.int32):
         x = cast(x, dtypes.int64)  # PyTorch sums bools and small ints as int64
     return Sum.apply(x, None if dim is None else axes_arg(dim, x.ndim, "sum"), keepdim)
 
@@ -222,7 +228,7 @@ def min(x, dim=None, keepdim=False):
 
 def _select(x, dim, indices, keepdim):
     if x.ndim == 0:
-        return x, _wrap(np.zeros((), dtype=np.int64))
+        return x, _wrap(constant(0, np.int64, x._data))
     values = gather(x, dim, indices)
     if not keepdim:
         values, indices = squeeze(values, dim), squeeze(indices, dim)
@@ -230,30 +236,36 @@ def _select(x, dim, indices, keepdim):
 
 
 def argmax(x, dim=None, keepdim=False):
-    return _arg_extreme(x, dim, keepdim, np.argmax, "argmax")
+    return _arg_extreme(x, dim, keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False):
-    return _arg_extreme(x, dim, keepdim, np.argmin, "argmin")
+    return _arg_extreme(x, dim, keepdim, "argmin")
 
 
-def _arg_extreme(x, dim, keepdim, find, op):
+def _arg_extreme(x, dim, keepdim, op):
     check_tensor(x, op)
     data = x._data
+    xp = library_of(data)
+    find = getattr(xp, op)
     if dim is None or data.ndim == 0:
         if dim is not None:
             normalize_dim(dim, 0, op)
         _check_not_empty(x, op)
-        index = np.asarray(find(data.reshape(-1)), dtype=np.int64)
-        return _wrap(index.reshape((1,) * data.ndim) if keepdim else index)
+        index = _int64(xp, find(xp.reshape(data, (-1,))))
+        return _wrap(xp.reshape(index, (1,) * data.ndim) if keepdim else index)
     axis = normalize_dim(dim, data.ndim, op)
     _check_not_empty(x, op, (axis,))
-    return _wrap(np.asarray(find(data, axis=axis, keepdims=keepdim), dtype=np.int64))
+    return _wrap(_int64(xp, find(data, axis=axis, keepdims=keepdim)))
+
+
+def _int64(xp, index):
+    return np.asarray(index, dtype=np.int64) if xp is np else xp.astype(index, xp.int64)
 
 
 def _check_not_empty(x, op, axes=None):
     """An extreme of no values does not exist: the reduced dims (all when axes is None) must not be empty."""
-    if x._data.size == 0 and (axes is None or 0 in [x.shape[a] for a in axes]):
+    if x.numel() == 0 and (axes is None or 0 in [x.shape[a] for a in axes]):
         raise ValueError(f"{op}: the input is empty (shape {tuple(x.shape)}); there is no extreme value to take")
 
 
@@ -261,14 +273,18 @@ def any(x, dim=None, keepdim=False):
     """Whether any element is true (nonzero), over dims: a bool tensor outside the graph."""
     check_tensor(x, "any")
     axes = axes_arg(dim, x.ndim, "any")
-    return _wrap(np.asarray(x._data.any(axis=axes, keepdims=bool(keepdim))))
+    xp = library_of(x._data)
+    return _wrap(np.asarray(xp.any(x._data, axis=axes, keepdims=bool(keepdim))) if xp is np else
+                 xp.any(x._data, axis=axes, keepdims=bool(keepdim)))
 
 
 def all(x, dim=None, keepdim=False):
     """Whether every element is true (nonzero), over dims: a bool tensor outside the graph."""
     check_tensor(x, "all")
     axes = axes_arg(dim, x.ndim, "all")
-    return _wrap(np.asarray(x._data.all(axis=axes, keepdims=bool(keepdim))))
+    xp = library_of(x._data)
+    return _wrap(np.asarray(xp.all(x._data, axis=axes, keepdims=bool(keepdim))) if xp is np else
+                 xp.all(x._data, axis=axes, keepdims=bool(keepdim)))
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -316,3 +332,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         return sum(abs(x), dims, keepdim)
     powers = x * x if p == 2 else abs(x) ** p
     return Root.apply(sum(powers, dims, keepdim), p)
+
+
+for _op in (Sum, Mean, Amax, Amin, SqrtOfVar, Root, NonzeroCount):
+    _op.array_api = True  # standard functions only: they run on any array library

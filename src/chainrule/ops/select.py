@@ -2,6 +2,7 @@
 and whole-tensor tests: isclose, allclose, equal."""
 import numpy as np
 
+from ..device import place, to_host
 from ..tensor import Tensor, _wrap
 from .elementwise import where
 from .index import getitem
@@ -12,19 +13,19 @@ def nonzero(input, *, as_tuple=False):
     """The indices of the nonzero elements: an (n, ndim) int64 tensor, one row per element in row-major order;
     as_tuple=True: one 1-d tensor per dim (what `x[nonzero(x, as_tuple=True)]` indexes with)."""
     check_tensor(input, "nonzero")
-    data = input._data
+    data = to_host(input._data)  # found on the host (a copy from a GPU), the indices put on input's device
     if as_tuple:
         return where(input)
     if data.ndim == 0:
-        return _wrap(np.zeros((int(data != 0), 0), dtype=np.int64))
-    return _wrap(np.argwhere(data).astype(np.int64, copy=False))
+        return _wrap(place(np.zeros((int(data != 0), 0), dtype=np.int64), input.device))
+    return _wrap(place(np.argwhere(data).astype(np.int64, copy=False), input.device))
 
 
 def masked_select(input, mask):
     """The elements of `input` where the bool `mask` is True, as a 1-d tensor; input and mask broadcast
     together. The gradient goes back to the selected elements."""
     check_tensor(input, "masked_select")
-    if not isinstance(mask, Tensor) or mask._data.dtype != np.bool_:
+    if not isinstance(mask, Tensor) or mask.dtype != np.bool_:
         kind = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
         raise TypeError(f"masked_select: mask must be a bool Tensor, got {kind}")
     try:
@@ -63,6 +64,6 @@ def equal(input, other):
 def _same_dtype(input, other, op):
     check_tensor(input, op)
     check_tensor(other, op, "other")
-    if input._data.dtype != other._data.dtype:
+    if input.dtype != other.dtype:
         raise TypeError(f"{op}: input and other must have the same dtype, got {input.dtype} and {other.dtype}")
     return input._data, other._data

@@ -7,8 +7,8 @@ import numbers
 import numpy as np
 
 from ..args import normalize_dim, shape_arg  # noqa: F401  (ops import them from here)
-from ..autograd.arrays import sum_to as sum_to_array
 from ..autograd.function import Op, namespace
+from ..device import constant, library_of, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
 from .elementwise import CATEGORY, cast, check_tensor, clone
@@ -18,16 +18,16 @@ class Reshape(Op):
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return x.reshape(shape)
+        return namespace(x).reshape(x, shape)
 
     def backward(ctx, gy):
-        return gy.reshape(ctx.shape), None
+        return namespace(gy).reshape(gy, ctx.shape), None
 
 
 class Permute(Op):
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.transpose(axes)
+        return namespace(x).permute(x, axes)
 
     def backward(ctx, gy):
         return namespace(gy).permute(gy, tuple(np.argsort(ctx.axes))), None
@@ -36,7 +36,7 @@ class Permute(Op):
 class BroadcastTo(Op):
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        return namespace(x).broadcast_to(x, shape)
 
     def backward(ctx, gy):
         return namespace(gy).sum_to(gy, ctx.shape), None
@@ -47,7 +47,7 @@ class SumTo(Op):
 
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return sum_to_array(x, shape)
+        return namespace(x).sum_to(x, shape)
 
     def backward(ctx, gy):
         return namespace(gy).broadcast_to(gy, ctx.shape), None
@@ -57,12 +57,12 @@ class Cat(Op):
     def forward(ctx, axis, *xs):
         ctx.axis = axis
         ctx.sizes = [x.shape[axis] for x in xs]
-        return np.concatenate(xs, axis=axis)
+        return namespace(xs[0]).concat(xs, axis=axis)
 
     def backward(ctx, gy):
         grads, start = [None], 0
         for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
-            piece = (slice(None),) * ctx.axis + (slice(start, start + size),)
+            piece = (slice(None),) * ctx.axis + (slice(start, start + size), ...)  # ...: the standard wants it
             grads.append(gy[piece] if need else None)
             start += size
         return tuple(grads)
@@ -73,11 +73,16 @@ def as_view(out, base):
     """out is a view of base when it shares base's memory, as in PyTorch: it shares base's version counter,
     so an in-place change through either is seen by backward, and it knows its base (the first tensor of
     a chain of views), so an in-place change through it is recorded on the base."""
-    if out is not base and np.may_share_memory(out._data, base._data):
+    if out is not base and _shares_memory(out._data, base._data):
         out._versions = base._shared_versions()
         out._base = root = base if base._base is None else base._base
         out._base_grad_fn = root.grad_fn
     return out
+
+
+def _shares_memory(a, b):
+    """NumPy tells; other libraries' results are taken as copies (their in-place ops are NumPy-only for now)."""
+    return type(a) is np.ndarray and type(b) is np.ndarray and np.may_share_memory(a, b)
 
 
 def reshape(x, shape):
@@ -206,7 +211,7 @@ class Narrow(Op):
     """x[start:stop] along one axis (a view); the gradient goes back into the slice of a zero tensor."""
 
     def forward(ctx, x, axis, start, stop):
-        ctx.shape, ctx.key = x.shape, (slice(None),) * axis + (slice(start, stop),)
+        ctx.shape, ctx.key = x.shape, (slice(None),) * axis + (slice(start, stop), ...)  # ...: the standard wants it
         return x[ctx.key]
 
     def backward(ctx, gy):
@@ -218,7 +223,7 @@ class Unslice(Op):
 
     def forward(ctx, g, key, shape):
         ctx.key = key
-        out = np.zeros(shape, dtype=g.dtype)
+        out = library_of(g).zeros(shape, dtype=g.dtype)
         out[key] = g
         return out
 
@@ -230,8 +235,10 @@ class Triangle(Op):
     """tril/triu: the values on one side of a diagonal kept, the others zeroed (their gradient too)."""
 
     def forward(ctx, x, keep):
-        ctx.keep = keep.astype(x.dtype) if x.dtype.kind == "f" else keep
-        return np.where(keep, x, np.zeros((), dtype=x.dtype))
+        xp, lib = namespace(x), library_of(x)
+        keep = constant(keep, None, x)  # made with NumPy: to x's device
+        ctx.keep = xp.astype(keep, x.dtype)
+        return xp.where(keep, x, lib.zeros((), dtype=x.dtype))
 
     def backward(ctx, gy):
         return gy * ctx.keep, None
@@ -240,7 +247,7 @@ class Triangle(Op):
 class Flip(Op):
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return np.flip(x, axes).copy()  # a copy, as in PyTorch
+        return namespace(x).clone(library_of(x).flip(x, axis=axes))  # a copy, as in PyTorch
 
     def backward(ctx, gy):
         return Flip.apply(gy, ctx.axes), None
@@ -249,7 +256,7 @@ class Flip(Op):
 class Roll(Op):
     def forward(ctx, x, shifts, axes):
         ctx.back, ctx.axes = (tuple(-s for s in shifts) if type(shifts) is tuple else -shifts), axes
-        return np.roll(x, shifts, axes)
+        return library_of(x).roll(x, shift=shifts, axis=axes)
 
     def backward(ctx, gy):
         return Roll.apply(gy, ctx.back, ctx.axes), None, None  # rolled back the other way
@@ -387,7 +394,8 @@ def repeat(input, *sizes):
     pairs = tuple(n for s in shape for n in (1, s))  # a size-1 dim in front of each dim, to tile along
     tiled = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
     out = Reshape.apply(broadcast_to(Reshape.apply(input, pairs), tiled, "repeat"), tuple(r * s for r, s in zip(sizes, shape)))
-    return clone(out) if np.may_share_memory(out._data, input._data) else out  # a copy, as in PyTorch
+    shares = type(out._data) is not np.ndarray or np.may_share_memory(out._data, input._data)
+    return clone(out) if shares else out  # a copy, as in PyTorch
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
@@ -412,7 +420,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def _repeat_counts(repeats, size, dim):
-    counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    counts = to_host(repeats._data) if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.dtype.kind not in "iu" and not isinstance(repeats, numbers.Integral):
         raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {counts.dtype}")
     if counts.ndim > 1:
@@ -428,8 +436,12 @@ def _repeat_counts(repeats, size, dim):
 
 def _int_arg(value, op, name):
     """An int from an int or a one-element integer tensor (PyTorch accepts both for start, sizes, shifts)."""
-    if isinstance(value, Tensor) and value._data.size == 1 and value._data.dtype.kind in "iu":
-        return int(value._data.reshape(()))
+    if isinstance(value, Tensor) and value.numel() == 1 and value.dtype.kind in "iu":
+        return int(value.item())
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}")
     return int(value)
+
+
+for _op in (Reshape, Permute, BroadcastTo, SumTo, Cat, Narrow, Unslice, Triangle, Flip, Roll):
+    _op.array_api = True  # standard functions only (not so: RepeatInterleave and SegmentSum, NumPy's take and add.at)

@@ -6,6 +6,7 @@ NumPy's RuntimeWarning.
 import numpy as np
 
 from ..autograd.function import Op, namespace
+from ..device import library_of
 from .elementwise import _float_input
 from .reduce import _reduced_shape, axes_arg
 from .shape import normalize_dim
@@ -15,8 +16,8 @@ class Softmax(Op):
     def forward(ctx, x, axis):
         xp = namespace(x)
         with np.errstate(all="ignore"):
-            e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # initial: empty inputs work
-            y = e / e.sum(axis=axis, keepdims=True)
+            e = xp.exp(x - _max(x, axis))
+            y = e / xp.sum(e, axis, True)
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
@@ -30,8 +31,8 @@ class LogSoftmax(Op):
     def forward(ctx, x, axis):
         xp = namespace(x)
         with np.errstate(all="ignore"):
-            shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-            y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+            shifted = x - _max(x, axis)
+            y = shifted - xp.log(xp.sum(xp.exp(shifted), axis, True))
         ctx.axis = axis
         ctx.save_for_backward(y)
         return y
@@ -49,17 +50,24 @@ class LogSumExp(Op):
 
     def forward(ctx, x, axes, keepdim):
         xp = namespace(x)
-        shift = x.max(axis=axes, keepdims=True, initial=-np.inf)  # initial: reducing no values gives -inf
-        shift = xp.where(xp.isfinite(shift), shift, 0).astype(x.dtype, copy=False)  # no inf - inf
+        shift = _max(x, axes)
+        shift = xp.astype(xp.where(xp.isfinite(shift), shift, 0.0), x.dtype, copy=False)  # no inf - inf
         with np.errstate(all="ignore"):  # log(0) = -inf for a row of only -inf
-            y = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+            y = xp.log(xp.sum(xp.exp(x - shift), axes, True)) + shift
         ctx.axes, ctx.kept_shape = axes, y.shape
         ctx.save_for_backward(x)
-        return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
+        return y if keepdim else xp.reshape(y, _reduced_shape(x.shape, axes))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return namespace(gy).reshape(gy, ctx.kept_shape) * Softmax.apply(x, ctx.axes), None, None
+
+
+def _max(x, axes):
+    """The max over axes, kept; NumPy's reduces no values to -inf (initial=), other libraries' refuse an empty input."""
+    if type(x) is np.ndarray:
+        return x.max(axis=axes, keepdims=True, initial=-np.inf)
+    return library_of(x).max(x, axis=axes, keepdims=True)
 
 
 def softmax(x, dim):
@@ -80,3 +88,7 @@ def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) over dim without overflow (see LogSumExp)."""
     x = _float_input(x, "logsumexp")
     return LogSumExp.apply(x, axes_arg(dim, x.ndim, "logsumexp"), keepdim)
+
+
+for _op in (Softmax, LogSoftmax, LogSumExp):
+    _op.array_api = True  # standard functions only (an empty input: NumPy only)

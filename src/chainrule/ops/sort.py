@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import place, to_host
 from ..tensor import _wrap
 from .index import gather
 from .shape import check_tensor, normalize_dim
@@ -30,7 +31,7 @@ def _order(data, axis, descending):
 
 def _check_sortable(x, op):
     check_tensor(x, op)
-    if x._data.dtype.kind not in "biuf":
+    if x.dtype.kind not in "biuf":
         raise TypeError(f"{op}: can't order values of dtype {x.dtype}")
 
 
@@ -39,9 +40,12 @@ def sort(input, dim=-1, descending=False, stable=False):
     _check_sortable(input, "sort")
     if input.ndim == 0:
         normalize_dim(dim, 0, "sort")
-        return sort_result(gather(input, 0, _wrap(np.zeros((), np.int64))), _wrap(np.zeros((), np.int64)))
+        zero = _wrap(place(np.zeros((), np.int64), input.device))
+        return sort_result(gather(input, 0, zero), zero)
     axis = normalize_dim(dim, input.ndim, "sort")
-    indices = _wrap(_order(input._data, axis, bool(descending)).astype(np.int64, copy=False))
+    # the order is found on the host (a copy from a GPU), the values gathered on the input's device
+    order = _order(to_host(input._data), axis, bool(descending))
+    indices = _wrap(place(order.astype(np.int64, copy=False), input.device))
     return sort_result(gather(input, axis, indices), indices)
 
 
@@ -62,8 +66,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise ValueError(f"topk: k={k} is out of range: dim {dim} has {size} values (k must be from 0 to {size})")
     if input.ndim == 0:
         return topk_result(*sort(input))
-    order = _order(input._data, axis, bool(largest))
-    indices = _wrap(np.take(order, np.arange(k), axis=axis).astype(np.int64, copy=False))
+    order = _order(to_host(input._data), axis, bool(largest))  # on the host, as sort's
+    indices = _wrap(place(np.take(order, np.arange(k), axis=axis).astype(np.int64, copy=False), input.device))
     return topk_result(gather(input, axis, indices), indices)
 
 

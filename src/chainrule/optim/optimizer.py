@@ -135,6 +135,8 @@ class Optimizer:
             if param.grad is None:
                 continue
             array, grad = param._data, param.grad._data
+            if type(array) is not np.ndarray:
+                raise _not_on_device(type(self).__name__ + ".step", param)
             if grad.shape != array.shape:
                 raise ValueError(
                     f"{type(self).__name__}.step: a parameter of shape {array.shape} has a gradient of shape "
@@ -267,9 +269,17 @@ def _check_option(optimizer, name, default, value):
             raise TypeError(f"{optimizer}: {name} must be {len(default)} numbers, got {value!r}")
 
 
+def _not_on_device(where, param):
+    return NotImplementedError(
+        f"{where}: parameters on {param.device} are not supported yet: the update rules write into NumPy arrays "
+        "in place (ufuncs with out=); train on the CPU, or move the model there with model.cpu()")
+
+
 def _check_param(param):
     if not isinstance(param, Tensor):
         raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}")
+    if type(param._data) is not np.ndarray:
+        raise _not_on_device("optimizer", param)
     if param._data.dtype.kind != "f":
         raise TypeError(f"optimizer can only optimize floating-point Tensors, but one of the params is {param.dtype}")
     if not (param.is_leaf or param.retains_grad):

@@ -6,10 +6,11 @@ from . import (  # noqa: F401
     activation, batchnorm, container, conv, dropout, flatten, linear, loss, module, normalization, pooling, rnn,
     sparse, transformer, upsampling,
 )
+from . import channelshuffle, distance, fold, padding, pixelshuffle  # noqa: F401
 from ._lazy import reexport
 
 _FILES = (activation, batchnorm, container, conv, dropout, flatten, linear, loss, module, normalization, pooling,
-          rnn, sparse, transformer, upsampling)
+          rnn, sparse, transformer, upsampling, channelshuffle, distance, fold, padding, pixelshuffle)
 __getattr__, _dir_names = reexport(__name__, [name for file in _FILES for name in file.NAMES])
 
 

@@ -1,0 +1,5 @@
+"""torch.nn.modules.pixelshuffle's names for chainrule.nn's classes (resolved on first access)."""
+from ._lazy import reexport
+
+NAMES = ("PixelShuffle", "PixelUnshuffle",)
+__getattr__, __dir__ = reexport(__name__, NAMES)
