@@ -1,5 +1,6 @@
 """Run a chainrule optimizer and a torch.optim one side by side on the same parameters and gradients."""
 import numpy as np
+import pytest
 import torch
 
 import chainrule as cr
@@ -63,3 +64,48 @@ def run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=8, first
         my_optimizer.step()
         torch_optimizer.step()
         assert_params_close(mine, theirs, where=f"after step {step}", **tolerances)
+
+
+# ---- the scaffold every optimizer's test module shares -----------------------------------------------
+def optimizer_pair(name, mine, theirs, **options):
+    """cr.optim.<name> on mine and torch.optim.<name> on theirs, with the same options."""
+    return getattr(cr.optim, name)(mine, **options), getattr(torch.optim, name)(theirs, **options)
+
+
+def check_matches_torch(name, options, steps, seed=0, dtype=np.float64, **tolerances):
+    """Both optimizers step the same parameters with the same gradients: parameters agree after every step,
+    and the state at the end. Returns (chainrule optimizer, its parameters) for further checks."""
+    mine, theirs = param_pair(initial_arrays(seed), dtype=dtype)
+    my_optimizer, torch_optimizer = optimizer_pair(name, mine, theirs, **options)
+    run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=steps, **tolerances)
+    assert_state_close(my_optimizer, torch_optimizer, mine, theirs, **tolerances)
+    return my_optimizer, mine
+
+
+def check_invalid_option(name, options, message):
+    """torch and chainrule both refuse the options with a ValueError matching message."""
+    with pytest.raises(ValueError, match=message):
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **options)
+    with pytest.raises(ValueError, match=message):
+        getattr(cr.optim, name)([cr.zeros(2, requires_grad=True)], **options)
+
+
+def check_defaults_match_torch(name):
+    ours = getattr(cr.optim, name)([cr.zeros(2, requires_grad=True)]).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)]).defaults
+    assert all(ours[key] == theirs[key] for key in ours)
+
+
+def check_resumes_like_torch(name, options, steps_after=4):
+    """Four steps, then a fresh optimizer loads the state_dict and goes on as torch's does. Returns the state_dict."""
+    mine, theirs = param_pair(initial_arrays())
+    my_optimizer, torch_optimizer = optimizer_pair(name, mine, theirs, **options)
+    run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=4)
+    saved, expected = my_optimizer.state_dict(), torch_optimizer.state_dict()
+    assert all(saved["state"][i].keys() == expected["state"][i].keys() for i in expected["state"])
+    resumed = getattr(cr.optim, name)([cr.tensor(p._data.copy(), requires_grad=True) for p in mine], lr=1.0)
+    resumed.load_state_dict(saved)
+    params = resumed.param_groups[0]["params"]
+    run_side_by_side(resumed, torch_optimizer, params, theirs, steps=steps_after, first_step=4)
+    assert_state_close(resumed, torch_optimizer, params, theirs)
+    return saved

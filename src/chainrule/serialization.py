@@ -251,13 +251,8 @@ def _read(path):
         with safetensors.safe_open(path, framework="np") as f:
             metadata = f.metadata() or {}
             arrays = {name: np.array(f.get_tensor(name)) for name in f.keys()}
-    except safetensors.SafetensorError as err:
-        raise ValueError(
-            f"load: {path} is not a valid safetensors file ({err}); it may be truncated or corrupted, or another "
-            "format (chainrule never unpickles: load reads only safetensors files)"
-        ) from None
-    except TypeError as err:  # e.g. bfloat16, which NumPy has no dtype for
-        raise ValueError(f"load: {path} holds a tensor of a dtype NumPy lacks ({err}); save it as float32") from None
+    except (safetensors.SafetensorError, TypeError) as err:
+        raise _unreadable(path, err) from None
     return arrays, metadata
 
 
@@ -268,14 +263,20 @@ def _read_bytes(data, path):
         # safetensors checked the layout: 8 bytes of header length, then the JSON header
         header = json.loads(bytes(data[8:8 + int.from_bytes(data[:8], "little")]))
         metadata = header.get("__metadata__") or {}
-    except safetensors.SafetensorError as err:
-        raise ValueError(
+    except (safetensors.SafetensorError, TypeError) as err:
+        raise _unreadable(path, err) from None
+    return arrays, metadata
+
+
+def _unreadable(path, err):
+    """The ValueError for a file safetensors could not read (err: its SafetensorError, or NumPy's TypeError)."""
+    if isinstance(err, safetensors.SafetensorError):
+        return ValueError(
             f"load: {path} is not a valid safetensors file ({err}); it may be truncated or corrupted, or another "
             "format (chainrule never unpickles: load reads only safetensors files)"
-        ) from None
-    except TypeError as err:  # e.g. bfloat16, which NumPy has no dtype for
-        raise ValueError(f"load: {path} holds a tensor of a dtype NumPy lacks ({err}); save it as float32") from None
-    return arrays, metadata
+        )
+    # a TypeError: e.g. bfloat16, which NumPy has no dtype for
+    return ValueError(f"load: {path} holds a tensor of a dtype NumPy lacks ({err}); save it as float32")
 
 
 def _parse_header(text, path):

@@ -106,20 +106,9 @@ def wrong_exp_grad(lib, x, g):
     return g * lib.exp(x) * x  # the mistake: exp(x) is its own derivative, without the factor x
 
 
-class BrokenExp(cr.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.exp()
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return wrong_exp_grad(cr, x, grad)
-
-
-class InTorch:  # the same broken function in PyTorch, under the same class name
-    class BrokenExp(torch.autograd.Function):
+def broken_exp(lib):
+    """exp with the wrong backward, as a Function of lib (chainrule or torch), named BrokenExp in both."""
+    class BrokenExp(lib.autograd.Function):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
@@ -128,10 +117,12 @@ class InTorch:  # the same broken function in PyTorch, under the same class name
         @staticmethod
         def backward(ctx, grad):
             (x,) = ctx.saved_tensors
-            return wrong_exp_grad(torch, x, grad)
+            return wrong_exp_grad(lib, x, grad)
+
+    return BrokenExp
 
 
-TorchBrokenExp = InTorch.BrokenExp
+BrokenExp, TorchBrokenExp = broken_exp(cr), broken_exp(torch)
 
 
 def broken_chain(a, b, c):

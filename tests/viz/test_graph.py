@@ -35,36 +35,30 @@ def tiny_values():
         rng.standard_normal((4, 3))
 
 
-def torch_walk(loss):
-    """Node names (torch's prefix dropped) and the number of edges, from torch's next_functions."""
+def walk(loss, name_of):
+    """Node names (name_of(node)) and the number of edges, walking the graph through its public next_functions."""
     names, edges, seen, stack = [], 0, set(), [loss.grad_fn]
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
-        names.append(node.name().replace("torch::autograd::", ""))
+        names.append(name_of(node))
         for child, _ in node.next_functions:
             if child is not None:
                 edges += 1
                 stack.append(child)
     return sorted(names), edges
+
+
+def torch_walk(loss):
+    """walk() over torch's graph, torch's prefix dropped from the names."""
+    return walk(loss, lambda node: node.name().replace("torch::autograd::", ""))
 
 
 def chainrule_walk(loss):
-    """The same walk over chainrule's graph, through its public next_functions."""
-    names, edges, seen, stack = [], 0, set(), [loss.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        names.append(node.name())
-        for child, _ in node.next_functions:
-            if child is not None:
-                edges += 1
-                stack.append(child)
-    return sorted(names), edges
+    """The same walk over chainrule's graph."""
+    return walk(loss, lambda node: node.name())
 
 
 def drawn(picture):

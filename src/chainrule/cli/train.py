@@ -408,18 +408,18 @@ def plot_losses(path, history, title, label_smoothing=0.0, option="--plot"):
 VIZ_FILES = ("graph.svg", "gradient_flow.png", "loss.png")
 
 
-def check_viz(folder):
-    """Refuse a --viz folder that can't be written, before any training (matplotlib missing, a file in the
-    way, no permission); make it if missing."""
-    _matplotlib("--viz")
+def check_picture_folder(folder, option):
+    """Refuse a folder for pictures (--viz, viz's --out) that can't be written, before any computing
+    (matplotlib missing, a file in the way, no permission); make it if missing."""
+    _matplotlib(option)
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise UsageError(f"--viz {folder}: is a file, not a folder")
+        raise UsageError(f"{option} {folder}: is a file, not a folder")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as err:
-        raise UsageError(f"--viz {folder}: {err.strerror or err}") from None
+        raise UsageError(f"{option} {folder}: {err.strerror or err}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--viz {folder}: can't write in this folder")
+        raise UsageError(f"{option} {folder}: can't write in this folder")
 
 
 def step_graph(model, train_set, args):
@@ -624,7 +624,7 @@ def train(args):
     if args.plot:
         check_plot(args.plot)  # before any data is loaded or epoch run
     if args.viz:
-        check_viz(args.viz)
+        check_picture_folder(args.viz, "--viz")
     checkpoint = read_checkpoint(args.resume) if args.resume else None
     given = {dest for dest in args.option_defaults if getattr(args, dest) is not None}
     fill_options(args, checkpoint["args"] if checkpoint else {})
@@ -686,11 +686,17 @@ def train(args):
     return 0
 
 
+def run_reporting_usage_errors(command, function, args):
+    """function(args), with a UsageError shown as `chainrule <command>: error: ...` on stderr and exit status 2."""
+    try:
+        return function(args)
+    except UsageError as err:
+        print(f"chainrule {command}: error: {err}", file=sys.stderr)
+        return 2
+
+
 def run(args):
     try:
-        return train(args)
-    except UsageError as err:
-        print(f"chainrule train: error: {err}", file=sys.stderr)
-        return 2
+        return run_reporting_usage_errors("train", train, args)
     finally:
         stop_distributed(args)

@@ -3,7 +3,6 @@ hidden layers (the same weights, the same sigmoid output), one backward pass eac
 gradient norm of every layer side by side (cr.viz.GradientFlow). --out DIR also plots them."""
 import os
 import pathlib
-import sys
 import warnings
 
 import chainrule as cr
@@ -11,7 +10,7 @@ import chainrule.nn.functional as F
 from chainrule import nn
 
 from ..viz.flow import GradientFlow
-from .train import UsageError, _at_least_one, _matplotlib, _seed
+from .train import _at_least_one, _seed, check_picture_folder, run_reporting_usage_errors
 
 INITS = {
     "seed2": "weights N(0, 0.01^2), zero biases (seed 2's)",
@@ -175,21 +174,9 @@ def delta_picture(depth=5, steps=300, lr=2.0):
     return Picture(fig)
 
 
-def check_out(path):
-    _matplotlib("--out")
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise UsageError(f"--out {path}: is a file, not a folder")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"--out {path}: {err.strerror or err}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {path}: can't write in this folder")
-
-
 def viz(args):
     if args.out:
-        check_out(args.out)  # before any computing
+        check_picture_folder(args.out, "--out")  # before any computing
     sizes = [10] + [args.width] * args.depth + [2]
     norms, flagged = measure(args.depth, args.width, args.init, args.seed)
     print(f"chainrule viz: seed 2's net (10 inputs, {args.depth} hidden layers of {args.width}, 2 sigmoid outputs), "
@@ -205,8 +192,4 @@ def viz(args):
 
 
 def run(args):
-    try:
-        return viz(args)
-    except UsageError as err:
-        print(f"chainrule viz: error: {err}", file=sys.stderr)
-        return 2
+    return run_reporting_usage_errors("viz", viz, args)

@@ -13,8 +13,7 @@ import numpy as np
 from ..creation import tensor
 from ..nn import functional as F
 from ..ops import cat
-from .compare import Comparison
-from .numerical import numerical_gradients
+from .compare import Comparison, _delta_and_numerical
 from .rnn import PARAMETERS
 
 _AUTODIFF_LOSSES = {"mse": F.mse_loss, "half_mse": lambda out, t: 0.5 * F.mse_loss(out, t),
@@ -25,17 +24,7 @@ def compare_rnn(rnn, xs, targets, eps=1e-6):
     """Every weight's gradient by numerical differences, hand BPTT and autograd, as a printable Comparison."""
     if rnn.loss_name not in _AUTODIFF_LOSSES:
         raise ValueError(f"compare_rnn: loss must be one of {sorted(_AUTODIFF_LOSSES)}, got {rnn.loss_name!r}")
-    grads, seconds, losses = {}, {}, {}
-    start = time.perf_counter()
-    rnn.forward(xs)
-    losses["delta"] = rnn.backward(targets)
-    seconds["delta"] = time.perf_counter() - start
-    grads["delta"] = dict(rnn.named_gradients())
-
-    start = time.perf_counter()
-    grads["numerical"] = dict(numerical_gradients(rnn, xs, targets, eps))
-    seconds["numerical"] = time.perf_counter() - start
-
+    grads, seconds, losses = _delta_and_numerical(rnn, xs, targets, eps)
     start = time.perf_counter()
     losses["autodiff"], grads["autodiff"] = autograd_gradients(rnn, xs, targets)
     seconds["autodiff"] = time.perf_counter() - start

@@ -26,11 +26,7 @@ class Linear(Module):
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
         self.in_features = count_arg(in_features, "Linear", "in_features")
         self.out_features = count_arg(out_features, "Linear", "out_features")
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (self.out_features, self.in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -64,11 +60,7 @@ class Bilinear(Module):
         self.in1_features = count_arg(in1_features, "Bilinear", "in1_features")
         self.in2_features = count_arg(in2_features, "Bilinear", "in2_features")
         self.out_features = count_arg(out_features, "Bilinear", "out_features")
-        self.weight = Parameter(np.empty((self.out_features, self.in1_features, self.in2_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_weight_and_bias(self, (self.out_features, self.in1_features, self.in2_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -83,3 +75,13 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+def _add_weight_and_bias(layer, weight_shape, bias, dtype):
+    """Uninitialised parameters (reset_parameters() fills them): weight of weight_shape and bias, one per
+    output feature (weight_shape[0]), or None."""
+    layer.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(np.empty(weight_shape[:1], dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)

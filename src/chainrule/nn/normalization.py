@@ -27,15 +27,7 @@ class _BatchNorm(Module):
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.empty(num_features, dtype))
-            if bias:
-                self.bias = Parameter(np.empty(num_features, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, dtype, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", _wrap(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", _wrap(np.ones(num_features, dtype)))
@@ -53,10 +45,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input):
         self._check_input(input)
@@ -112,21 +101,10 @@ class LayerNorm(Module):
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
         self.normalized_shape = normalized_shape_arg(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, dtype, elementwise_affine, bias)
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.elementwise_affine)
 
     def forward(self, input):
         shape = self.normalized_shape
@@ -152,21 +130,10 @@ class GroupNorm(Module):
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, dtype, affine, bias)
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input):
         if isinstance(input, Tensor) and (input.ndim < 2 or input.shape[1] != self.num_channels):
@@ -232,3 +199,17 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _register_affine(module, shape, dtype, affine, bias):
+    """The parameters weight (ones) and bias (zeros) of the given shape, or None where affine or bias is off."""
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if affine and bias else None)
+
+
+def _reset_affine(module, affine):
+    """weight back to ones and bias to zeros (if the module has them)."""
+    if affine:
+        init.ones_(module.weight)
+        if module.bias is not None:
+            init.zeros_(module.bias)

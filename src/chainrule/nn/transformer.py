@@ -31,8 +31,7 @@ class TransformerEncoderLayer(Module):
         _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
         _add_norms(self, 2, d_model, layer_norm_eps, bias, dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        _add_dropouts(self, 2, dropout)
         self.activation = _activation_fn(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
@@ -68,9 +67,7 @@ class TransformerDecoderLayer(Module):
         _add_feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
         _add_norms(self, 3, d_model, layer_norm_eps, bias, dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        _add_dropouts(self, 3, dropout)
         self.activation = _activation_fn(activation)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
@@ -209,6 +206,11 @@ def _add_feed_forward(layer, d_model, dim_feedforward, dropout, bias, dtype):
 def _add_norms(layer, count, d_model, eps, bias, dtype):
     for i in range(1, count + 1):
         setattr(layer, f"norm{i}", LayerNorm(d_model, eps=eps, bias=bias, dtype=dtype))
+
+
+def _add_dropouts(layer, count, p):
+    for i in range(1, count + 1):
+        setattr(layer, f"dropout{i}", Dropout(p))
 
 
 def _activation_fn(activation):

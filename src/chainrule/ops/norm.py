@@ -149,12 +149,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the channels (dim 1) of input (N, C, *) into num_groups groups; normalise each group of each
     sample over its channels and the other dims, then weight * x + bias per channel."""
     op = "group_norm"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
-    if input.ndim < 2:
-        raise ValueError(f"{op}: expected input (N, C, *) with at least 2 dims, got input of shape {tuple(input.shape)}")
+    _check_channels_input(input, op)
     n, channels = input.shape[:2]
     if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or channels % num_groups:
         raise ValueError(
@@ -193,13 +188,18 @@ def normalized_shape_arg(normalized_shape, op):
     return tuple(int(n) for n in shape)
 
 
-def _check_batch_norm(input, running_mean, running_var, weight, bias, op):
+def _check_channels_input(input, op):
+    """input is a floating-point Tensor (N, C, *)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {input.dtype}; use x.float()")
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input (N, C, *) with at least 2 dims, got input of shape {tuple(input.shape)}")
+
+
+def _check_batch_norm(input, running_mean, running_var, weight, bias, op):
+    _check_channels_input(input, op)
     channels = input.shape[1]
     if channels == 0 and (weight is not None or bias is not None):  # PyTorch's kernel fails too (an IndexError)
         raise ValueError(

@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates to running RMS of gradients."""
 import numpy as np
 
-from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, zeros_state
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, init_state
 
 
 class Adadelta(Optimizer):
@@ -29,9 +29,7 @@ class Adadelta(Optimizer):
     def _step_group(self, group):
         lr, rho, eps, weight_decay = (float(group[key]) for key in ("lr", "rho", "eps", "weight_decay"))
         for param, grad, state in self._params_with_grad(group):
-            if not state:
-                state["step"] = 0.0
-                state["square_avg"], state["acc_delta"] = zeros_state(param), zeros_state(param)
+            init_state(state, param, "square_avg", "acc_delta")
             state["step"] += 1
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
 

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
+from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, init_state, lerp_, zeros_state
 
 
 class Adam(Optimizer):
@@ -17,8 +17,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False, **kernel):
-        check_numbers(type(self).__name__, lr=lr, eps=eps, weight_decay=weight_decay)
-        _check_adam_options(lr, betas, eps, weight_decay)
+        _check_adam_options(type(self).__name__, lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults, **kernel)
@@ -28,22 +27,15 @@ class Adam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         decoupled = group["decoupled_weight_decay"]
         for param, grad, state in self._params_with_grad(group):
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
+            init_state(state, param, "exp_avg", "exp_avg_sq")
             if group["amsgrad"] and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = zeros_state(param)
             state["step"] += 1
             step = state["step"]
-            if weight_decay != 0 and decoupled:
-                param *= 1 - lr * weight_decay
-            grad = effective_grad(param, grad, 0 if decoupled else weight_decay, group["maximize"])
+            grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
-            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
             work = np.empty_like(param)
-            lerp_(exp_avg, grad, 1 - beta1, work)
-            exp_avg_sq *= beta2
-            add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
             if group["amsgrad"]:
                 second_moment = state["max_exp_avg_sq"]._data
                 np.maximum(second_moment, exp_avg_sq, out=second_moment)
@@ -70,7 +62,9 @@ class AdamW(Adam):
                          decoupled_weight_decay=True, **kernel)
 
 
-def _check_adam_options(lr, betas, eps, weight_decay):
+def _check_adam_options(optimizer, lr, betas, eps, weight_decay, **more_numbers):
+    """The checks Adam and its variants share (PyTorch's messages); more_numbers: other options that must be numbers."""
+    check_numbers(optimizer, lr=lr, eps=eps, weight_decay=weight_decay, **more_numbers)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
     if not 0.0 <= eps:
@@ -82,3 +76,19 @@ def _check_adam_options(lr, betas, eps, weight_decay):
             raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _decayed_grad(param, grad, lr, weight_decay, decoupled, maximize):
+    """The gradient the moments see: weight decay enters it (L2), or shrinks the parameter instead (decoupled)."""
+    if weight_decay != 0 and decoupled:
+        param *= 1 - lr * weight_decay
+    return effective_grad(param, grad, 0 if decoupled else weight_decay, maximize)
+
+
+def _update_moments(state, grad, beta1, beta2, work):
+    """m = lerp(m, g, 1 - beta1) and v = beta2 * v + (1 - beta2) * g * g, in place; returns the arrays m, v."""
+    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    lerp_(exp_avg, grad, 1 - beta1, work)
+    exp_avg_sq *= beta2
+    add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+    return exp_avg, exp_avg_sq

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .adam import _check_adam_options
-from .optimizer import Optimizer, check_numbers, effective_grad, lerp_, zeros_state
+from .optimizer import Optimizer, effective_grad, init_state, lerp_
 
 
 class Adamax(Optimizer):
@@ -13,8 +13,7 @@ class Adamax(Optimizer):
     """
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False, **kernel):
-        check_numbers("Adamax", lr=lr, eps=eps, weight_decay=weight_decay)
-        _check_adam_options(lr, betas, eps, weight_decay)
+        _check_adam_options("Adamax", lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults, **kernel)
 
@@ -22,9 +21,7 @@ class Adamax(Optimizer):
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(beta) for beta in group["betas"])
         for param, grad, state in self._params_with_grad(group):
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"], state["exp_inf"] = zeros_state(param), zeros_state(param)
+            init_state(state, param, "exp_avg", "exp_inf")
             state["step"] += 1
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
 

@@ -3,8 +3,8 @@ import numpy as np
 
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, _wrap
-from .adam import _check_adam_options
-from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
+from .adam import _check_adam_options, _decayed_grad, _update_moments
+from .optimizer import Optimizer, zeros_state
 
 
 class NAdam(Optimizer):
@@ -22,8 +22,7 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, maximize=False, **kernel):
-        check_numbers("NAdam", lr=lr, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
-        _check_adam_options(lr, betas, eps, weight_decay)
+        _check_adam_options("NAdam", lr, betas, eps, weight_decay, momentum_decay=momentum_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
@@ -41,9 +40,7 @@ class NAdam(Optimizer):
                 state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
             state["step"] += 1
             step = state["step"]
-            if weight_decay != 0 and decoupled:
-                param *= 1 - lr * weight_decay
-            grad = effective_grad(param, grad, 0 if decoupled else weight_decay, group["maximize"])
+            grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
@@ -51,11 +48,8 @@ class NAdam(Optimizer):
             mu_product *= mu  # in its own dtype, as torch's tensor does
             mu_product, mu_product_next = float(mu_product), float(mu_product) * mu_next
 
-            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
             work = np.empty_like(param)
-            lerp_(exp_avg, grad, 1 - beta1, work)
-            exp_avg_sq *= beta2
-            add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
             denom = np.divide(exp_avg_sq, 1 - beta2**step, out=np.empty_like(param))
             np.sqrt(denom, out=denom)
             denom += eps

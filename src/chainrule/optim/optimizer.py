@@ -322,3 +322,11 @@ def add_product_(target, a, b, value, work):
 def zeros_state(param):
     """A state tensor of the parameter's shape and dtype."""
     return _wrap(np.zeros_like(param))
+
+
+def init_state(state, param, *names):
+    """On a parameter's first step: the step count at 0 and a zero state tensor (zeros_state) for each name."""
+    if not state:
+        state["step"] = 0.0
+        for name in names:
+            state[name] = zeros_state(param)

@@ -1,8 +1,8 @@
 """RAdam: Adam whose adaptive step is switched on gradually, once the second moment's variance is tractable."""
 import numpy as np
 
-from .adam import _check_adam_options
-from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
+from .adam import _check_adam_options, _decayed_grad, _update_moments
+from .optimizer import Optimizer, init_state
 
 
 class RAdam(Optimizer):
@@ -18,8 +18,7 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, maximize=False, **kernel):
-        check_numbers("RAdam", lr=lr, eps=eps, weight_decay=weight_decay)
-        _check_adam_options(lr, betas, eps, weight_decay)
+        _check_adam_options("RAdam", lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults, **kernel)
@@ -29,20 +28,13 @@ class RAdam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         decoupled = group["decoupled_weight_decay"]
         for param, grad, state in self._params_with_grad(group):
-            if not state:
-                state["step"] = 0.0
-                state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
+            init_state(state, param, "exp_avg", "exp_avg_sq")
             state["step"] += 1
             step = state["step"]
-            if weight_decay != 0 and decoupled:
-                param *= 1 - lr * weight_decay
-            grad = effective_grad(param, grad, 0 if decoupled else weight_decay, group["maximize"])
+            grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
-            exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
             work = np.empty_like(param)
-            lerp_(exp_avg, grad, 1 - beta1, work)
-            exp_avg_sq *= beta2
-            add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
+            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
 
             bias_correction2 = 1 - beta2**step
             update = np.divide(exp_avg, 1 - beta1**step, out=work)
