@@ -57,6 +57,7 @@ from .ops import (  # noqa: F401  (ops/layout.py)
     unflatten, vsplit, vstack,
 )
 from .size import Size  # noqa: F401
+from .printing import get_printoptions, set_printoptions  # noqa: F401
 from .random import (  # noqa: F401
     Generator, default_generator, initial_seed, manual_seed, normal, rand, rand_like, randint, randn,
     randn_like, randperm,

@@ -16,10 +16,11 @@ module once with `connect()`, and imports run one way (ops -> autograd -> tensor
 """
 import math
 import numbers
+import sys
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, printing
 from .args import check_device, is_device, normalize_dim, shape_arg
 from . import device as _device
 from .errors import OutOfRangeError
@@ -548,12 +549,18 @@ def _not_a_matrix(t, name):
 # ---- repr like PyTorch's --------------------------------------------------------------------
 def _format(t):
     array = _device.to_host(t._data)
+    shown = printing.options  # cr.set_printoptions
+    options = dict(threshold=min(shown["threshold"], sys.maxsize), edgeitems=shown["edgeitems"],
+                   max_line_width=shown["linewidth"])
     if array.dtype.kind == "f":
         finite = array[np.isfinite(array)]
         whole = bool(np.all(finite == np.round(finite)))  # PyTorch: "1., 2." for whole numbers, else 4 decimals
-        options = dict(precision=4, suppress_small=False, floatmode="maxprec_equal" if whole else "fixed")
-    else:
-        options = {}
+        options.update(precision=shown["precision"], suppress_small=shown["sci_mode"] is False,
+                       floatmode="maxprec_equal" if whole else "fixed")
+        if shown["sci_mode"]:  # forced scientific notation, right-aligned as PyTorch aligns it
+            scientific = "{:.%de}" % shown["precision"]
+            width = max((len(scientific.format(v)) for v in array.flat), default=0)
+            options["formatter"] = {"float_kind": lambda v: scientific.format(v).rjust(width)}
     body = np.array2string(array, separator=", ", prefix="tensor(", **options)
     extras = []
     # like PyTorch: an empty tensor shows its dtype unless it is the default float one
