@@ -64,3 +64,16 @@ def test_embedding_float32_stays_float32():
     y = layer(cr.tensor([1, 1, 4]))
     y.sum().backward()
     assert y.dtype == layer.weight.grad.dtype == cr.float32
+
+
+def test_the_layer_has_torchs_repr_state_dict_and_outputs():
+    ours, theirs = cr.nn.EmbeddingBag(10, 3, mode="max", padding_idx=0), torch.nn.EmbeddingBag(10, 3, mode="max",
+                                                                                                padding_idx=0)
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.weight[0].abs().sum().item() == 0  # the padding row starts at zero, as in torch
+    ours.load_state_dict({"weight": theirs.weight.detach().numpy()})
+    inputs = np.array([[1, 0, 3], [4, 5, 0]])
+    np.testing.assert_allclose(ours(cr.tensor(inputs)).detach().numpy(), theirs(torch.tensor(inputs)).detach().numpy(),
+                               rtol=1e-6)
+    pretrained = cr.nn.EmbeddingBag.from_pretrained(cr.tensor(np.random.default_rng(0).normal(size=(10, 3))), mode="sum")
+    assert not pretrained.weight.requires_grad

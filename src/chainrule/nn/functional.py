@@ -406,3 +406,4 @@ def bilinear(input1, input2, weight, bias=None):
     out = ops.einsum("...i,oij,...j->...o", input1, weight, input2)
     return out if bias is None else out + bias
 from ..ops.pooling import max_unpool1d, max_unpool2d  # noqa: F401,E402
+from ..ops.embedding_bag import embedding_bag  # noqa: F401,E402
