@@ -569,3 +569,16 @@ def test_float32_keeps_float32():
     y.backward()
     assert y.dtype == cr.float32 and x.grad.dtype == cr.float32
     assert x.grad.item() == pytest.approx(SEED_VALUE, rel=1e-6)
+
+
+def test_an_output_no_gradient_reached_gets_zeros_on_the_device_of_the_others():
+    """An op with two outputs, one unused: its missing gradient is made by the library (and on the device) of
+    the gradient that did arrive, so it works on a non-NumPy device as on the CPU."""
+    results = []
+    for device in ("cpu", "array_api_strict"):
+        x = cr.tensor([[3.0, 1.0], [2.0, 5.0]], dtype=cr.float64).to(device).requires_grad_()
+        first, _second = x.unbind(0)  # one node, two outputs: only the first is used
+        (first * 2).sum().backward()
+        results.append(x.grad.cpu().numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], [[2.0, 2.0], [0.0, 0.0]])

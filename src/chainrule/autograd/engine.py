@@ -193,6 +193,15 @@ def _fit(g, edge, node, position):
     return g if numpy_dtype(g.dtype) == dtype else xp.cast(g, dtype)
 
 
+def _zeros_beside(grads, shape, dtype):
+    """Zeros for an output no gradient reached, of the library and on the device of one that did."""
+    present = next(g for g in grads if g is not None)
+    data = present._data if isinstance(present, Tensor) else present
+    if type(data) is np.ndarray:
+        return np.zeros(shape, dtype)
+    return data.__array_namespace__().zeros(shape, dtype=dtype, device=data.device)
+
+
 def _call_rule(node, grads, create_graph, handed_out):
     """A node's backward, in the cases the walk doesn't write out: several outputs, no gradient at all,
     anomaly mode, and custom Functions (whose backward takes Tensors even without create_graph)."""
@@ -200,7 +209,7 @@ def _call_rule(node, grads, create_graph, handed_out):
     if grads is None:  # nothing reached this node: nothing flows on
         return (None,) * len(node.edges)
     if len(grads) > 1 and node._materialize_grads and any(g is None for g in grads):
-        zeros = [np.zeros(shape, dtype) for shape, dtype in node._output_meta]
+        zeros = [_zeros_beside(grads, shape, dtype) for shape, dtype in node._output_meta]
         grads = [g if g is not None else (_wrap(z) if create_graph else z) for g, z in zip(grads, zeros)]
     if op.on_arrays or create_graph:
         result = op.backward(node, *grads)

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from .. import random
+from ..device import constant, library_of
 from ..tensor import Tensor, _wrap
 from .elementwise import cast, where
 from .linalg import matmul
@@ -49,14 +50,16 @@ def attention_weights(query, key, attn_mask=None, is_causal=False, scale=None, s
     scores = matmul(query * scale, transpose(key, -2, -1))
     if is_causal:
         length, source = scores.shape[-2:]
-        scores = where(np.tri(length, source, dtype=bool), scores, -math.inf)
+        scores = where(_wrap(constant(np.tri(length, source, dtype=bool), None, scores._data)), scores, -math.inf)
     if attn_mask is not None:
         scores = _apply_mask(scores, attn_mask, query.dtype)
     if not safe:
         return softmax(scores, -1)
-    dead = np.all(scores._data == -math.inf, axis=-1, keepdims=True)
-    if not dead.any():
+    xp = library_of(scores._data)
+    dead = xp.all(scores._data == -math.inf, axis=-1, keepdims=True)
+    if not xp.any(dead):
         return softmax(scores, -1)
+    dead = _wrap(dead)
     return where(dead, 0.0, softmax(where(dead, 0.0, scores), -1))  # no nan in the values or the gradients
 
 
@@ -66,7 +69,7 @@ def dropout_weights(weights, p):
         return weights
     keep = random.uniform_array(weights.shape, weights.dtype) >= p
     factor = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    return weights * _wrap((keep * factor).astype(weights.dtype))
+    return weights * _wrap(constant(keep * factor, weights.dtype, weights._data))
 
 
 def _apply_mask(scores, attn_mask, dtype):

@@ -31,6 +31,11 @@ conv_transpose2d / conv_transpose1d ARE the input-gradient op: a transposed conv
 weight (C_in, C_out / G, kh, kw) is the gradient of conv2d(output, weight) with respect to its input
 `output`, taken at gy = x. So their forward is col2im(weight.T @ x), their input's gradient a conv2d
 and their weight's gradient a correlation, all from the machinery above.
+
+Other libraries' arrays (CuPy, array-api-strict) take _forward_standard / _backward_standard: the same
+im2col and matmuls in the standard's functions, with each kernel tap's values one strided slice of the
+padded input (xp.stack of kh * kw slices), and col2im as kh * kw strided-slice adds: exact, with no index
+arrays, and no loop but the one over the taps (see _taps_standard).
 """
 import numbers
 from typing import NamedTuple
@@ -40,6 +45,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
+from ..device import library_of, numpy_dtype
 from ..tensor import Tensor
 from .linear import check_layer_dtypes
 from .reduce import sum as tensor_sum
@@ -62,7 +68,7 @@ class _Plan:
     def __init__(self, x_shape, w_shape, geo, dtype):
         self.n, self.c, self.h, self.w = x_shape
         self.o, _, self.kh, self.kw = w_shape
-        self.geo, self.dtype = geo, np.dtype(dtype)
+        self.geo, self.dtype = geo, (np.dtype(dtype) if isinstance(dtype, type) else numpy_dtype(dtype))
         (self.top, bottom), (self.left, right) = geo.padding
         self.hp, self.wp = self.h + self.top + bottom, self.w + self.left + right
         (self.sh, self.sw), (self.dh, self.dw) = geo.stride, geo.dilation
@@ -172,6 +178,8 @@ def _grouped(weight, groups, taps_first=False):
 
 
 def _forward(x, weight, bias, plan):
+    if type(x) is not np.ndarray:
+        return _forward_standard(x, weight, bias, plan)
     out = np.empty((plan.n, plan.o, plan.ho, plan.wo), plan.dtype)
     weight, scratch = _grouped(weight, plan.geo.groups), _Scratch(plan)
     for n0, n1 in plan.blocks():
@@ -187,6 +195,8 @@ def _forward(x, weight, bias, plan):
 def _backward(gy, x, weight, plan, want_input, want_weight):
     """(grad input or None, grad weight or None) in one loop over the blocks, where each block's gy
     columns serve both. x is needed for the weight's gradient only, weight for the input's only."""
+    if type(gy) is not np.ndarray:
+        return _backward_standard(gy, x, weight, plan, want_input, want_weight)
     groups, scratch = plan.geo.groups, _Scratch(plan)
     if want_weight:  # made transposed, (G, C/G * kh * kw, O/G): the faster matmul here
         grad_weight_t = np.zeros((groups, plan.rows // groups, plan.o // groups), plan.dtype)
@@ -204,6 +214,52 @@ def _backward(gy, x, weight, plan, want_input, want_weight):
             _col2im(np.matmul(weight_t, gy_cols, out=gcols), n0, n1, scratch, grad_input)
     return (grad_input if want_input else None,
             np.ascontiguousarray(grad_weight_t.transpose(0, 2, 1)) if want_weight else None)
+
+
+# ---- the same kernels with the standard's functions, for other libraries' arrays ----------------------
+def _tap_slices(plan, i, j):
+    """Where kernel tap (i, j) meets the padded input at each output position: one strided slice per dim."""
+    rows = slice(i * plan.dh, i * plan.dh + plan.sh * (plan.ho - 1) + 1, plan.sh)
+    cols = slice(j * plan.dw, j * plan.dw + plan.sw * (plan.wo - 1) + 1, plan.sw)
+    return (slice(None), slice(None), rows, cols)
+
+
+def _taps_standard(x, plan):
+    """im2col: (N, G, C/G * kh * kw, Ho * Wo), row (c, i, j) of a group holding tap (i, j) of channel c."""
+    xp = library_of(x)
+    padded = xp.zeros((plan.n, plan.c, plan.hp, plan.wp), dtype=x.dtype)
+    padded[:, :, plan.top:plan.top + plan.h, plan.left:plan.left + plan.w] = x
+    taps = xp.stack([padded[_tap_slices(plan, i, j)] for i in range(plan.kh) for j in range(plan.kw)], axis=2)
+    return xp.reshape(taps, (plan.n, plan.geo.groups, plan.rows // plan.geo.groups, plan.ho * plan.wo))
+
+
+def _forward_standard(x, weight, bias, plan):
+    xp = library_of(x)
+    weight = xp.reshape(weight, (plan.geo.groups, plan.o // plan.geo.groups, -1))
+    y = xp.reshape(xp.matmul(weight, _taps_standard(x, plan)), (plan.n, plan.o, plan.ho, plan.wo))
+    return y if bias is None else y + xp.reshape(bias, (-1, 1, 1))
+
+
+def _backward_standard(gy, x, weight, plan, want_input, want_weight):
+    """_backward's results from _taps_standard's columns; col2im adds each tap's gradient back with one
+    strided-slice add (the taps of a position overlap, so they go one at a time: kh * kw adds)."""
+    xp, groups = library_of(gy), plan.geo.groups
+    gy_cols = xp.reshape(gy, (plan.n, groups, plan.o // groups, plan.ho * plan.wo))
+    grad_input = grad_weight = None
+    if want_weight:
+        cols = _taps_standard(x, plan)
+        grad_weight = xp.sum(xp.matmul(gy_cols, xp.permute_dims(cols, (0, 1, 3, 2))), axis=0)
+        grad_weight = xp.reshape(grad_weight, (plan.o, plan.c // groups, plan.kh, plan.kw))
+    if want_input:
+        weight_t = xp.permute_dims(xp.reshape(weight, (groups, plan.o // groups, -1)), (0, 2, 1))
+        gcols = xp.reshape(xp.matmul(weight_t, gy_cols), (plan.n, plan.c, plan.kh * plan.kw, plan.ho, plan.wo))
+        padded = xp.zeros((plan.n, plan.c, plan.hp, plan.wp), dtype=gy.dtype)
+        for i in range(plan.kh):
+            for j in range(plan.kw):
+                where = _tap_slices(plan, i, j)
+                padded[where] = padded[where] + gcols[:, :, i * plan.kw + j, ...]
+        grad_input = padded[:, :, plan.top:plan.top + plan.h, plan.left:plan.left + plan.w]
+    return grad_input, grad_weight
 
 
 # 1-d convolutions run as 2-d ones over a height-1 view of every array
@@ -233,7 +289,7 @@ class Convolution(Op):
         if need_x and need_weight and not is_grad_enabled():  # on arrays: one loop over the blocks makes both
             plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(weight.shape), ctx.geo, x.dtype)
             gx, gw = _backward(_as_4d(gy), _as_4d(x), _as_4d(weight), plan, True, True)
-            gx, gw = _like(gx, x.ndim), gw.reshape(weight.shape)
+            gx, gw = _like(gx, x.ndim), namespace(gy).reshape(gw, weight.shape)
         else:
             gx = ConvolutionInputGrad.apply(gy, weight, x.shape, ctx.geo) if need_x else None
             gw = ConvolutionWeightGrad.apply(x, gy, weight.shape, ctx.geo) if need_weight else None
@@ -267,7 +323,7 @@ class ConvolutionWeightGrad(Op):
         ctx.save_for_backward(x, gy)
         plan = _Plan(_as_4d_shape(x.shape), _as_4d_shape(w_shape), geo, x.dtype)
         _, grad_weight = _backward(_as_4d(gy), _as_4d(x), None, plan, False, True)
-        return grad_weight.reshape(w_shape)
+        return namespace(grad_weight).reshape(grad_weight, w_shape)
 
     def backward(ctx, ggw):
         x, gy = ctx.saved_tensors
@@ -275,6 +331,10 @@ class ConvolutionWeightGrad(Op):
         g_x = ConvolutionInputGrad.apply(gy, ggw, x.shape, ctx.geo) if need_x else None
         g_gy = Convolution.apply(x, ggw, None, ctx.geo) if need_gy else None
         return g_x, g_gy, None, None
+
+
+for _op in (Convolution, ConvolutionInputGrad, ConvolutionWeightGrad):
+    _op.array_api = True  # NumPy arrays take the blocked kernels above, others _forward/_backward_standard
 
 
 # ---- the functions users call --------------------------------------------------------------------

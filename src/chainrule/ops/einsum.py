@@ -4,12 +4,17 @@ The gradient of one operand is another einsum: the output's gradient times the o
 operand's labels as the result ("ij,jk->ik" gives "ik,jk->ij" for the first). Two things need more:
 a label only that operand has (summed away inside it) is brought back by a vector of ones, and a label
 it repeats (a diagonal, "ii") by an identity matrix that puts the gradient back on the diagonal.
+
+The standard has no einsum: on other libraries' arrays the forward is written with its functions (diagonals
+by xp.take, sums, and each contraction one batched matmul), see _einsum_standard.
 """
+import math
 import string
 
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import constant, library_of, numpy_dtype
 from ..tensor import Tensor
 from .shape import broadcast_to
 
@@ -20,6 +25,8 @@ class Einsum(Op):
         ctx.spec = spec
         ctx.sizes = {label: n for labels, a in zip(inputs, arrays) for label, n in zip(labels, a.shape)}
         ctx.save_for_backward(*arrays)
+        if any(type(a) is not np.ndarray for a in arrays):
+            return _einsum_standard(library_of(arrays[0]), inputs, output, arrays)
         y = np.asarray(np.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 1))
         if any(np.may_share_memory(y, a) for a in arrays):  # "ii->i" gives a view of the diagonal
             y = y.copy()
@@ -38,20 +45,79 @@ def operand_grad(ctx, gy, operands, k):
     values = [gy] + [a for j, a in enumerate(operands) if j != k]
     known = set("".join(terms))
     fresh = iter(sorted(set(string.ascii_letters) - set("".join(inputs) + output)))
-    dtype, result = ctx.saved_arrays[k].dtype, ""
+    dtype, result = numpy_dtype(ctx.saved_arrays[k].dtype), ""
     for label in inputs[k]:
         n = ctx.sizes[label]
         if label in result:  # a repeated label: a diagonal of this operand
             new = next(fresh)
             terms.append(label + new)
-            values.append(np.eye(n, dtype=dtype))
+            values.append(constant(np.eye(n, dtype=dtype), None, ctx.saved_arrays[k]))  # on the operands' device
             result += new
             continue
         if label not in known:  # summed inside this operand only: each element had weight 1
             terms.append(label)
-            values.append(np.ones(n, dtype=dtype))
+            values.append(constant(np.ones(n, dtype=dtype), None, ctx.saved_arrays[k]))
         result += label
     return Einsum.apply((tuple(terms), result), *values)
+
+
+Einsum.array_api = True
+
+
+# ---- einsum with the standard's functions ---------------------------------------------------------
+def _einsum_standard(xp, inputs, output, arrays):
+    """einsum on any standard library: each operand's diagonals taken and its own labels summed away, then
+    the operands contracted left to right, each pair as one batched matmul (the labels both have and no later
+    term needs are the inner dim), and the result's labels put in the output's order."""
+    terms = [_own_diagonals(xp, labels, a) for labels, a in zip(inputs, arrays)]
+    labels, y = _sum_unneeded(xp, *terms[0], [t[0] for t in terms[1:]] + [output])
+    for index, (other_labels, other) in enumerate(terms[1:], start=1):
+        later = [t[0] for t in terms[index + 1:]] + [output]
+        other_labels, other = _sum_unneeded(xp, other_labels, other, later + [labels])
+        labels, y = _contract(xp, labels, y, other_labels, other, "".join(later))
+        labels, y = _sum_unneeded(xp, labels, y, later)
+    return xp.permute_dims(y, tuple(labels.index(label) for label in output))
+
+
+def _own_diagonals(xp, labels, a):
+    """A label repeated within one operand ("ii"): keep its diagonal, until every label is there once."""
+    for label in labels:
+        if labels.count(label) > 1:
+            first, second = labels.index(label), labels.index(label, labels.index(label) + 1)
+            rest = [i for i in range(len(labels)) if i not in (first, second)]
+            n = a.shape[first]
+            a = xp.permute_dims(a, (*rest, first, second))
+            a = xp.reshape(a, (*a.shape[:-2], n * n))
+            a = xp.take(a, xp.arange(0, n * n, n + 1), axis=a.ndim - 1)  # positions (i, i) of the flat pair
+            return _own_diagonals(xp, "".join(labels[i] for i in rest) + label, a)
+    return labels, a
+
+
+def _sum_unneeded(xp, labels, a, elsewhere):
+    """Sum away the labels no other term (nor the output) names."""
+    needed = set("".join(elsewhere))
+    axes = tuple(i for i, label in enumerate(labels) if label not in needed)
+    if not axes:
+        return labels, a
+    return "".join(label for label in labels if label in needed), xp.sum(a, axis=axes)
+
+
+def _contract(xp, left_labels, left, right_labels, right, kept):
+    """Two terms as one: labels in both are batch dims if a later term or the output names them, else summed
+    over (matmul's inner dim); each term's own labels are matmul's rows and columns."""
+    batch = [c for c in left_labels if c in right_labels and c in kept]
+    inner = [c for c in left_labels if c in right_labels and c not in kept]
+    rows = [c for c in left_labels if c not in right_labels]
+    cols = [c for c in right_labels if c not in left_labels]
+    size = dict(zip(left_labels, left.shape)) | dict(zip(right_labels, right.shape))
+
+    def arranged(labels, a, order):
+        a = xp.permute_dims(a, tuple(labels.index(c) for c in order[0] + order[1] + order[2]))
+        return xp.reshape(a, tuple(math.prod(size[c] for c in part) for part in order))
+
+    product = xp.matmul(arranged(left_labels, left, (batch, rows, inner)), arranged(right_labels, right, (batch, inner, cols)))
+    labels = batch + rows + cols
+    return "".join(labels), xp.reshape(product, tuple(size[c] for c in labels))
 
 
 # ---- the function users call --------------------------------------------------------------------

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import library_of
 from ..tensor import Tensor
 from .index import getitem
 
@@ -20,12 +21,15 @@ class ConstantPad(Op):
     def forward(ctx, x, widths, value):
         ctx.inside = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
         shape = tuple(n + before + after for (before, after), n in zip(widths, x.shape))
-        out = np.full(shape, value, x.dtype)
+        out = library_of(x).full(shape, value, dtype=x.dtype)  # the standard's full, NumPy's on NumPy arrays
         out[ctx.inside] = x
         return out
 
     def backward(ctx, gy):
         return gy[ctx.inside], None, None
+
+
+ConstantPad.array_api = True  # the other modes are getitem with one index array: the standard's take
 
 
 def pad(input, pad, mode="constant", value=None):

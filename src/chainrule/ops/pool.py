@@ -8,12 +8,17 @@ max_pool2d keeps, per window, which tap won (the first of equal maxima, as PyTor
 NaN counts as the maximum). Its backward routes each gradient to that tap's input position; the
 routing (a scatter) and its adjoint (a gather) are each other's backward, so higher derivatives work.
 avg_pool2d is linear: its backward spreads gy / divisor over each window, and vice versa.
+
+Other libraries' arrays take the same loops over the taps in the standard's functions (the *_standard
+functions): a tap's values are a strided slice (a copy there, not a view), so adds back into the padded
+buffer are written as slice assignments, and the running maximum is built with where.
 """
 import numbers
 
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import constant, library_of, move, of, to_host
 from ..tensor import Tensor, _wrap
 from .conv import ntuple
 from .linalg import matmul
@@ -51,16 +56,36 @@ class Windows:
     def padded(self, x, fill):
         if not self.is_padded:
             return x
+        if type(x) is not np.ndarray:  # the standard's full, and a slice assignment
+            (top, _), (left, _) = self.pads
+            padded = library_of(x).full(self.padded_shape, fill, dtype=x.dtype)
+            padded[:, :, top:top + self.shape[2], left:left + self.shape[3]] = x
+            return padded
         padded = np.full(self.padded_shape, fill, x.dtype)
         self.interior(padded)[...] = x
         return padded
 
-    def taps(self, padded):
-        """For each kernel tap (i, j), in row-major order: the (N, C, Ho, Wo) view of its values."""
+    def tap_keys(self):
+        """For each kernel tap (i, j), in row-major order: the index of its (N, C, Ho, Wo) values."""
         (kh, kw), (sh, sw), (dh, dw), (ho, wo) = self.kernel, self.stride, self.dilation, self.out
         for i in range(kh):
             for j in range(kw):
-                yield padded[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                yield (slice(None), slice(None), slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+                       slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+    def taps(self, padded):
+        """For each kernel tap (i, j), in row-major order: the (N, C, Ho, Wo) view of its values."""
+        for key in self.tap_keys():
+            yield padded[key]
+
+    def spread(self, g, values_of_tap):
+        """Standard functions: zeros of the padded shape with values_of_tap(index) added at each tap's
+        positions (slice assignments: other libraries' slices are copies), the interior returned."""
+        xp = library_of(g)
+        padded = xp.zeros(self.padded_shape, dtype=g.dtype)
+        for index, key in enumerate(self.tap_keys()):
+            padded[key] = padded[key] + values_of_tap(index)
+        return self.interior(padded)
 
     def first_valid_tap(self):
         """(Ho, Wo): the first tap of each window that lies on the input, not on the padding."""
@@ -95,6 +120,11 @@ class MaxPool2d(Op):
 
     def forward(ctx, x, win):
         padded = win.padded(x, -np.inf)
+        if type(x) is not np.ndarray:
+            values, tap = _max_and_tap_standard(x, win, list(win.taps(padded)))
+            ctx.win, ctx.tap = win, tap
+            ctx.set_materialize_grads(False)
+            return values, tap
         values, tap = _max_and_tap(list(win.taps(padded)))
         if win.is_padded and np.isneginf(values).any():
             # all-(-inf) windows: PyTorch points at the first tap on the input, not at the padding
@@ -125,11 +155,27 @@ def _max_and_tap(taps):
     return values, tap
 
 
+def _max_and_tap_standard(x, win, taps):
+    """_max_and_tap and the all-(-inf) rule of MaxPool2d.forward with the standard's functions: a tap wins
+    where it is greater (the first of equal maxima stays) or NaN (the last NaN is kept, as PyTorch's)."""
+    xp = library_of(x)
+    values, tap = taps[0], xp.zeros(taps[0].shape, dtype=xp.int64)
+    for index, view in enumerate(taps[1:], 1):
+        wins = (view > values) | xp.isnan(view)
+        values, tap = xp.where(wins, view, values), xp.where(wins, index, tap)
+    if win.is_padded:
+        empty = values == -np.inf
+        tap = xp.where(empty, move(win.first_valid_tap().astype(np.int64), of(x)), tap)
+    return values, tap
+
+
 class MaxPoolScatter(Op):
     """Each window's gradient, added at the input position of the tap that won the window."""
 
     def forward(ctx, g, tap, win):
         ctx.tap, ctx.win = tap, win
+        if type(g) is not np.ndarray:
+            return win.spread(g, lambda index: library_of(g).where(tap == index, g, 0.0))
         padded = np.zeros(win.padded_shape, g.dtype)
         finite = np.isfinite(g).all()
         won = np.empty(tap.shape, bool)
@@ -152,6 +198,9 @@ class MaxPoolGather(Op):
 
     def forward(ctx, x, tap, win):
         ctx.tap, ctx.win = tap, win
+        if type(x) is not np.ndarray:
+            xp, views = library_of(x), win.taps(win.padded(x, 0.0))
+            return sum(xp.where(tap == index, view, 0.0) for index, view in enumerate(views))
         out = np.zeros(tap.shape, x.dtype)
         padded = win.padded(x, 0)
         finite = np.isfinite(padded).all()
@@ -173,6 +222,8 @@ def _where_tap(mask, values, finite):
 class AvgPool2d(Op):
     def forward(ctx, x, win, divisor):
         ctx.win, ctx.divisor = win, divisor
+        if type(x) is not np.ndarray:
+            return sum(win.taps(win.padded(x, 0.0))) / move(divisor, of(x))
         taps = win.taps(win.padded(x, 0))
         total = next(taps).copy()
         for view in taps:
@@ -188,6 +239,9 @@ class AvgPoolSpread(Op):
 
     def forward(ctx, g, win, divisor):
         ctx.win, ctx.divisor = win, divisor
+        if type(g) is not np.ndarray:
+            share = g / move(divisor, of(g))
+            return win.spread(g, lambda index: share)
         share = g / divisor
         padded = np.zeros(win.padded_shape, g.dtype)
         for view in win.taps(padded):
@@ -213,6 +267,10 @@ def _avg_divisor(win, count_include_pad, divisor_override, dtype):
     return (counts[0][:, None] * counts[1][None, :]).astype(dtype)
 
 
+for _op in (MaxPool2d, MaxPoolScatter, MaxPoolGather, AvgPool2d, AvgPoolSpread):
+    _op.array_api = True
+
+
 # ---- the functions users call --------------------------------------------------------------------
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Maximum over each kernel_size window of input (N, C, H, W) or (C, H, W). stride defaults to
@@ -226,8 +284,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         values = squeeze(values, 0)
     if not return_indices:
         return values
-    indices = win.flat_index(tap._data)
-    return values, _wrap(indices[0] if unbatched else indices)
+    indices = win.flat_index(to_host(tap._data))  # made on the host, moved back to the tensors' device
+    return values, _wrap(move(indices[0] if unbatched else indices, of(tap._data)))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -262,7 +320,8 @@ def adaptive_avg_pool2d(input, output_size):
     if h % ho == 0 and w % wo == 0:  # equal bins: a plain average pool
         out = _avg_pool(x, (h // ho, w // wo), op=op)
     else:  # bins of two sizes: average rows, then columns, each a matmul with a fixed averaging matrix
-        out = matmul(matmul(_wrap(_bin_means(h, ho, x.dtype)), x), _wrap(_bin_means(w, wo, x.dtype).T))
+        rows, cols = (_wrap(constant(_bin_means(n, o, x.dtype), None, x._data)) for n, o in ((h, ho), (w, wo)))
+        out = matmul(matmul(rows, x), cols.mT)
     return squeeze(out, 0) if unbatched else out
 
 

@@ -47,12 +47,12 @@ class Amax(Op):
         xp = namespace(x)
         y = xp.amax(x, axes, True)
         ctx.shape, ctx.kept_shape = x.shape, y.shape
-        ctx.share = _tie_share(xp, x, y, axes)
+        ctx.save_for_backward(_tie_share(xp, x, y, axes))  # saved: a constant Tensor in a recorded backward
         return y if keepdim else xp.reshape(y, _reduced_shape(x.shape, axes))
 
     def backward(ctx, gy):
-        xp = namespace(gy)
-        return xp.broadcast_to(xp.reshape(gy, ctx.kept_shape), ctx.shape) * ctx.share, None, None
+        xp, (share,) = namespace(gy), ctx.saved_tensors
+        return xp.broadcast_to(xp.reshape(gy, ctx.kept_shape), ctx.shape) * share, None, None
 
 
 class Amin(Amax):
@@ -60,7 +60,7 @@ class Amin(Amax):
         xp = namespace(x)
         y = xp.amin(x, axes, True)
         ctx.shape, ctx.kept_shape = x.shape, y.shape
-        ctx.share = _tie_share(xp, x, y, axes)
+        ctx.save_for_backward(_tie_share(xp, x, y, axes))  # saved: a constant Tensor in a recorded backward
         return y if keepdim else xp.reshape(y, _reduced_shape(x.shape, axes))
 
 

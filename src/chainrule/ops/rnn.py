@@ -15,7 +15,8 @@ Written with elementwise ops the LSTM's gates would be a dozen nodes and saved a
 Each backward recomputes the activations from the saved pre-activations rather than saving them: on arrays that
 is a few cheap elementwise passes, and under create_graph (Tensors) the recomputed values depend on the inputs,
 so the gradient can be differentiated again. The public functions are PyTorch's `rnn_tanh_cell`,
-`rnn_relu_cell`, `lstm_cell`, `gru_cell` and `unbind`.
+`rnn_relu_cell`, `lstm_cell`, `gru_cell` and `unbind`. On other libraries' arrays the forwards compute the
+same formulas with the standard's functions (the overflow-free sigmoid of autograd/standard.py).
 """
 import numpy as np
 
@@ -31,6 +32,9 @@ class Unbind(Op):
     T nodes whose backward each fills a zero tensor of x's full shape: T^2 work)."""
 
     def forward(ctx, x, copy):
+        if type(x) is not np.ndarray:
+            xp = namespace(x)
+            return tuple(xp.clone(s) if copy else s for s in xp.unstack(x, axis=0))
         return tuple(x.copy() if copy else x)  # copies, unless x is an intermediate nobody else holds
 
     def backward(ctx, *grads):  # the engine hands zeros for a slice nobody used
@@ -45,6 +49,8 @@ class LSTMGates(Op):
     def forward(ctx, gates_x, gates_h, c):
         hidden = c.shape[-1]
         gates = gates_x + gates_h
+        if type(gates) is not np.ndarray:
+            return _lstm_standard(ctx, gates_x, gates_h, c, gates)
         g = np.tanh(gates[:, 2 * hidden:3 * hidden])
         act = _sigmoid_(gates)  # i, f, o (and g, replaced by its tanh)
         act[:, 2 * hidden:3 * hidden] = g
@@ -75,6 +81,8 @@ class GRUGates(Op):
 
     def forward(ctx, gates_x, gates_h, h):
         hidden = h.shape[-1]
+        if type(h) is not np.ndarray:
+            return _gru_standard(ctx, gates_x, gates_h, h)
         rz = _sigmoid_(gates_x[:, :2 * hidden] + gates_h[:, :2 * hidden])
         r, z = rz[:, :hidden], rz[:, hidden:]
         n = np.tanh(gates_x[:, 2 * hidden:] + r * gates_h[:, 2 * hidden:])
@@ -99,6 +107,30 @@ class GRUGates(Op):
             Cat.apply(1, gr, gz, gn * r) if need_h else None,
             gh_new * z if need_hidden else None,
         )
+
+
+for _op in (Unbind, LSTMGates, GRUGates):
+    _op.array_api = True
+
+
+def _lstm_standard(ctx, gates_x, gates_h, c, gates):
+    """LSTMGates.forward with the standard's functions."""
+    xp = namespace(gates)
+    i, f, g, o = _split4(gates, c.shape[-1])
+    i, f, g, o = xp.sigmoid(i), xp.sigmoid(f), xp.tanh(g), xp.sigmoid(o)
+    c_new = f * c + i * g
+    ctx.save_for_backward(gates_x, gates_h, c, c_new)
+    return o * xp.tanh(c_new), c_new
+
+
+def _gru_standard(ctx, gates_x, gates_h, h):
+    """GRUGates.forward with the standard's functions."""
+    xp, hidden = namespace(h), h.shape[-1]
+    rz = xp.sigmoid(gates_x[:, :2 * hidden] + gates_h[:, :2 * hidden])
+    r, z = rz[:, :hidden], rz[:, hidden:]
+    n = xp.tanh(gates_x[:, 2 * hidden:] + r * gates_h[:, 2 * hidden:])
+    ctx.save_for_backward(gates_x, gates_h, h)
+    return n + z * (h - n)
 
 
 def _sigmoid_(x):

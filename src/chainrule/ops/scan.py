@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, namespace
+from ..device import library_of
 from .elementwise import cast
 from .shape import Flip, check_tensor, normalize_dim, reshape
 
@@ -14,7 +15,9 @@ from .shape import Flip, check_tensor, normalize_dim, reshape
 class Cumsum(Op):
     def forward(ctx, x, axis):
         ctx.axis = axis
-        return np.cumsum(x, axis=axis)
+        if type(x) is np.ndarray:
+            return np.cumsum(x, axis=axis)
+        return library_of(x).cumulative_sum(x, axis=axis)
 
     def backward(ctx, gy):
         return reverse_cumsum(gy, ctx.axis), None
@@ -31,9 +34,13 @@ class Cumprod(Op):
     def forward(ctx, x, axis):
         ctx.axis = axis
         ctx.zero = x == 0
-        ctx.zeros_so_far = np.cumsum(ctx.zero, axis=axis)
         ctx.save_for_backward(x)
-        return np.cumprod(x, axis=axis)
+        if type(x) is np.ndarray:
+            ctx.zeros_so_far = np.cumsum(ctx.zero, axis=axis)
+            return np.cumprod(x, axis=axis)
+        xp = library_of(x)
+        ctx.zeros_so_far = xp.cumulative_sum(xp.astype(ctx.zero, xp.int64), axis=axis)
+        return xp.cumulative_prod(x, axis=axis)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -44,7 +51,7 @@ def _cumprod_grad(ctx, gy, x, x_level, level):
     """The gradient of cumprod at x_level: x with the first `level` zeros of each slice taken as 1."""
     xp, axis, count = namespace(gy), ctx.axis, ctx.zeros_so_far
     y = Cumprod.apply(x_level, axis)
-    if not (count > level).any():  # no zero left: the plain formula
+    if not library_of(count).any(count > level):  # no zero left: the plain formula
         return reverse_cumsum(gy * y, axis) / x_level
     before = count <= level
     first = ctx.zero & (count == level + 1)
@@ -58,6 +65,10 @@ def _cumprod_grad(ctx, gy, x, x_level, level):
 def reverse_cumsum(g, axis):
     """Running sums from the end: the adjoint of cumsum."""
     return Flip.apply(Cumsum.apply(Flip.apply(g, (axis,)), axis), (axis,))
+
+
+for _op in (Cumsum, Cumprod):
+    _op.array_api = True  # the standard's cumulative_sum / cumulative_prod (NumPy's own calls on NumPy arrays)
 
 
 # ---- the functions users call ---------------------------------------------------------------------

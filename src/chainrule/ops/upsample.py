@@ -8,7 +8,8 @@ with one term for 'nearest' (weight 1) and two for the linear modes (the rows be
 position, weights 1 - lambda and lambda). Forward is a gather (np.take); backward is its adjoint, a
 scatter-add of gy's rows back onto the rows they were taken from. Every index_t is non-decreasing, so the
 rows that go to one input row are a run, and np.add.reduceat sums each run in one vectorised call.
-Gather and scatter-add are each other's backward, so any order of derivative works.
+Gather and scatter-add are each other's backward, so any order of derivative works. On other libraries'
+arrays the same steps are written with the standard's take and cumulative_sum (see _resample_adjoint_standard).
 
 The source positions follow PyTorch's kernels (ATen's UpSample.h), including their float32 arithmetic
 where PyTorch computes in float32, so that the same input rows are picked:
@@ -23,6 +24,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import library_of, move, of
 from ..tensor import Tensor
 
 MODES = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "linear": (3,), "bilinear": (4,), "trilinear": (5,)}
@@ -34,6 +36,8 @@ class Resample(Op):
 
     def forward(ctx, x, axis, terms, in_size):
         ctx.axis, ctx.terms, ctx.in_size = axis, terms, in_size
+        if type(x) is not np.ndarray:
+            return _resample_standard(x, axis, terms)
         out = None
         for index, weight, _, _ in terms:
             part = np.take(x, index, axis=axis)
@@ -51,6 +55,8 @@ class ResampleAdjoint(Op):
 
     def forward(ctx, gy, axis, terms, in_size):
         ctx.axis, ctx.terms, ctx.in_size = axis, terms, in_size
+        if type(gy) is not np.ndarray:
+            return _resample_adjoint_standard(gy, axis, terms, in_size)
         shape = list(gy.shape)
         shape[axis] = in_size
         gx = np.zeros(shape, gy.dtype)
@@ -62,6 +68,40 @@ class ResampleAdjoint(Op):
 
     def backward(ctx, ggx):
         return Resample.apply(ggx, ctx.axis, ctx.terms, ctx.in_size), None, None, None
+
+
+for _op in (Resample, ResampleAdjoint):
+    _op.array_api = True
+
+
+def _resample_standard(x, axis, terms):
+    """Resample's forward with the standard's functions: the index and weights (NumPy) moved to x's device."""
+    xp, device, out = library_of(x), of(x), None
+    for index, weight, _, _ in terms:
+        part = xp.take(x, move(index, device), axis=axis)
+        if weight is not None:
+            part = part * move(weight, device)
+        out = part if out is None else out + part
+    return out
+
+
+def _resample_adjoint_standard(gy, axis, terms, in_size):
+    """ResampleAdjoint's forward with the standard's functions: each run's sum is a difference of running sums
+    (cumulative_sum), and the input rows take their run's sum (a zero row for rows no output row came from)."""
+    xp, device, gx = library_of(gy), of(gy), None
+    for index, weight, starts, targets in terms:
+        g = gy if weight is None else gy * move(weight, device)
+        running = xp.cumulative_sum(g, axis=axis, include_initial=True)
+        ends = np.append(starts[1:], len(index))
+        sums = xp.take(running, move(ends, device), axis=axis) - xp.take(running, move(starts, device), axis=axis)
+        zero_shape = list(gy.shape)
+        zero_shape[axis] = 1
+        sums = xp.concat([sums, xp.zeros(zero_shape, dtype=gy.dtype)], axis=axis)
+        run_of_row = np.full(in_size, len(starts))  # the zero row, unless a run goes to that input row
+        run_of_row[targets] = np.arange(len(starts))
+        part = xp.take(sums, move(run_of_row, device), axis=axis)
+        gx = part if gx is None else gx + part
+    return gx
 
 
 def _terms(indices_and_weights, ndim, axis, dtype):
