@@ -82,7 +82,7 @@ def test_mixing_devices_in_one_op_names_both():
 
 def test_an_op_not_yet_written_for_the_standard_refuses_other_libraries_clearly():
     with pytest.raises(NotImplementedError, match="array_api_strict.*cpu()"):
-        cr.cumsum(cr.tensor(X, device=STRICT), 0)
+        cr.repeat_interleave(cr.tensor(X, device=STRICT), 2)  # segment sums: NumPy's add.at
 
 
 def test_the_default_device_places_new_tensors(default_device):
@@ -135,13 +135,11 @@ def test_a_fake_cupy_routes_the_cuda_device_logic(monkeypatch):
         library(cr.device("cuda:2"))
 
 
-def test_in_place_changes_and_optimizers_refuse_other_devices_clearly():
+def test_in_place_changes_refuse_other_devices_clearly():
     t = cr.tensor(X, device=STRICT)
     for change in (lambda: t.add_(1.0), lambda: t.__setitem__(0, 1.0), lambda: t.zero_()):
         with pytest.raises(NotImplementedError, match="in-place.*array_api_strict"):
             change()
-    with pytest.raises(NotImplementedError, match="optimizer.*array_api_strict"):
-        cr.optim.SGD([cr.nn.Parameter(t)], lr=0.1)
 
 
 def test_sort_topk_and_nonzero_give_indices_on_the_input_device():

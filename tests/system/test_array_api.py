@@ -16,7 +16,7 @@ Op families not yet written for the standard raise NotImplementedError naming th
   nll_loss (the loss tests run are listed: the others test those);
 - nn layers made with device= (their parameters are made on the CPU: move the module with .to(device));
 - not yet converted at all: sort, select, in-place ops (t.add_, t[key] = v, so also
-  the tests that write into a result) and the optimizers.
+  the tests that write into a result). The optimizers run on any library: tests/optim/test_devices.py.
 All the tests run in one pytest process (one import of torch), each file's own selection joined into one -k.
 """
 import os

@@ -6,7 +6,8 @@
     scaler.update()                   # S * backoff_factor after a skipped step, S * growth_factor
                                       # after growth_interval clean steps in a row
 The scale S is a float32 number, as torch's, so the scales match torch's bit for bit.
-With enabled=False, or device='cuda' (CUDA is never available here: it warns and disables, as torch
+Gradients may live on any device (CuPy, array-api-strict): they are checked and unscaled there.
+With enabled=False, or device='cuda' without a CUDA device (CuPy and a GPU; it warns and disables, as torch
 does), every method is a pass-through: scale returns its input, step calls optimizer.step().
 The optimizer is used only through optimizer.param_groups and optimizer.step().
 """
@@ -17,6 +18,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..device import cuda_device_count, library_of
 from ..tensor import Tensor
 
 
@@ -38,7 +40,7 @@ class GradScaler:
                  growth_interval=2000, enabled=True):
         self._device = device
         self._enabled = enabled
-        if device == "cuda" and enabled:
+        if device == "cuda" and enabled and cuda_device_count() == 0:
             warnings.warn("GradScaler is enabled, but CUDA is not available.  Disabling.", stacklevel=2)
             self._enabled = False
         if self._enabled:
@@ -101,9 +103,14 @@ class GradScaler:
                         continue
                     if param.grad.dtype == np.float16:
                         raise ValueError("Attempting to unscale FP16 gradients.")
-                    finite = bool(np.isfinite(param.grad.detach().numpy()).all())
-                    found_inf = bool(found_inf) or not finite
-                    param.grad.mul_(inverse)
+                    grad = param.grad._data
+                    xp = library_of(grad)
+                    found_inf = bool(found_inf) or not bool(xp.all(xp.isfinite(grad)))
+                    if type(grad) is np.ndarray:
+                        param.grad.mul_(inverse)
+                    else:  # in-place ops are NumPy-only for now: write the new values into the array
+                        grad[...] = grad * inverse
+                        param.grad._bump_version()
         return found_inf
 
     def step(self, optimizer, *args, **kwargs):

@@ -29,11 +29,10 @@ class Adadelta(Optimizer):
     def _step_group(self, group):
         lr, rho, eps, weight_decay = (float(group[key]) for key in ("lr", "rho", "eps", "weight_decay"))
         for param, grad, state in self._params_with_grad(group):
-            init_state(state, param, "square_avg", "acc_delta")
+            square_avg, acc_delta = init_state(state, param, "square_avg", "acc_delta")
             state["step"] += 1
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
 
-            square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
             work, delta = np.empty_like(param), np.empty_like(param)
             square_avg *= rho
             add_product_(square_avg, grad, grad, 1 - rho, work)

@@ -1,8 +1,8 @@
 """Adagrad: per-coordinate steps shrinking with the sum of all past squared gradients."""
 import numpy as np
 
-from ..tensor import _wrap
-from .optimizer import Optimizer, check_numbers, effective_grad
+from .optimizer import Optimizer, check_numbers, effective_grad, state_tensor
+from .standard import updatable
 
 
 class Adagrad(Optimizer):
@@ -31,7 +31,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults, **kernel)
         for group in self.param_groups:  # like PyTorch, the state exists from the start
             for param in group["params"]:
-                _init_state(self.state[param], param._data, group["initial_accumulator_value"])
+                _init_state(self.state[param], updatable(param._data), group["initial_accumulator_value"])
 
     def _step_group(self, group):
         lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
@@ -42,7 +42,7 @@ class Adagrad(Optimizer):
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
 
-            state_sum = state["sum"]._data
+            state_sum = updatable(state["sum"]._data)
             work = np.multiply(grad, grad, out=np.empty_like(param))
             state_sum += work
             std = np.sqrt(state_sum, out=work)
@@ -55,4 +55,4 @@ class Adagrad(Optimizer):
 def _init_state(state, param, initial_accumulator_value):
     if not state:
         state["step"] = 0.0
-        state["sum"] = _wrap(np.full_like(param, float(initial_accumulator_value)))
+        state["sum"] = state_tensor(np.full_like(param, float(initial_accumulator_value)))

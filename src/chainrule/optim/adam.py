@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, init_state, lerp_, zeros_state
+from .standard import updatable
 
 
 class Adam(Optimizer):
@@ -27,7 +28,7 @@ class Adam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         decoupled = group["decoupled_weight_decay"]
         for param, grad, state in self._params_with_grad(group):
-            init_state(state, param, "exp_avg", "exp_avg_sq")
+            exp_avg, exp_avg_sq = init_state(state, param, "exp_avg", "exp_avg_sq")
             if group["amsgrad"] and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = zeros_state(param)
             state["step"] += 1
@@ -35,9 +36,9 @@ class Adam(Optimizer):
             grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
             work = np.empty_like(param)
-            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
             if group["amsgrad"]:
-                second_moment = state["max_exp_avg_sq"]._data
+                second_moment = updatable(state["max_exp_avg_sq"]._data)
                 np.maximum(second_moment, exp_avg_sq, out=second_moment)
             else:
                 second_moment = exp_avg_sq
@@ -85,10 +86,8 @@ def _decayed_grad(param, grad, lr, weight_decay, decoupled, maximize):
     return effective_grad(param, grad, 0 if decoupled else weight_decay, maximize)
 
 
-def _update_moments(state, grad, beta1, beta2, work):
-    """m = lerp(m, g, 1 - beta1) and v = beta2 * v + (1 - beta2) * g * g, in place; returns the arrays m, v."""
-    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+def _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work):
+    """m = lerp(m, g, 1 - beta1) and v = beta2 * v + (1 - beta2) * g * g, in place."""
     lerp_(exp_avg, grad, 1 - beta1, work)
     exp_avg_sq *= beta2
     add_product_(exp_avg_sq, grad, grad, 1 - beta2, work)
-    return exp_avg, exp_avg_sq

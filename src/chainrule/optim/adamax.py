@@ -21,11 +21,10 @@ class Adamax(Optimizer):
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(beta) for beta in group["betas"])
         for param, grad, state in self._params_with_grad(group):
-            init_state(state, param, "exp_avg", "exp_inf")
+            exp_avg, exp_inf = init_state(state, param, "exp_avg", "exp_inf")
             state["step"] += 1
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
 
-            exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
             work = np.empty_like(param)
             lerp_(exp_avg, grad, 1 - beta1, work)
             exp_inf *= beta2

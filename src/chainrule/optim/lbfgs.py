@@ -1,9 +1,10 @@
 """L-BFGS: quasi-Newton steps built from a short history of gradient changes, with an optional
 strong-Wolfe line search (cubic interpolation), following PyTorch's (itself minFunc's) algorithm.
 
-All parameters are handled as one flat vector. Scalars are NumPy scalars of the parameters' dtype,
-so float32 parameters are optimized in float32 as in PyTorch. The state (kept on the first
-parameter, like PyTorch) holds arrays and those scalars as tensors.
+All parameters are handled as one flat vector, an array of their library (NumPy, or CuPy, array-api-strict:
+the code uses standard functions and operators only). Scalars are NumPy scalars (or 0-d arrays) of the
+parameters' dtype, so float32 parameters are optimized in float32 as in PyTorch. The state (kept on the
+first parameter, like PyTorch) holds arrays and those scalars as tensors.
 """
 import copy
 from collections import namedtuple
@@ -11,8 +12,10 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
+from ..device import library_of
 from ..tensor import Tensor, _wrap
-from .optimizer import Optimizer, check_numbers
+from .optimizer import Optimizer, check_numbers, state_copy
+from .standard import copy_of
 
 
 class LBFGS(Optimizer):
@@ -65,7 +68,7 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:
+        if _abs_max(flat_grad) <= tolerance_grad:
             return orig_loss
 
         memory = _Memory.load(state)
@@ -77,19 +80,19 @@ class LBFGS(Optimizer):
                 memory.reset(flat_grad)
             else:
                 memory.update(flat_grad, history_size)
-            memory.prev_flat_grad, memory.prev_loss = flat_grad.copy(), loss
+            memory.prev_flat_grad, memory.prev_loss = copy_of(flat_grad), loss
             d = memory.d
 
             # the initial guess for the step size
-            memory.t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
-            gtd = flat_grad.dot(d)  # the directional derivative
+            memory.t = min(1.0, 1.0 / _abs_sum(flat_grad)) * lr if state["n_iter"] == 1 else lr
+            gtd = flat_grad @ d  # the directional derivative
             if gtd > -tolerance_change:
                 break
 
             if line_search_fn is not None:
                 if line_search_fn != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                start = [p._data.copy() for p in self._params]
+                start = [copy_of(p._data) for p in self._params]
 
                 def along(t):
                     return self._directional_evaluate(closure, start, t, d)
@@ -97,21 +100,21 @@ class LBFGS(Optimizer):
                 loss, flat_grad, memory.t, ls_func_evals = _strong_wolfe(
                     along, memory.t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
                 self._add_grad(memory.t, d)
-                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                opt_cond = _abs_max(flat_grad) <= tolerance_grad
             else:
                 self._add_grad(memory.t, d)  # a fixed step
                 ls_func_evals = 0
                 if n_iter != max_iter:  # the last iteration's loss would be recomputed by the next step() anyway
                     loss = float(_evaluate(closure))
                     flat_grad = self._gather_flat_grad()
-                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    opt_cond = _abs_max(flat_grad) <= tolerance_grad
                     ls_func_evals = 1
             current_evals += ls_func_evals
             state["func_evals"] += ls_func_evals
 
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * memory.t).max() <= tolerance_change or abs(loss - memory.prev_loss) < tolerance_change:
+            if _abs_max(d * memory.t) <= tolerance_change or abs(loss - memory.prev_loss) < tolerance_change:
                 break  # no progress
 
         memory.save(state)
@@ -119,15 +122,16 @@ class LBFGS(Optimizer):
 
     # ---- the parameters as one flat vector --------------------------------------------------
     def _gather_flat_grad(self):
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.ravel()
-                               for p in self._params])
+        xp = library_of(self._params[0]._data)
+        return xp.concat([xp.zeros(p._data.size, dtype=p._data.dtype) if p.grad is None
+                          else xp.reshape(p.grad._data, (-1,)) for p in self._params])
 
     def _add_grad(self, step_size, update):
         """parameters += step_size * update, in place."""
-        offset = 0
+        offset, xp = 0, library_of(update)
         for param in self._params:
             size = param._data.size
-            param._data += update[offset:offset + size].reshape(param._data.shape) * step_size
+            param._data += xp.reshape(update[offset:offset + size], param._data.shape) * step_size
             param._bump_version()
             offset += size
 
@@ -142,8 +146,9 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def _loaded_state_value(self, param, index, name, value):
-        """Arrays (flat, not of the parameter's shape) and scalar tensors in the parameter's dtype, as torch."""
-        return _cast_state(value, param.dtype)
+        """Arrays (flat, not of the parameter's shape) and scalar tensors in the parameter's dtype and on its
+        device, as torch."""
+        return _cast_state(value, param)
 
 
 def _evaluate(closure):
@@ -182,14 +187,14 @@ class _Memory:
         """Remember the latest curvature pair (if the curvature is positive), then d = -H g."""
         y = flat_grad - self.prev_flat_grad
         s = self.d * self.t
-        ys = y.dot(s)
+        ys = y @ s
         if ys > 1e-10:
             if len(self.old_dirs) == history_size:  # forget the oldest pair
                 del self.old_dirs[0], self.old_stps[0], self.ro[0]
             self.old_dirs.append(y)
             self.old_stps.append(s)
             self.ro.append(1.0 / ys)
-            self.H_diag = ys / y.dot(y)
+            self.H_diag = ys / (y @ y)
         if self.al is None:
             self.al = [None] * history_size
         self.d = self._two_loop(flat_grad)
@@ -199,21 +204,23 @@ class _Memory:
         al, count = self.al, len(self.old_dirs)
         q = -flat_grad
         for i in range(count - 1, -1, -1):
-            al[i] = self.old_stps[i].dot(q) * self.ro[i]
+            al[i] = (self.old_stps[i] @ q) * self.ro[i]
             q -= al[i] * self.old_dirs[i]
         r = q * self.H_diag
         for i in range(count):
-            be_i = self.old_dirs[i].dot(r) * self.ro[i]
+            be_i = (self.old_dirs[i] @ r) * self.ro[i]
             r += (al[i] - be_i) * self.old_stps[i]
         return r
 
 
 def _to_state(value):
-    """NumPy arrays and scalars become tensors (torch keeps tensors); Python numbers and None stay."""
+    """Arrays and NumPy scalars become tensors (torch keeps tensors); Python numbers and None stay."""
     if isinstance(value, list):
         return [_to_state(item) for item in value]
     if isinstance(value, (np.ndarray, np.generic)):
         return _wrap(np.asarray(value))
+    if hasattr(value, "__array_namespace__"):  # another library's array (0-d for a scalar)
+        return _wrap(value)
     return value
 
 
@@ -221,18 +228,28 @@ def _from_state(value):
     if isinstance(value, list):
         return [_from_state(item) for item in value]
     if isinstance(value, Tensor):
-        return value._data[()] if value._data.ndim == 0 else value._data
+        data = value._data
+        return data[()] if type(data) is np.ndarray and data.ndim == 0 else data
     return value
 
 
-def _cast_state(value, dtype):
+def _cast_state(value, param):
     if isinstance(value, (list, tuple)):
-        return [_cast_state(item, dtype) for item in value]
-    if isinstance(value, Tensor):
-        return _wrap(np.array(value._data, dtype=dtype))
-    if hasattr(value, "__array__"):  # NumPy arrays and scalars, torch tensors
-        return _wrap(np.array(np.asarray(value), dtype=dtype))
+        return [_cast_state(item, param) for item in value]
+    if isinstance(value, Tensor) or hasattr(value, "__array__"):  # arrays, NumPy scalars, torch tensors
+        return state_copy(value, param)
     return copy.deepcopy(value)
+
+
+# ---- flat vectors of any library ----------------------------------------------------------
+def _abs_max(x):
+    xp = library_of(x)
+    return xp.max(xp.abs(x))
+
+
+def _abs_sum(x):
+    xp = library_of(x)
+    return xp.sum(xp.abs(x))
 
 
 # ---- the strong-Wolfe line search ----------------------------------------------------------
@@ -248,7 +265,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
         d2_square = d1**2 - g1 * g2
         if d2_square < 0:
             return (low + high) / 2.0
-        d2 = np.sqrt(d2_square)
+        d2 = library_of(d2_square).sqrt(d2_square)
         if x1 <= x2:
             min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
         else:
@@ -265,7 +282,7 @@ def _strong_wolfe(along, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9
     """
     f_new, g_new = along(t)
     evals, ls_iter = 1, 0
-    gtd_new = g_new.dot(d)
+    gtd_new = g_new @ d
     prev = _Point(0, f, g, gtd)
     done = False
     while ls_iter < max_ls:  # bracketing
@@ -283,13 +300,13 @@ def _strong_wolfe(along, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9
         prev, t = _Point(t, f_new, g_new, gtd_new), next_t
         f_new, g_new = along(t)
         evals, ls_iter = evals + 1, ls_iter + 1
-        gtd_new = g_new.dot(d)
+        gtd_new = g_new @ d
     if ls_iter >= max_ls:
         bracket = [_Point(0, f, g, None), _Point(t, f_new, g_new, None)]
 
     low, high = (0, 1) if bracket[0].f <= bracket[-1].f else (1, 0)
     insufficient_progress = False
-    d_norm = np.abs(d).max()
+    d_norm = _abs_max(d)
     while not done and ls_iter < max_ls:  # zoom
         if abs(bracket[1].t - bracket[0].t) * d_norm < tolerance_change:
             break  # the bracket is too small to shrink further
@@ -298,7 +315,7 @@ def _strong_wolfe(along, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9
         t, insufficient_progress = _away_from_the_ends(t, a.t, b.t, insufficient_progress)
         f_new, g_new = along(t)
         evals, ls_iter = evals + 1, ls_iter + 1
-        point = _Point(t, f_new, g_new, g_new.dot(d))
+        point = _Point(t, f_new, g_new, g_new @ d)
         if point.f > f + c1 * t * gtd or point.f >= bracket[low].f:
             bracket[high] = point  # not low enough: the new high end
             low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)

@@ -2,9 +2,10 @@
 import numpy as np
 
 from ..dtypes import get_default_dtype
-from ..tensor import Tensor, _wrap
+from ..tensor import _wrap
 from .adam import _check_adam_options, _decayed_grad, _update_moments
-from .optimizer import Optimizer, zeros_state
+from .optimizer import Optimizer, host_state, init_state, state_copy
+from .standard import updatable
 
 
 class NAdam(Optimizer):
@@ -34,22 +35,21 @@ class NAdam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         momentum_decay, decoupled = float(group["momentum_decay"]), group["decoupled_weight_decay"]
         for param, grad, state in self._params_with_grad(group):
-            if not state:
-                state["step"] = 0.0
-                state["mu_product"] = _wrap(np.ones((), dtype=get_default_dtype()))
-                state["exp_avg"], state["exp_avg_sq"] = zeros_state(param), zeros_state(param)
+            exp_avg, exp_avg_sq = init_state(state, param, "exp_avg", "exp_avg_sq")
+            if "mu_product" not in state:
+                state["mu_product"] = host_state(np.ones((), dtype=get_default_dtype()), param)
             state["step"] += 1
             step = state["step"]
             grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
-            mu_product = state["mu_product"]._data
+            mu_product = updatable(state["mu_product"]._data)
             mu_product *= mu  # in its own dtype, as torch's tensor does
             mu_product, mu_product_next = float(mu_product), float(mu_product) * mu_next
 
             work = np.empty_like(param)
-            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
             denom = np.divide(exp_avg_sq, 1 - beta2**step, out=np.empty_like(param))
             np.sqrt(denom, out=denom)
             denom += eps
@@ -63,6 +63,5 @@ class NAdam(Optimizer):
     def _loaded_state_value(self, param, index, name, value):
         if name != "mu_product":
             return super()._loaded_state_value(param, index, name, value)
-        array = value._data if isinstance(value, Tensor) else np.asarray(value)
-        dtype = param.dtype if param._data.dtype.kind == "f" else array.dtype  # torch casts it like the moments
-        return _wrap(np.array(array, dtype=dtype).reshape(()))
+        array = state_copy(value, param)._data  # torch casts it like the moments
+        return _wrap(array.__array_namespace__().reshape(array, ()))

@@ -3,6 +3,9 @@
 Subclasses write `_step_group(group)`: read the group's options once, then update each parameter
 that has a gradient IN PLACE on its array (`p._data`), so views of the parameter see the change
 and no graph is recorded. Gradients are only read, never written: a `.grad` array may be shared.
+The rules are written with NumPy's in-place calls; for a parameter of another array library (CuPy,
+array-api-strict) they get StandardArrays (optim/standard.py) that run those same calls with the standard's
+functions. State tensors live on their parameter's device.
 """
 import copy
 import numbers
@@ -11,7 +14,9 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
+from ..device import is_floating, library_of, move, of as device_of
 from ..tensor import Tensor, _wrap
+from .standard import StandardArray, copy_of, unwrap
 
 
 class _RequiredParameter:
@@ -111,7 +116,7 @@ class Optimizer:
                     grad.detach_()
                 grad.requires_grad = False
                 # a fresh array, not zeros written into the old one: that array may also be another tensor's grad
-                grad._data = np.zeros_like(grad._data)
+                grad._data = library_of(grad._data).zeros_like(grad._data)
                 grad._bump_version()
 
     # ---- the update ---------------------------------------------------------------------
@@ -136,13 +141,13 @@ class Optimizer:
                 continue
             array, grad = param._data, param.grad._data
             if type(array) is not np.ndarray:
-                raise _not_on_device(type(self).__name__ + ".step", param)
-            if grad.shape != array.shape:
+                array, grad = _standard_pair(type(self).__name__, param)
+            elif grad.shape != array.shape:
                 raise ValueError(
                     f"{type(self).__name__}.step: a parameter of shape {array.shape} has a gradient of shape "
                     f"{grad.shape}; they must match"
                 )
-            if grad.dtype != array.dtype or not isinstance(grad, np.ndarray):
+            elif grad.dtype != array.dtype or not isinstance(grad, np.ndarray):
                 grad = np.asarray(grad, dtype=array.dtype)
             yield array, grad, self.state[param]
             param._bump_version()  # runs after the caller has updated `array` in place
@@ -202,27 +207,35 @@ class Optimizer:
         self.param_groups = saved_groups
 
     def _loaded_state_value(self, param, index, name, value):
-        """One saved state entry made ready for `param`: the step as a float, arrays as copies in its dtype."""
+        """One saved state entry made ready for `param`: the step as a float, arrays as copies in its dtype
+        on its device (as PyTorch does)."""
         if name == "step":
             return float(value)
-        if isinstance(value, Tensor):
-            array = value._data
-        elif isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-            array = np.asarray(value)
-        else:
+        if not (isinstance(value, Tensor) or hasattr(value, "__array__")):
             return _copy_value(value)
-        if array.shape != param.shape:
+        if tuple(value.shape) != param.shape:
             raise ValueError(
-                f"loaded state dict has '{name}' of shape {array.shape} for parameter {index}, "
+                f"loaded state dict has '{name}' of shape {tuple(value.shape)} for parameter {index}, "
                 f"which has shape {param.shape}"
             )
-        dtype = param.dtype if param._data.dtype.kind == "f" else array.dtype
-        return _wrap(np.array(array, dtype=dtype))
+        return state_copy(value, param)
+
+
+def state_copy(value, param):
+    """A state tensor holding a copy of `value` (a tensor or array of any device) in the parameter's dtype,
+    on the parameter's device."""
+    array = value._data if isinstance(value, Tensor) else value
+    if not isinstance(array, (np.ndarray, np.generic)) and not hasattr(array, "__array_namespace__"):
+        array = np.asarray(array)  # a torch tensor, say
+    moved = move(array, param.device)  # the same array if it is there already
+    if type(moved) is not np.ndarray and not isinstance(moved, np.generic):
+        return _wrap(moved.__array_namespace__().astype(moved, param._data.dtype, copy=True))
+    return _wrap(np.array(moved, dtype=param.dtype))
 
 
 def _copy_value(value):
     if isinstance(value, Tensor):
-        return _wrap(value._data.copy())
+        return _wrap(copy_of(value._data))
     return copy.deepcopy(value)
 
 
@@ -269,23 +282,31 @@ def _check_option(optimizer, name, default, value):
             raise TypeError(f"{optimizer}: {name} must be {len(default)} numbers, got {value!r}")
 
 
-def _not_on_device(where, param):
-    return NotImplementedError(
-        f"{where}: parameters on {param.device} are not supported yet: the update rules write into NumPy arrays "
-        "in place (ufuncs with out=); train on the CPU, or move the model there with model.cpu()")
-
-
 def _check_param(param):
     if not isinstance(param, Tensor):
         raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}")
-    if type(param._data) is not np.ndarray:
-        raise _not_on_device("optimizer", param)
-    if param._data.dtype.kind != "f":
+    if not is_floating(param._data.dtype):
         raise TypeError(f"optimizer can only optimize floating-point Tensors, but one of the params is {param.dtype}")
     if not (param.is_leaf or param.retains_grad):
         raise ValueError("can't optimize a non-leaf Tensor; optimize the leaves it was computed from")
-    if not param._data.flags.writeable:
+    if type(param._data) is np.ndarray and not param._data.flags.writeable:
         raise ValueError(f"can't optimize a read-only array (shape {param.shape}); give the tensor its own copy first")
+
+
+def _standard_pair(optimizer, param):
+    """A parameter of another array library (CuPy, array-api-strict) and its gradient, as StandardArrays the
+    update rules change in place (optim/standard.py); the gradient checked and cast like NumPy's."""
+    array, grad = param._data, param.grad._data
+    if device_of(grad) != param.device:
+        raise RuntimeError(f"{optimizer}.step: a parameter on {param.device} has a gradient on {device_of(grad)}; "
+                           "they must be on the same device (move the model with model.to(device) after "
+                           "setting gradients, or set them on the parameter's device)")
+    if grad.shape != array.shape:
+        raise ValueError(f"{optimizer}.step: a parameter of shape {tuple(array.shape)} has a gradient of shape "
+                         f"{tuple(grad.shape)}; they must match")
+    if grad.dtype != array.dtype:
+        grad = grad.__array_namespace__().astype(grad, array.dtype)
+    return StandardArray(array), StandardArray(grad)
 
 
 # ---- array helpers shared by the update rules ------------------------------------------------
@@ -320,13 +341,28 @@ def add_product_(target, a, b, value, work):
 
 
 def zeros_state(param):
-    """A state tensor of the parameter's shape and dtype."""
-    return _wrap(np.zeros_like(param))
+    """A state tensor of the parameter's shape and dtype, on its device (param: an array the rules update)."""
+    return state_tensor(np.zeros_like(param))
+
+
+def state_tensor(array):
+    """A state tensor holding an array the update rule made (a NumPy array or a StandardArray)."""
+    return _wrap(unwrap(array))
 
 
 def init_state(state, param, *names):
-    """On a parameter's first step: the step count at 0 and a zero state tensor (zeros_state) for each name."""
+    """On a parameter's first step: the step count at 0 and a zero state tensor (zeros_state) for each name.
+    Returns the arrays of those tensors, to update in place (as updatable(tensor._data) would)."""
     if not state:
         state["step"] = 0.0
         for name in names:
             state[name] = zeros_state(param)
+    arrays = []
+    for name in names:  # a loop, not a comprehension: this runs for every parameter at every step
+        arrays.append(state[name]._data)
+    return arrays if type(param) is np.ndarray else [StandardArray(array) for array in arrays]
+
+
+def host_state(values, param):
+    """A state tensor holding `values` (a NumPy array), on the device of `param` (an array the rules update)."""
+    return _wrap(move(values, device_of(unwrap(param))))

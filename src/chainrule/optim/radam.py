@@ -28,13 +28,13 @@ class RAdam(Optimizer):
         beta1, beta2 = (float(beta) for beta in group["betas"])
         decoupled = group["decoupled_weight_decay"]
         for param, grad, state in self._params_with_grad(group):
-            init_state(state, param, "exp_avg", "exp_avg_sq")
+            exp_avg, exp_avg_sq = init_state(state, param, "exp_avg", "exp_avg_sq")
             state["step"] += 1
             step = state["step"]
             grad = _decayed_grad(param, grad, lr, weight_decay, decoupled, group["maximize"])
 
             work = np.empty_like(param)
-            exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2, work)
+            _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2, work)
 
             bias_correction2 = 1 - beta2**step
             update = np.divide(exp_avg, 1 - beta1**step, out=work)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .optimizer import Optimizer, add_product_, check_numbers, effective_grad, lerp_, zeros_state
+from .standard import updatable
 
 
 class RMSprop(Optimizer):
@@ -37,12 +38,12 @@ class RMSprop(Optimizer):
             state["step"] += 1
             grad = effective_grad(param, grad, weight_decay, group["maximize"])
 
-            square_avg = state["square_avg"]._data
+            square_avg = updatable(state["square_avg"]._data)
             work = np.empty_like(param)
             square_avg *= alpha
             add_product_(square_avg, grad, grad, 1 - alpha, work)
             if group["centered"]:
-                grad_avg = state["grad_avg"]._data
+                grad_avg = updatable(state["grad_avg"]._data)
                 lerp_(grad_avg, grad, 1 - alpha, work)
                 np.multiply(grad_avg, grad_avg, out=work)
                 avg = np.subtract(square_avg, work, out=work)
@@ -53,7 +54,7 @@ class RMSprop(Optimizer):
 
             np.divide(grad, avg, out=work)
             if momentum > 0:
-                buffer = state["momentum_buffer"]._data
+                buffer = updatable(state["momentum_buffer"]._data)
                 buffer *= momentum
                 buffer += work
                 np.multiply(buffer, lr, out=work)

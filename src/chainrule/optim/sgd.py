@@ -1,8 +1,8 @@
 """SGD: stochastic gradient descent, with optional (Nesterov) momentum, dampening and weight decay."""
 import numpy as np
 
-from ..tensor import _wrap
-from .optimizer import Optimizer, check_numbers, effective_grad
+from .optimizer import Optimizer, check_numbers, effective_grad, state_tensor
+from .standard import updatable
 
 
 class SGD(Optimizer):
@@ -43,10 +43,10 @@ def _momentum(state, grad, momentum, dampening, nesterov, work):
     """Update the momentum buffer; return the direction to step along (the buffer, or work for Nesterov)."""
     saved = state.get("momentum_buffer")
     if saved is None:
-        buffer = np.array(grad)
-        state["momentum_buffer"] = _wrap(buffer)
+        buffer = grad.copy()
+        state["momentum_buffer"] = state_tensor(buffer)
     else:
-        buffer = saved._data
+        buffer = updatable(saved._data)
         buffer *= momentum
         if dampening == 0:
             buffer += grad
