@@ -1,6 +1,7 @@
 """ops/statistics.py against PyTorch: values, indices, gradients (and finite differences), float32, errors."""
 import numpy as np
 import pytest
+import torch
 from torch_parity import check_op, check_second_order, check_torch, random_array
 
 import chainrule as cr
@@ -99,3 +100,16 @@ def test_errors():
         cr.cdist(x, cr.tensor(X[:, :2]))
     with pytest.raises(IndexError, match="dim"):
         cr.median(x, 2)
+
+
+def test_logcumsumexp_gradient_stays_finite_however_far_apart_the_values_are_as_in_torch():
+    """The gradient is taken in log space (positive and negative parts apart), so values 1,700 apart, where
+    exp() of their difference overflows, still give torch's finite gradient."""
+    for values in ([-800.0, 0.0, 900.0, 1.0], [1000.0, -1000.0, 1000.0, 3.0]):
+        grads = []
+        for lib in (cr, torch):
+            x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+            (lib.logcumsumexp(x, 0) * lib.tensor([1.0, -2.0, 0.5, 3.0], dtype=lib.float64)).sum().backward()
+            grads.append(x.grad.numpy())
+        assert np.all(np.isfinite(grads[0]))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)

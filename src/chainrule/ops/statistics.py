@@ -16,7 +16,7 @@ from .elementwise import _float_input, check_tensor, isnan, where
 from .index import gather
 from .reduce import mean, norm, std, sum, var
 from .scan import reverse_cumsum
-from .shape import flatten, normalize_dim, reshape, squeeze, stack, unsqueeze
+from .shape import Flip, flatten, normalize_dim, reshape, squeeze, stack, unsqueeze
 from .sort import sort
 
 median_result = collections.namedtuple("median", ["values", "indices"])
@@ -165,12 +165,18 @@ def _running_extreme(input, dim, ufunc, op):
 
 
 class Logcumsumexp(Op):
-    """log(cumsum(exp(x))) along an axis, without overflow (np.logaddexp.accumulate). Its gradient,
-    sum over i >= j of gy_i * exp(x_j - y_i), is computed around c = max(x) to stay in range."""
+    """log(cumsum(exp(x))) along an axis, without overflow (np.logaddexp.accumulate). Its gradient is
+    sum over i >= j of gy_i * exp(x_j - y_i):
+    - around c = max(x) (exp(x - c) * reverse_cumsum(gy * exp(c - y))) while the x lie within 600 of each other,
+      where no exp() can overflow (and second derivatives stay finite);
+    - in log space beyond that, as PyTorch does: the positive and negative parts of gy each as
+      exp(x_j + log sum_{i >= j} exp(log|gy_i| - y_i)), a logcumsumexp from the end, whose exponents are at most
+      log sum |gy| (y_i >= x_j) however far apart the x are."""
 
     def forward(ctx, x, axis):
         y = np.logaddexp.accumulate(x, axis=axis)
-        ctx.axis = axis
+        finite = x[np.isfinite(x)]
+        ctx.axis, ctx.far_apart = axis, bool(finite.size and np.ptp(finite) > 600)
         ctx.c = np.max(x, axis=axis, keepdims=True) if x.size else x
         ctx.save_for_backward(x, y)
         return y
@@ -178,8 +184,17 @@ class Logcumsumexp(Op):
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         xp = namespace(gy)
-        with np.errstate(all="ignore"):
-            return xp.exp(x - ctx.c) * reverse_cumsum(gy * xp.exp(ctx.c - y), ctx.axis), None
+        with np.errstate(all="ignore"):  # log(0) = -inf: no positive (or negative) part there, and exp(-inf) = 0
+            if not ctx.far_apart:
+                return xp.exp(x - ctx.c) * reverse_cumsum(gy * xp.exp(ctx.c - y), ctx.axis), None
+            positive = _reverse_logcumsumexp(xp.log(xp.maximum(gy, 0.0)) - y, ctx.axis)
+            negative = _reverse_logcumsumexp(xp.log(xp.maximum(-gy, 0.0)) - y, ctx.axis)
+            return xp.exp(x + positive) - xp.exp(x + negative), None
+
+
+def _reverse_logcumsumexp(v, axis):
+    """log(sum over i >= j of exp(v_i)) along the axis: logcumsumexp from the end."""
+    return Flip.apply(Logcumsumexp.apply(Flip.apply(v, (axis,)), axis), (axis,))
 
 
 def logcumsumexp(input, dim):
