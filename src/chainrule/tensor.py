@@ -62,7 +62,7 @@ _FUNCTIONS_AS_METHODS = (  # x.exp() is cr.exp(x), x.sum(1) is cr.sum(x, 1), x.a
     "atan_", "clip_", "cosh", "cosh_", "deg2rad", "deg2rad_", "erf", "erf_", "erfc", "erfc_", "erfinv", "erfinv_", "exp2", "exp2_",
     "fmax", "fmin", "hypot", "hypot_", "lerp", "lerp_", "log10", "log10_", "log2", "log2_", "logaddexp", "multiply",
     "multiply_", "nan_to_num", "nan_to_num_", "negative", "negative_", "rad2deg", "rad2deg_", "reciprocal",
-    "reciprocal_", "rsqrt", "rsqrt_", "signbit", "sinh", "sinh_", "square_", "subtract", "subtract_", "true_divide",
+    "reciprocal_", "rsqrt", "rsqrt_", "signbit", "sinh", "sinh_", "square", "square_", "subtract", "subtract_", "true_divide",
     "true_divide_",
     # ops/scatter.py
     "argwhere", "bincount", "count_nonzero", "index_add", "index_add_", "index_copy", "index_copy_", "index_fill",
@@ -503,9 +503,6 @@ class Tensor:
 
     def flip(self, *dims_args, dims=None):
         return _ops.flip(self, shape_arg(dims_args, "flip") if dims is None else dims)
-
-    def square(self):
-        return _ops.mul(self, self)
 
 
 # ---- construction ---------------------------------------------------------------------------

@@ -27,18 +27,12 @@ def erf(x):
     small = y <= 0.46875
     out[small] = y[small] * _ratio(y[small] ** 2, _ERF_SMALL)
     middle = ~small & (y <= 4.0)
-    out[middle] = _erfc_times_exp(y[middle], _ratio(y[middle], _ERFC_MID))
+    out[middle] = 1 - _exp_minus_square(y[middle]) * _ratio(y[middle], _ERFC_MID)
     tail = ~(small | middle)  # nan too
     y = np.minimum(y[tail], 27.0)  # erfc(27) underflows: erf is 1 from there on
     with np.errstate(all="ignore"):
-        out[tail] = _erfc_times_exp(y, (_1_SQRT_PI - _ratio(1 / (y * y), _ERFC_TAIL) / (y * y)) / y)
+        out[tail] = 1 - _exp_minus_square(y) * (_1_SQRT_PI - _ratio(1 / (y * y), _ERFC_TAIL) / (y * y)) / y
     return np.copysign(out, x).astype(x.dtype, copy=False)
-
-
-def _erfc_times_exp(y, ratio):
-    """1 - erfc(y), erfc(y) = exp(-y^2) * ratio; exp(-y^2) in two factors, as Cody does, to keep its last bits."""
-    rounded = np.trunc(y * 16) / 16
-    return 1 - np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded)) * ratio
 
 
 def _ratio(t, coefficients):

@@ -34,7 +34,7 @@ from .select import allclose, equal, isclose, masked_select, nonzero  # noqa: F4
 from .sort import argsort, sort, topk, unique  # noqa: F401
 from ..random import bernoulli, multinomial  # noqa: F401
 from .rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell, unbind  # noqa: F401
-from .diagonal import diag, diagonal, trace  # noqa: F401
+from .diagonal import diag, diag_embed, diagonal, trace  # noqa: F401
 from .device import to_device  # noqa: F401
 from .math import (  # noqa: F401
     absolute, absolute_, acos, acos_, addcdiv, addcdiv_, addcmul, addcmul_, arccos, arccos_, arcsin, arcsin_, arctan,
@@ -52,7 +52,7 @@ from .statistics import (  # noqa: F401
     cdist, cummax, cummin, dist, kthvalue, logcumsumexp, median, nanmean, nansum, quantile, std_mean, var_mean,
 )
 from .layout import (  # noqa: F401
-    addbmm, addmm, addmv, baddbmm, block_diag, cartesian_prod, column_stack, cross, diag_embed, dstack, fliplr, flipud,
+    addbmm, addmm, addmv, baddbmm, block_diag, cartesian_prod, column_stack, cross, dstack, fliplr, flipud,
     hsplit, hstack, kron, meshgrid, moveaxis, movedim, rot90, row_stack, swapaxes, swapdims, tensor_split, tile,
     unflatten, vsplit, vstack,
 )

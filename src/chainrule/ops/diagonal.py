@@ -1,9 +1,11 @@
-"""Diagonals: diagonal, diag and trace, composed of indexing (whose backward scatters the gradient back)."""
+"""Diagonals: diagonal, diag, diag_embed and trace, composed of indexing (reading a diagonal gathers, writing one
+is a recorded t[key] = v: each is the other's backward)."""
 import numpy as np
 
 from ..creation import zeros
 from ..tensor import Tensor
 from .index import getitem
+from .layout import movedim
 from .reduce import sum
 from .shape import normalize_dim, permute
 
@@ -28,11 +30,23 @@ def diag(input, diagonal=0):
         return globals()["diagonal"](input, diagonal)
     if input.ndim != 1:
         raise ValueError(f"diag: expected a 1-D or 2-D input, got shape {tuple(input.shape)}")
-    size = input.shape[0] + abs(diagonal)
-    out = zeros(size, size, dtype=input.dtype)
-    rows, cols = _diagonal_positions(size, size, diagonal)
-    out[rows, cols] = input  # recorded in the graph when input requires grad
-    return out
+    return diag_embed(input, diagonal)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """The last dim of input on diagonal `offset` of new (dim1, dim2) planes of zeros."""
+    _check(input, "diag_embed", 1)
+    ndim = input.ndim + 1
+    first, second = normalize_dim(dim1, ndim, "diag_embed"), normalize_dim(dim2, ndim, "diag_embed")
+    if first == second:
+        raise ValueError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
+    size = input.shape[-1] + abs(offset)
+    planes = zeros(input.shape[:-1] + (size, size), dtype=input.dtype)
+    rows, cols = _diagonal_positions(size, size, offset)
+    planes[..., rows, cols] = input  # recorded in the graph when input requires grad
+    if (first, second) == (ndim - 2, ndim - 1):
+        return planes
+    return movedim(planes, (-2, -1), (first, second))
 
 
 def trace(input):

@@ -117,7 +117,7 @@ def _keep_old_values(node, memory):
 def _refuse_leaf(t, name):
     """A leaf that requires grad (or a view of one) can't change in the graph: its .grad would lose its meaning."""
     base = t._base
-    if t.requires_grad and t.grad_fn is None or base is not None and base.requires_grad and base.grad_fn is None:
+    if (t.requires_grad and t.grad_fn is None) or (base is not None and base.requires_grad and base.grad_fn is None):
         what = "a leaf Variable" if t._base is None else "a view of a leaf Variable"
         raise RuntimeError(
             f"{name}: {what} that requires grad is being used in an in-place operation; "
@@ -317,7 +317,7 @@ def uniform_(t, a=0.0, b=1.0, generator=None):
     return assign(t, "uniform_", Uniform.apply(t, values)) if _recorded(t) else write(t, "uniform_", values, cast=True)
 
 
-def _in_place_version(function, name):
+def in_place_version(function, name):
     """t.<name>(*args): function(t, *args) written into t (t.exp_() for exp), recorded in the graph as PyTorch does."""
     def change_in_place(t, *args, **kwargs):
         return assign(t, name, function(t, *args, **kwargs))
@@ -329,7 +329,7 @@ def _in_place_version(function, name):
 # The in-place twins of elementwise functions: x.exp_() is x = exp(x), in x's memory.
 abs_, neg_, exp_, log_, log1p_, expm1_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu_, pow_, clamp_, floor_, ceil_, \
     round_, trunc_, frac_, sign_, sgn_, masked_fill_ = [
-        _in_place_version(function, function.__name__ + "_") for function in (
+        in_place_version(function, function.__name__ + "_") for function in (
             elementwise.abs, elementwise.neg, elementwise.exp, elementwise.log, elementwise.log1p,
             elementwise.expm1, elementwise.sqrt, elementwise.sin, elementwise.cos, elementwise.tanh,
             elementwise.sigmoid, elementwise.relu, elementwise.pow, clamp, elementwise.floor, elementwise.ceil,
@@ -337,8 +337,8 @@ abs_, neg_, exp_, log_, log1p_, expm1_, sqrt_, sin_, cos_, tanh_, sigmoid_, relu
             elementwise.masked_fill,
         )
     ]
-clamp_min_ = _in_place_version(lambda t, min: clamp(t, min=min), "clamp_min_")
-clamp_max_ = _in_place_version(lambda t, max: clamp(t, max=max), "clamp_max_")
+clamp_min_ = in_place_version(lambda t, min: clamp(t, min=min), "clamp_min_")
+clamp_max_ = in_place_version(lambda t, max: clamp(t, max=max), "clamp_max_")
 
 
 def augmented(t, name, op, other):

@@ -1,5 +1,5 @@
 """Arranging tensors, as in PyTorch: movedim, swapdims, unflatten, tile, the *stack and *split families, meshgrid,
-cartesian_prod, block_diag, diag_embed, rot90, fliplr/flipud, kron, cross, and the fused products addmm, addmv,
+cartesian_prod, block_diag, rot90, fliplr/flipud, kron, cross, and the fused products addmm, addmv,
 addbmm, baddbmm. All are compositions of recorded ops, so their gradients follow."""
 import math
 import numbers
@@ -179,22 +179,6 @@ def sum_of(values):
     for v in values:
         total += v
     return total
-
-
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    """The last dim of input on the `offset` diagonal of the (dim1, dim2) planes of a zero tensor."""
-    check_tensor(input, "diag_embed")
-    n = input.shape[-1] + abs(offset)
-    ndim = input.ndim + 1
-    d1, d2 = normalize_dim(dim1, ndim, "diag_embed"), normalize_dim(dim2, ndim, "diag_embed")
-    if d1 == d2:
-        raise ValueError("diag_embed: dim1 and dim2 must differ")
-    eye = np.zeros((input.shape[-1], n, n), input.dtype)
-    i = np.arange(input.shape[-1])
-    eye[i, i + max(-offset, 0), i + max(offset, 0)] = 1
-    full = mul(reshape(input, input.shape + (1, 1)), _wrap(eye.reshape(eye.shape[0], n, n)))  # (..., k, n, n)
-    planes = sum(full, -3)  # (..., n, n)
-    return movedim(planes, (-2, -1), (d1, d2)) if (d1, d2) != (ndim - 2, ndim - 1) else planes
 
 
 def rot90(input, k=1, dims=(0, 1)):

@@ -21,7 +21,7 @@ from .elementwise import (
     _float_input, _tensor_operands, abs, add, cast, check_tensor, clamp, div, isfinite, isnan, mul, neg,
     sub, where,
 )
-from .inplace import assign
+from .inplace import in_place_version
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -407,19 +407,10 @@ arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 
 
 # ---- in-place twins: x.rsqrt_() is x = rsqrt(x) in x's memory, recorded in the graph ----------------------------
-def _twin(function, name):
-    def change_in_place(t, *args, **kwargs):
-        return assign(t, name, function(t, *args, **kwargs))
-
-    change_in_place.__name__ = change_in_place.__qualname__ = name
-    change_in_place.__doc__ = f"In place: t becomes {function.__name__}(t, ...), in t's own memory."
-    return change_in_place
-
-
 rsqrt_, square_, reciprocal_, sinh_, cosh_, asin_, acos_, atan_, log2_, log10_, exp2_, erf_, erfinv_, erfc_, atan2_, \
     hypot_, lerp_, addcmul_, addcdiv_, nan_to_num_, deg2rad_, rad2deg_, true_divide_, multiply_, subtract_, \
     negative_, absolute_, clip_, arcsin_, arccos_, arctan_, arctan2_ = [
-        _twin(function, name + "_") for name, function in (
+        in_place_version(function, name + "_") for name, function in (
             ("rsqrt", rsqrt), ("square", square), ("reciprocal", reciprocal), ("sinh", sinh), ("cosh", cosh),
             ("asin", asin), ("acos", acos), ("atan", atan), ("log2", log2), ("log10", log10), ("exp2", exp2),
             ("erf", erf), ("erfinv", erfinv), ("erfc", erfc), ("atan2", atan2), ("hypot", hypot), ("lerp", lerp),
