@@ -64,7 +64,7 @@ def assign(t, name, result, cast=False, overlap_ok=False):
     t also takes result's place there, and a view's base is rewired around the written positions."""
     _numpy_only(t, name)
     if not (is_grad_enabled() and (t.requires_grad or result.requires_grad)):
-        return write(t, name, result._data, cast, overlap_ok)
+        return _write(t, name, result._data, cast, overlap_ok)  # outside the graph: a plain write
     _refuse_leaf(t, name)
     base = t._base
     written = None if base is None else positions_in(base._data, t._data)
@@ -118,7 +118,7 @@ def _refuse_leaf(t, name):
     """A leaf that requires grad (or a view of one) can't change in the graph: its .grad would lose its meaning."""
     base = t._base
     if (t.requires_grad and t.grad_fn is None) or (base is not None and base.requires_grad and base.grad_fn is None):
-        what = "a leaf Variable" if t._base is None else "a view of a leaf Variable"
+        what = "a leaf Variable" if base is None else "a view of a leaf Variable"
         raise RuntimeError(
             f"{name}: {what} that requires grad is being used in an in-place operation; "
             "wrap the update in `with chainrule.no_grad():`"
