@@ -70,12 +70,6 @@ def check_device(device):
 
 
 def check_layer_device(device):
-    """A layer's `device=` argument: layers are built (initialised in place) on the CPU, so another device is
-    refused, with the way to get there, rather than silently ignored."""
-    checked = check_device(device)
-    if checked is not None and checked.type != "cpu":
-        raise RuntimeError(
-            f"layers are built on the CPU: create it without device={str(checked)!r}, then move it with "
-            f".to({str(checked)!r})"
-        )
-    return checked
+    """A layer's `device=` argument, checked before the layer is built (it is built on the CPU, then moved:
+    nn.module.place)."""
+    return check_device(device)

@@ -186,3 +186,50 @@ def constant(value, dtype, like):
     """np.asarray(value, dtype) on the device of the array `like` (a number made a constant operand)."""
     array = np.asarray(value, dtype=dtype)
     return array if type(like) is np.ndarray else move(array, of(like))
+
+
+# ---- memory: where an array's elements sit (in-place changes write through views) ------------------------
+class Layout:
+    """An array's place in memory: the address of its first element, whether it may be written, its shape,
+    and its strides in bytes."""
+
+    __slots__ = ("address", "read_only", "shape", "strides", "itemsize")
+
+    def __init__(self, interface, itemsize):
+        (self.address, self.read_only), self.shape, self.itemsize = interface["data"], tuple(interface["shape"]), itemsize
+        self.strides = interface["strides"] or _contiguous_strides(self.shape, itemsize)
+
+    def extent(self):
+        """The bytes [first, last) the elements may touch; None when there are no elements."""
+        if 0 in self.shape:
+            return None
+        low = sum((n - 1) * s for n, s in zip(self.shape, self.strides) if s < 0)
+        high = sum((n - 1) * s for n, s in zip(self.shape, self.strides) if s > 0)
+        return self.address + low, self.address + high + self.itemsize
+
+
+def layout(array):
+    """The Layout of any supported array: NumPy's __array_interface__, CuPy's __cuda_array_interface__, and
+    a CPU library's (array-api-strict) through DLPack, the standard's zero-copy exchange (a NumPy alias)."""
+    if type(array) is not np.ndarray:
+        interface = getattr(array, "__cuda_array_interface__", None)
+        if interface is not None:
+            return Layout(interface, array.itemsize)
+        array = np.from_dlpack(array)
+    return Layout(array.__array_interface__, array.itemsize)
+
+
+def shares_memory(a, b):
+    """Whether two arrays may share memory (their byte ranges overlap), as np.may_share_memory, on any library."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.may_share_memory(a, b)
+    first, second = layout(a).extent(), layout(b).extent()
+    return first is not None and second is not None and first[0] < second[1] and second[0] < first[1]
+
+
+def _contiguous_strides(shape, itemsize):
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))

@@ -673,6 +673,54 @@ def test_remainder_second_order_matches_torch():
     check_second_order(lambda m, a, b: m.fmod(a, b) ** 2 * b, _DIVIDENDS + 0.1, _DIVISORS + 0.3)
 
 
+def _same_bits(mine, theirs):
+    """Values equal as PyTorch's, the sign of zeros included (and nan where PyTorch has nan, of any sign bit)."""
+    expected, actual = theirs.numpy(), mine.numpy()
+    assert actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual, expected)
+    numbers = ~np.isnan(expected) if expected.dtype.kind == "f" else np.ones(expected.shape, bool)
+    np.testing.assert_array_equal(np.signbit(actual)[numbers], np.signbit(expected)[numbers])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fmod_of_signed_zeros_infinities_and_tiny_values_matches_torch(dtype):
+    a = np.array([-4.0, 4.0, -0.0, 0.0, -1e30, 1e-30, 7.0, -7.0, np.inf, 3.0, np.nan, -5.5], dtype)
+    b = np.array([2.0, -2.0, 3.0, -3.0, 3.0, -7.0, np.inf, -np.inf, np.inf, -0.0, 1.0, 0.0], dtype)
+    for other in (lambda m: m.tensor(b), lambda m: -2.5, lambda m: 0.0):
+        _same_bits(cr.fmod(cr.tensor(a), other(cr)), torch.fmod(torch.tensor(a), other(torch)))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16])
+def test_integer_fmod_at_the_dtype_limits_matches_torch(dtype):
+    low, high = np.iinfo(dtype).min, np.iinfo(dtype).max
+    a = np.array([low, high, -7, 7, -1, 0, low, high, low + 1], dtype)
+    b = np.array([3, -3, -2, 2, low, -5, -1, high, low], dtype)
+    _same_bits(cr.fmod(cr.tensor(a), cr.tensor(b)), torch.fmod(torch.tensor(a), torch.tensor(b)))
+    for number in (3, -4, 1):
+        _same_bits(cr.fmod(cr.tensor(a), number), torch.fmod(torch.tensor(a), number))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("decimals", [-3, -1, 0, 1, 2, 4])
+def test_round_to_decimals_gives_torchs_values_exactly(dtype, decimals):
+    data = np.random.default_rng(decimals + 10).uniform(-2000.0, 2000.0, 200).astype(dtype)
+    data[:6] = [0.125, -0.125, 2.5, -2.5, 1234.5678, 0.0]
+    _same_bits(cr.round(cr.tensor(data), decimals=decimals), torch.round(torch.tensor(data), decimals=decimals))
+
+
+@pytest.mark.parametrize("other", ["bool_tensor", True, False, 2, 2.5])
+@pytest.mark.parametrize("op", ["+", "*"])
+def test_bool_arithmetic_matches_torch(op, other):
+    left = np.array([True, False, True, False])
+    right = np.array([True, True, False, False])
+
+    def fn(m):
+        b = m.tensor(right) if other == "bool_tensor" else other
+        return DTYPE_OPS[op](m.tensor(left), b), DTYPE_OPS[op](b, m.tensor(left))
+    for mine, theirs in zip(fn(cr), fn(torch)):
+        _same_bits(mine, theirs)
+
+
 # ---- isnan, isinf, isfinite -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
 def test_value_tests_match_torch(name):

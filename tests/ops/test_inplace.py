@@ -10,6 +10,7 @@ import torch
 
 import chainrule as cr
 from chainrule.errors import OutOfRangeError
+import torch_parity  # noqa: F401  (CHAINRULE_ARRAY_LIBRARY: every tensor on that library, see tests/system/test_array_api.py)
 
 
 def test_in_place_updates_on_a_leaf_under_no_grad():

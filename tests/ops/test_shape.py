@@ -269,6 +269,25 @@ def test_chunk_of_an_empty_dim_and_repeat_interleave_of_counts():
     check_torch(lambda m, t: m.chunk(t, 3), np.zeros((0, 2)))
     check_torch(lambda m, t: m.split(t, 0), np.zeros((0, 2)))
     check_torch(lambda m, r: m.repeat_interleave(r), np.array([2, 0, 3]))
+    counts = cr.tensor([2, 0, 3])
+    assert cr.repeat_interleave(counts).device == counts.device  # made where the counts are
+
+
+@pytest.mark.parametrize("repeats", [[3, 0, 1, 0], [2, 2, 2, 2], [0, 0, 0, 0], [0, 5, 1, 2], [1, 1, 1, 1]])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_repeat_interleave_runs_of_any_length_match_torch(repeats, dim):
+    data = random_array((4, 4, 2), 11) if dim != -1 else random_array((2, 3, 4), 11)
+    check_op(lambda m, t: m.repeat_interleave(t, m.tensor(repeats), dim=dim) * 1.5, data)
+    check_torch(lambda m, t: t.repeat_interleave(m.tensor(repeats), dim=dim) ** 2, data.astype(np.float32))
+    check_second_order(lambda m, t: m.repeat_interleave(t, m.tensor(repeats), dim=dim) ** 3, data)
+
+
+def test_repeat_interleave_by_a_number_and_of_an_empty_dim_match_torch():
+    check_op(lambda m, t: m.repeat_interleave(t, 3, dim=1) ** 2, random_array((2, 3, 2), 12))
+    check_second_order(lambda m, t: m.repeat_interleave(t, 2) ** 3, random_array((2, 3), 13))
+    check_torch(lambda m, t: m.repeat_interleave(t, 0, dim=0), random_array((3, 2), 14))
+    check_torch(lambda m, t: m.repeat_interleave(t, 2, dim=0), np.zeros((0, 2)))
+    check_torch(lambda m, t: m.repeat_interleave(t, m.tensor([1, 3]), dim=1), np.array([[True, False]]))
 
 
 @pytest.mark.parametrize("name", ["tril", "split_sizes", "narrow", "flip", "roll_tuple", "repeat", "repeat_interleave_tensor"])

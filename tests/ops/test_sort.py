@@ -142,6 +142,37 @@ def test_unique_of_floats_is_recorded_without_a_derivative_like_torch():
     assert cr.unique(cr.tensor([2.0, 2.0], dtype=cr.float32)).dtype == cr.float32
 
 
+def test_unique_keeps_each_nan_apart_like_torch():
+    data = np.array([np.nan, 1.0, np.nan, -0.5, 1.0])
+    check_torch(lambda m, t: m.unique(t.detach(), return_inverse=True, return_counts=True), data)
+    rows = np.array([[np.nan, 1.0], [2.0, 0.0], [np.nan, 1.0], [2.0, 0.0]])
+    check_torch(lambda m, t: m.unique(t.detach(), return_counts=True, dim=0), rows)
+
+
+def test_unique_of_slices_of_bools_and_of_many_columns_matches_torch():
+    rows = np.random.default_rng(3).integers(0, 2, size=(9, 4)).astype(bool)
+    for dim in (0, 1):
+        check_torch(lambda m, t: m.unique(t, return_inverse=True, return_counts=True, dim=dim), rows)
+
+
+def test_sort_and_topk_of_ties_nan_and_infinities_match_torch():
+    data = np.array([[1.0, np.nan, -np.inf, 1.0, np.inf, np.nan, 0.0, -0.0, 1.0]])
+    for descending in (False, True):
+        check_torch(lambda m, t: m.sort(t, stable=True, dim=-1, descending=descending), data, grad=False)
+    for k, largest in ((3, True), (5, False), (6, True)):  # no ties: PyTorch's topk may order them either way
+        check_torch(lambda m, t: m.topk(t, k, largest=largest), np.array([1.0, np.nan, -np.inf, 2.0, np.inf, 0.0]),
+                    grad=False)
+    check_torch(lambda m, t: m.argsort(t, stable=True, dim=0, descending=True),
+                np.array([[2, 1], [2, 3], [5, 1], [2, 1]], dtype=np.int32))
+
+
+def test_dim_of_sorted_values_gradient_goes_back_through_a_topk_of_every_dim():
+    data = random_array((4, 3, 2), 5)
+    for dim in range(3):
+        check_op(lambda m, t: m.topk(t, 2, dim, largest=False).values * m.arange(2.0).reshape([2 if d == dim else 1 for d in range(3)]), data)
+    check_second_order(lambda m, t: m.sort(t, 0, descending=True).values ** 2 * t, data)
+
+
 def test_unique_dim_of_a_0d_tensor_is_an_error():
     with pytest.raises(IndexError):
         torch.unique(torch.tensor(3), dim=0)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import dtypes
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from . import functional as F
 from . import init as _init
 from .parameter import Parameter
@@ -238,6 +239,7 @@ class PReLU(Module):
         self.num_parameters, self.init = num_parameters, init
         self.weight = Parameter(np.empty(num_parameters, dtype))
         self.reset_parameters()
+        _place(self, device)
 
     def reset_parameters(self):
         _init.constant_(self.weight, self.init)

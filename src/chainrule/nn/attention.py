@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from ..args import count_arg
 from ..ops.attention import attention_weights, dropout_weights, scaled_dot_product_attention
 from ..ops.linear import linear
@@ -60,6 +61,7 @@ class MultiheadAttention(Module):
         self.add_zero_attn = add_zero_attn
         self._make_parameters(bias, add_bias_kv, dtype)
         self._reset_parameters()
+        _place(self, device)
 
     def _make_parameters(self, bias, add_bias_kv, dtype):
         e = self.embed_dim

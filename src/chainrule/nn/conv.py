@@ -7,6 +7,7 @@ from .. import dtypes
 from ..ops.conv import conv1d, conv2d, conv_padding, conv_transpose1d, conv_transpose2d, ntuple
 from ..ops.pad import pad
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -59,6 +60,7 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        _place(self, device)
 
     def reset_parameters(self):
         init._layer_default_(self.weight, self.bias)

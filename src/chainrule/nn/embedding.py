@@ -6,6 +6,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops.embedding import embedding
 from ..ops.embedding_bag import embedding_bag
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from ..tensor import Tensor
 from . import init
 from .module import Module
@@ -40,6 +41,7 @@ class Embedding(Module):
                     f"embedding_dim ({num_embeddings}, {embedding_dim})"
                 )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
+        _place(self, device)
 
     def reset_parameters(self):
         init.normal_(self.weight)

@@ -7,6 +7,7 @@ from .. import dtypes
 from ..creation import count_arg
 from ..ops.linear import linear
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from . import functional as F
 from . import init
 from .module import Module
@@ -28,6 +29,7 @@ class Linear(Module):
         self.out_features = count_arg(out_features, "Linear", "out_features")
         _add_weight_and_bias(self, (self.out_features, self.in_features), bias, dtype)
         self.reset_parameters()
+        _place(self, device)
 
     def reset_parameters(self):
         init._layer_default_(self.weight, self.bias)
@@ -62,6 +64,7 @@ class Bilinear(Module):
         self.out_features = count_arg(out_features, "Bilinear", "out_features")
         _add_weight_and_bias(self, (self.out_features, self.in1_features, self.in2_features), bias, dtype)
         self.reset_parameters()
+        _place(self, device)
 
     def reset_parameters(self):
         bound = 1 / math.sqrt(self.weight.shape[1])

@@ -389,3 +389,10 @@ def _indent(text, spaces):
     """Indent every line but the first (the first follows '(name): ')."""
     lines = text.split("\n")
     return lines[0] if len(lines) == 1 else lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def place(module, device):
+    """A layer asked for `device=`: it is built and initialised on the CPU (the same numbers as a CPU layer from
+    the same seed), then moved there."""
+    if device is not None:
+        module.to(device)

@@ -10,6 +10,7 @@ from .. import dtypes
 from ..ops.local_norm import instance_norm, local_response_norm
 from ..ops.norm import batch_norm, group_norm, layer_norm, normalized_shape_arg
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from ..tensor import Tensor, _wrap
 from . import init
 from .module import Module
@@ -36,6 +37,7 @@ class _BatchNorm(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
         self.reset_parameters()
+        _place(self, device)
 
     def reset_running_stats(self):
         if self.track_running_stats:
@@ -102,6 +104,7 @@ class LayerNorm(Module):
         self.normalized_shape = normalized_shape_arg(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
         _register_affine(self, self.normalized_shape, dtype, elementwise_affine, bias)
+        _place(self, device)
 
     def reset_parameters(self):
         _reset_affine(self, self.elementwise_affine)
@@ -131,6 +134,7 @@ class GroupNorm(Module):
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         _register_affine(self, num_channels, dtype, affine, bias)
+        _place(self, device)
 
     def reset_parameters(self):
         _reset_affine(self, self.affine)

@@ -15,13 +15,15 @@ import numpy as np
 
 from .. import dtypes
 from ..args import check_layer_device as _check_device
+from .module import place as _place
 from ..args import count_arg
+from ..creation import zeros
 from ..ops.linear import linear
 from ..ops.rnn import (
     gru_cell, gru_step, lstm_cell, lstm_step, rnn_relu_cell, rnn_step, rnn_tanh_cell, time_steps, unbind,
 )
 from ..ops.shape import cat, squeeze, stack, unsqueeze
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -53,6 +55,7 @@ class RNNBase(Module):
                 self._all_weights.append(self._make_layer(layer, direction, dtype))
         self._flat_weights_names = [name for names in self._all_weights for name in names]
         self.reset_parameters()
+        _place(self, device)
 
     def _make_layer(self, layer, direction, dtype):
         gate_size = _GATES[self.mode] * self.hidden_size
@@ -143,7 +146,7 @@ class RNNBase(Module):
         sizes = [self._output_size, self.hidden_size][:kinds]
         shapes = [(self.num_layers * self._directions, batch, size) for size in sizes]
         if hx is None:
-            return [[_wrap(s) for s in np.zeros(shape, dtype=input.dtype)] for shape in shapes]
+            return [[zeros(shape[1:], dtype=input.dtype, device=input.device) for _ in range(shape[0])] for shape in shapes]
         hx = self._hx_kinds(hx, kinds)
         for k, (h, shape) in enumerate(zip(hx, shapes)):
             if h.ndim != (3 if batched else 2):
@@ -283,6 +286,7 @@ class RNNCellBase(Module):
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
+        _place(self, device)
 
     def reset_parameters(self):
         bound = 1.0 / math.sqrt(self.hidden_size)
@@ -305,8 +309,8 @@ class RNNCellBase(Module):
         if not batched:
             input = unsqueeze(input, 0)
         if hx is None:
-            zeros = _wrap(np.zeros((input.shape[0], self.hidden_size), dtype=input.dtype))
-            return input, (zeros,) * kinds, batched
+            state = zeros((input.shape[0], self.hidden_size), dtype=input.dtype, device=input.device)
+            return input, (state,) * kinds, batched
         return input, tuple(h if batched else unsqueeze(h, 0) for h in states), batched
 
     def extra_repr(self):

@@ -17,6 +17,7 @@ from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
 from .module import Module
+from .module import place as _place
 from .normalization import LayerNorm
 
 
@@ -33,6 +34,7 @@ class TransformerEncoderLayer(Module):
         _add_norms(self, 2, d_model, layer_norm_eps, bias, dtype)
         _add_dropouts(self, 2, dropout)
         self.activation = _activation_fn(activation)
+        _place(self, device)  # the feed-forward layers and norms too
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = canonical_mask(src_key_padding_mask, "src_key_padding_mask", src.dtype,
@@ -69,6 +71,7 @@ class TransformerDecoderLayer(Module):
         _add_norms(self, 3, d_model, layer_norm_eps, bias, dtype)
         _add_dropouts(self, 3, dropout)
         self.activation = _activation_fn(activation)
+        _place(self, device)  # the feed-forward layers and norms too
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
@@ -167,6 +170,7 @@ class Transformer(Module):
         self.d_model = d_model
         self.nhead = nhead
         self.batch_first = batch_first
+        _place(self, device)  # the feed-forward layers and norms too
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None, src_key_padding_mask=None,
                 tgt_key_padding_mask=None, memory_key_padding_mask=None, src_is_causal=None, tgt_is_causal=None,

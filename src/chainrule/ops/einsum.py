@@ -14,7 +14,7 @@ import string
 import numpy as np
 
 from ..autograd.function import Op
-from ..device import constant, library_of, numpy_dtype
+from ..device import constant, library_of, numpy_dtype, shares_memory
 from ..tensor import Tensor
 from .shape import broadcast_to
 
@@ -28,7 +28,7 @@ class Einsum(Op):
         if any(type(a) is not np.ndarray for a in arrays):
             return _einsum_standard(library_of(arrays[0]), inputs, output, arrays)
         y = np.asarray(np.einsum(",".join(inputs) + "->" + output, *arrays, optimize=len(arrays) > 1))
-        if any(np.may_share_memory(y, a) for a in arrays):  # "ii->i" gives a view of the diagonal
+        if any(shares_memory(y, a) for a in arrays):  # "ii->i" gives a view of the diagonal
             y = y.copy()
         return y
 

@@ -25,7 +25,12 @@ class Add(Op):
     number_operands = 0b11  # x * 2: PyTorch makes the 2 a tensor, so next_functions shows it
 
     def forward(ctx, a, b):
-        return a + b
+        try:
+            return a + b
+        except TypeError:  # the standard has no bool + bool: PyTorch's is logical or
+            if not _both_bool(a, b):
+                raise
+            return library_of(b if type(a) is bool else a).logical_or(a, b)
 
     def backward(ctx, gy):
         return gy, gy
@@ -47,7 +52,12 @@ class Mul(Op):
     def forward(ctx, a, b):
         # each operand is saved for the other's gradient: a is not kept when b is a Python number
         ctx.save_for_backward(a if type(b) not in _NUMBERS else None, b if type(a) not in _NUMBERS else None)
-        return a * b
+        try:
+            return a * b
+        except TypeError:  # the standard has no bool * bool: PyTorch's is logical and
+            if not _both_bool(a, b):
+                raise
+            return library_of(b if type(a) is bool else a).logical_and(a, b)
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
@@ -72,6 +82,12 @@ class Div(Op):
 
 
 _NUMBERS = frozenset((int, float, bool))  # a Python number operand: no array to save for the other's gradient
+
+
+def _both_bool(a, b):
+    """Whether a and b are both bools (arrays or Python bools): the standard's operators refuse bool + bool and
+    bool * bool, which PyTorch (and NumPy) compute as logical or and logical and."""
+    return all(type(v) is bool or hasattr(v, "dtype") and _dtype_name(v) == "bool" for v in (a, b))
 
 
 class Neg(Op):
@@ -379,7 +395,11 @@ class RoundDecimals(Op):
     node_name = "RoundBackward1"  # PyTorch's overload with decimals=
 
     def forward(ctx, x, decimals):
-        return np.round(x, decimals)
+        if type(x) is np.ndarray:
+            return np.round(x, decimals)
+        # PyTorch's formula (and NumPy's), in x's dtype: the scale 10 ** |decimals| multiplies or divides
+        xp, scale = namespace(x), 10.0 ** (decimals if decimals >= 0 else -decimals)
+        return xp.round(x * scale) / scale if decimals >= 0 else xp.round(x / scale) * scale
 
     def backward(ctx, gy):
         return namespace(gy).zeros_like(gy), None
@@ -444,11 +464,23 @@ class Fmod(Remainder):
 
     node_name = "FmodBackward1"
     rounded = staticmethod(lambda xp, a, b: xp.trunc(a / b))
-    compute = staticmethod(lambda xp, a, b: xp.fmod(a, b))  # CuPy has fmod; the standard doesn't (not array_api)
+    compute = staticmethod(lambda xp, a, b: np.fmod(a, b) if type(a) is np.ndarray else _standard_fmod(xp, a, b))
 
 
 class FmodByNumber(Fmod):
     node_name = "FmodBackward0"
+
+
+def _standard_fmod(xp, a, b):
+    """fmod with standard functions (the standard has no fmod). Floats: remainder(|a|, |b|) is exact (no
+    rounding: both are non-negative), with a's sign put back by copysign (so -0.0, inf, nan and b = 0 come out
+    as C's fmod). Integers: Python's remainder r (the sign of b) minus b where r's sign differs from a's,
+    which never overflows (r and b have the same sign)."""
+    number = type(b) in _NUMBERS
+    if xp.isdtype(a.dtype, "real floating"):
+        return xp.copysign(xp.remainder(xp.abs(a), (-b if b < 0 else b) if number else xp.abs(b)), a)
+    r = xp.remainder(a, b)
+    return xp.where((r != 0) & ((r < 0) != (a < 0)), r - b, r)
 
 
 # ---- dtype and copies ---------------------------------------------------------------------------
@@ -480,7 +512,7 @@ def _operands(a, b, op):
     if isinstance(a, Tensor):  # the common cases first: they run for every op, backward included
         if isinstance(b, Tensor):  # `is`: NumPy's dtypes are shared objects (others go the long way, same result)
             return (a, b) if a._data.dtype is b._data.dtype else _promote(a, b)
-        if type(b) is int or type(b) is float and (
+        if type(b) is int and (type(a._data) is np.ndarray or a.dtype.kind != "b") or type(b) is float and (
                 a._data.dtype.kind == "f" if type(a._data) is np.ndarray else a.dtype.kind == "f"):
             return a, b  # (the array's dtype first: Tensor.dtype is one call more, on every op)
     if isinstance(b, np.generic):
@@ -501,6 +533,8 @@ def _with_number(t, value, op):
     if isinstance(value, numbers.Number) and not isinstance(value, complex):
         if isinstance(value, float) and t.dtype.kind != "f":
             t = cast(t, dtypes.get_default_dtype())
+        elif type(t._data) is not np.ndarray and type(value) is not bool and t.dtype.kind == "b":
+            t = cast(t, dtypes.int64)  # bool tensor and int: int64 in PyTorch (and NumPy); the standard refuses the pair
         return t, value
     if isinstance(value, (np.ndarray, list, tuple)):
         try:
@@ -724,8 +758,11 @@ def where(condition, input=None, other=None):
     elif not hasattr(condition, "__array_namespace__"):  # another library's array stays where it is
         condition = np.asarray(condition)
     if input is None and other is None:
-        found = np.nonzero(np.atleast_1d(to_host(condition)))
-        return tuple(_wrap(constant(p, np.int64, condition)) for p in found)
+        if type(condition) is np.ndarray:
+            return tuple(_wrap(p.astype(np.int64, copy=False)) for p in np.nonzero(np.atleast_1d(condition)))
+        xp = library_of(condition)  # on condition's device (how many decides the shapes: a sync, as in PyTorch)
+        found = xp.nonzero(xp.reshape(condition, (1,)) if condition.ndim == 0 else condition)
+        return tuple(_wrap(xp.astype(p, xp.int64, copy=False)) for p in found)
     a, b = input, other
     if _dtype_name(condition) != "bool":
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
@@ -962,6 +999,5 @@ def _check_bitwise(operand, name):
 
 for _op in (Add, Sub, Mul, Div, Neg, Pow, PowTensor, Exp, Expm1, Log, Log1p, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu,
             Maximum, Minimum, Clamp, ClampByTensors, Where, Sign, Floor, Ceil, Trunc, Round, Sgn, Frac, FloorDivide,
-            Remainder, RemainderByNumber, Cast, Clone):
+            Remainder, RemainderByNumber, Fmod, FmodByNumber, RoundDecimals, Cast, Clone):
     _op.array_api = True  # standard functions only: they run on any array library
-Fmod.array_api = FmodByNumber.array_api = False  # the standard has no fmod (CuPy has: a later step)

@@ -18,6 +18,7 @@ from .. import random
 from ..args import scalar_arg
 from ..autograd.function import Op, namespace
 from ..autograd.grad_mode import is_grad_enabled
+from ..device import constant, layout, library_of, move, numpy_dtype, of, shares_memory
 from ..creation import tensor
 from ..tensor import Tensor, _wrap
 from . import elementwise
@@ -30,27 +31,23 @@ def write(t, name, new_values, cast=False, overlap_ok=False):
     """Write new_values into t's array, outside the graph. cast=False (arithmetic): a result of a wider kind
     (float into an int tensor) is an error, as in PyTorch; copy_ and fill_ cast. overlap_ok: one value for
     every element (fill_, zero_), which an expanded tensor may take, as in PyTorch."""
-    _numpy_only(t, name)
     if is_grad_enabled() and t.requires_grad:
         _refuse_leaf(t, name)
     return _write(t, name, new_values, cast, overlap_ok)
 
 
-def _numpy_only(t, name):
-    """In-place changes write through NumPy's memory model (views, strides): other libraries' tensors refuse."""
-    if type(t._data) is not np.ndarray:
-        raise NotImplementedError(f"{name}: in-place changes of tensors on {t.device} are not supported yet; "
-                                  "write t = t + x (out of place), or move the tensor to the CPU with .cpu()")
-
-
 def _write(t, name, new_values, cast=False, overlap_ok=False):
-    if not cast and not np.can_cast(np.result_type(new_values), t.dtype, "same_kind"):
-        raise RuntimeError(f"{name}: result type {np.result_type(new_values)} can't be cast to the tensor's dtype {t.dtype}")
+    kind = numpy_dtype(new_values.dtype) if hasattr(new_values, "dtype") else np.result_type(new_values)
+    if not cast and not np.can_cast(kind, t.dtype, "same_kind"):
+        raise RuntimeError(f"{name}: result type {kind} can't be cast to the tensor's dtype {t.dtype}")
     if not overlap_ok:
         _refuse_overlap(t._data, name)
     _make_writeable(t)
     try:
-        t._data[...] = new_values
+        if type(t._data) is np.ndarray:
+            t._data[...] = new_values
+        elif not _write_through_base(t, Ellipsis, new_values):
+            t._data[...] = _on_device_as(t._data, new_values)
     except (ValueError, TypeError, OverflowError) as err:  # overflow: inf into an int tensor
         kind = TypeError if isinstance(err, TypeError) else ValueError
         raise kind(f"{name}: {err} (tensor shape {tuple(t.shape)})") from err
@@ -58,11 +55,30 @@ def _write(t, name, new_values, cast=False, overlap_ok=False):
     return t
 
 
+def _write_through_base(t, key, values):
+    """t[key] = values written into t's base, when t is a read-only view of another library (array-api-strict
+    keeps NumPy's read-only expanded views; NumPy's own are made writable by _make_writeable). False: t may
+    be written itself."""
+    if t._base is None or not layout(t._data).read_only:
+        return False
+    base = t._base._data
+    where = positions_in(base, t._data)[index_key(key)]
+    setitem_array(base, np.unravel_index(where, base.shape), values)
+    return True
+
+
+def _on_device_as(array, values):
+    """values (a number, a NumPy array or an array of array's library) as an array of `array`'s library, device
+    and dtype: what the standard's setitem takes."""
+    if type(values) is np.ndarray or not hasattr(values, "__array_namespace__"):
+        values = move(np.asarray(values, dtype=numpy_dtype(array.dtype)), of(array))
+    return library_of(array).astype(values, array.dtype, copy=False)
+
+
 # ---- recording an in-place change in the graph ------------------------------------------------
 def assign(t, name, result, cast=False, overlap_ok=False):
     """t's values become result's, in t's own memory (t.exp_() is assign(t, "exp_", exp(t))). In the graph,
     t also takes result's place there, and a view's base is rewired around the written positions."""
-    _numpy_only(t, name)
     if not (is_grad_enabled() and (t.requires_grad or result.requires_grad)):
         return _write(t, name, result._data, cast, overlap_ok)  # outside the graph: a plain write
     _refuse_leaf(t, name)
@@ -102,16 +118,20 @@ def _keep_old_values(node, memory):
     """The in-place op saved values it is about to overwrite (t.mul_(w) needs the old t for w's gradient):
     it keeps a copy instead, as PyTorch does, standing in for the old tensor in the graph."""
     saved = node._saved
-    if not saved or not any(type(v) is np.ndarray and np.may_share_memory(v, memory) for v in saved):
+    if not saved or not any(_is_array(v) and shares_memory(v, memory) for v in saved):
         return
     saved, inputs = list(saved), list(node._saved_inputs or [None] * len(saved))
     for position, value in enumerate(saved):
-        if type(value) is np.ndarray and np.may_share_memory(value, memory):
-            saved[position] = value.copy()
+        if _is_array(value) and shares_memory(value, memory):
+            saved[position] = library_of(value).asarray(value, copy=True)
             if inputs[position] is not None:
                 old = inputs[position][0]
                 inputs[position] = (_wrap(saved[position], old.requires_grad, old.grad_fn, old._output_nr), 0)
     node._saved, node._saved_inputs = tuple(saved), tuple(inputs)
+
+
+def _is_array(value):
+    return hasattr(value, "__array_namespace__") and not isinstance(value, Tensor)
 
 
 def _refuse_leaf(t, name):
@@ -130,20 +150,18 @@ class CopySlices(Op):
     or t[key] = v): the written positions' gradient goes to values, the others' to the tensor's old node."""
 
     node_name = "CopySlices"
+    array_api = True
 
     def forward(ctx, base, values, written):
-        ctx.written = written
+        kept = np.ones(base.shape, dtype=bool)
+        kept.reshape(-1)[written] = False
+        ctx.written, ctx.kept = move(written, of(base)), move(kept, of(base))  # made on the host: positions
         return base  # it already holds the new values: they were written in place
 
     def backward(ctx, gy):
-        written = ctx.written
         need_base, need_values = ctx.needs_input_grad[:2]
-        g_values = gy.reshape(-1)[written] if need_values else None
-        if not need_base:
-            return None, g_values, None
-        kept = np.ones(gy.shape, dtype=bool)
-        kept.reshape(-1)[written] = False
-        return namespace(gy).where(kept, gy, 0.0), g_values, None
+        g_values = namespace(gy).reshape(gy, (-1,))[ctx.written] if need_values else None
+        return namespace(gy).where(ctx.kept, gy, 0.0) if need_base else None, g_values, None
 
 
 def _copy_slices(base, values, written):
@@ -154,23 +172,24 @@ def _copy_slices(base, values, written):
 
 
 def positions_in(base, view):
-    """Where each element of the array `view` sits in `base`, whose memory it shows: flat (C order) positions."""
+    """Where each element of the array `view` sits in `base`, whose memory it shows: flat (C order) positions,
+    a NumPy array (found from the two arrays' layouts, on any library)."""
+    base, view = layout(base), layout(view)
     base_offsets = _byte_offsets(base).reshape(-1)
     order = np.argsort(base_offsets, kind="stable")
-    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
-    return order[np.searchsorted(base_offsets, _byte_offsets(view) + start, sorter=order)]
+    return order[np.searchsorted(base_offsets, _byte_offsets(view) + (view.address - base.address), sorter=order)]
 
 
-def _byte_offsets(array):
-    offsets = np.zeros(array.shape, dtype=np.int64)
-    for axis, (n, stride) in enumerate(zip(array.shape, array.strides)):
-        offsets += (np.arange(n, dtype=np.int64) * stride).reshape((n,) + (1,) * (array.ndim - axis - 1))
+def _byte_offsets(place):
+    offsets = np.zeros(place.shape, dtype=np.int64)
+    for axis, (n, stride) in enumerate(zip(place.shape, place.strides)):
+        offsets += (np.arange(n, dtype=np.int64) * stride).reshape((n,) + (1,) * (len(place.shape) - axis - 1))
     return offsets
 
 
 def _refuse_overlap(region, name):
     """Writing several results into one memory location (an expanded tensor) is refused, as in PyTorch."""
-    if region.size and any(stride == 0 and n > 1 for stride, n in zip(region.strides, region.shape)):
+    if any(stride == 0 and n > 1 for stride, n in zip(_strides(region), region.shape)) and 0 not in region.shape:
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor refers to a single "
             f"memory location (an expanded tensor of shape {tuple(region.shape)}). Please clone() the tensor "
@@ -178,12 +197,16 @@ def _refuse_overlap(region, name):
         )
 
 
+def _strides(array):
+    return array.strides if type(array) is np.ndarray else layout(array).strides
+
+
 def _make_writeable(t):
     """NumPy makes broadcast (expanded) views read-only; PyTorch writes through them to their base. So the
     view is rebuilt, writable, on the memory of the array that owns it. Memory nobody may write (a file
-    mapped read-only) is copied instead."""
+    mapped read-only) is copied instead. (CuPy's arrays are always writable.)"""
     array = t._data
-    if array.flags.writeable:
+    if type(array) is not np.ndarray or array.flags.writeable:
         return
     owner = array
     while isinstance(owner.base, np.ndarray):
@@ -196,10 +219,14 @@ def _make_writeable(t):
 
 
 def _arithmetic(t, name, ufunc, other):
-    """t = ufunc(t, other) in place, outside the graph (add_, mul_, ...), with the op's name on NumPy's errors."""
+    """t = ufunc(t, other) in place, outside the graph (add_, mul_, ...), with the op's name on NumPy's errors.
+    Another library computes with its function of the ufunc's name (the standard's names are NumPy's)."""
     other = other._data if isinstance(other, Tensor) else other
-    if not isinstance(other, (numbers.Number, np.ndarray, np.generic)) or isinstance(other, complex):
+    if not (isinstance(other, (numbers.Number, np.generic)) or hasattr(other, "__array_namespace__")) \
+            or isinstance(other, complex):
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
+    if type(t._data) is not np.ndarray:
+        ufunc = getattr(library_of(t._data), ufunc.__name__)
     try:
         result = ufunc(t._data, other)
     except (ValueError, TypeError) as err:
@@ -248,9 +275,12 @@ class Overwrite(Op):
     """t.copy_(src) in the graph: every element gets a new value; the old values get a zero gradient."""
 
     node_name = "CopyBackwards"
+    array_api = True
 
     def forward(ctx, old, values):
-        return np.broadcast_to(values, old.shape).astype(old.dtype)
+        xp = namespace(old)
+        values = values if hasattr(values, "shape") else constant(values, numpy_dtype(old.dtype), old)  # fill_(2.0)
+        return xp.astype(xp.broadcast_to(values, old.shape), old.dtype)
 
     def backward(ctx, gy):
         old = namespace(gy).zeros_like(gy) if ctx.needs_input_grad[0] else None
@@ -277,11 +307,11 @@ def _source(t, values, name):
     """The values an in-place copy writes into t, checked: a Tensor, or an array of t's dtype, that broadcasts to t."""
     try:
         array = values._data if isinstance(values, Tensor) else np.asarray(values, dtype=t.dtype)
-        np.broadcast_to(array, t.shape)
+        np.broadcast_shapes(array.shape, t.shape)
     except (ValueError, TypeError) as err:
         kind = ValueError if isinstance(err, ValueError) else TypeError
         raise kind(f"{name}: {err} (tensor shape {tuple(t.shape)}, values {type(values).__name__})") from err
-    return values if isinstance(values, Tensor) else array
+    return values if isinstance(values, Tensor) else move(array, of(t._data))
 
 
 def zero_(t):
@@ -307,13 +337,13 @@ def copy_(t, src):
 
 def normal_(t, mean=0.0, std=1.0, generator=None):
     mean, std = scalar_arg(mean, "normal_", "mean"), scalar_arg(std, "normal_", "std")
-    values = random.normal_array(t.shape, t.dtype, generator) * std + mean
+    values = move(random.normal_array(t.shape, t.dtype, generator) * std + mean, of(t._data))
     return assign(t, "normal_", Normal.apply(t, values)) if _recorded(t) else write(t, "normal_", values, cast=True)
 
 
 def uniform_(t, a=0.0, b=1.0, generator=None):
     a, b = scalar_arg(a, "uniform_", "from"), scalar_arg(b, "uniform_", "to")
-    values = random.uniform_array(t.shape, t.dtype, a, b, generator)
+    values = move(random.uniform_array(t.shape, t.dtype, a, b, generator), of(t._data))
     return assign(t, "uniform_", Uniform.apply(t, values)) if _recorded(t) else write(t, "uniform_", values, cast=True)
 
 
@@ -349,17 +379,18 @@ def augmented(t, name, op, other):
 # ---- t[key] = value ---------------------------------------------------------------------------------
 def setitem(t, key, value):
     """t[key] = value."""
-    _numpy_only(t, "__setitem__")
     if _recorded(t, value):
         return _record_setitem(t, key, value)
     _setitem(t, key, value)
 
 
 def _setitem(t, key, value):
-    if 0 in t._data.strides:  # an expanded tensor, perhaps: then look at what this key writes
+    if 0 in _strides(t._data):  # an expanded tensor, perhaps: then look at what this key writes
         _refuse_overlap(_written_region(t._data, key), "__setitem__")
     _make_writeable(t)
-    setitem_array(t._data, key, value._data if isinstance(value, Tensor) else value)
+    value = value._data if isinstance(value, Tensor) else value
+    if type(t._data) is np.ndarray or not _write_through_base(t, key, value):
+        setitem_array(t._data, key, value)
     t._bump_version()
 
 
@@ -394,10 +425,11 @@ def _values_for(value, dtype, shape):
 def _written_region(array, key):
     """What t[key] = v writes: the view t[key] for a basic key, the whole array otherwise (an index array
     makes a copy, which says nothing about overlap)."""
+    key = index_key(key)
     try:
-        region = array[index_key(key)]
+        region = array[(*key, ...) if isinstance(key, tuple) else (key, ...)]  # the standard's spelling of a partial key
     except (IndexError, ValueError, TypeError):
         return array  # setitem_array reports the bad key
-    if type(region) is not np.ndarray:
+    if not hasattr(region, "shape") or not region.shape:
         return np.empty(())  # one element: nothing can overlap
-    return region if np.may_share_memory(region, array) else array
+    return region if shares_memory(region, array) else array

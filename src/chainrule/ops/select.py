@@ -2,20 +2,27 @@
 and whole-tensor tests: isclose, allclose, equal."""
 import numpy as np
 
-from ..device import place, to_host
+from ..device import library_of, place
 from ..tensor import Tensor, _wrap
 from .elementwise import where
 from .index import getitem
-from .shape import broadcast_to, check_tensor
+from .shape import broadcast_to, check_tensor, reshape
+from .sort import TakeAlong
 
 
 def nonzero(input, *, as_tuple=False):
     """The indices of the nonzero elements: an (n, ndim) int64 tensor, one row per element in row-major order;
     as_tuple=True: one 1-d tensor per dim (what `x[nonzero(x, as_tuple=True)]` indexes with)."""
     check_tensor(input, "nonzero")
-    data = to_host(input._data)  # found on the host (a copy from a GPU), the indices put on input's device
     if as_tuple:
         return where(input)
+    data = input._data
+    if type(data) is not np.ndarray:  # on data's device (how many there are decides the shape: a sync, as in PyTorch)
+        xp = library_of(data)
+        found = where(input)
+        if data.ndim == 0:
+            return _wrap(xp.zeros((found[0].shape[0], 0), dtype=xp.int64))
+        return _wrap(xp.stack([p._data for p in found], axis=1))
     if data.ndim == 0:
         return _wrap(place(np.zeros((int(data != 0), 0), dtype=np.int64), input.device))
     return _wrap(place(np.argwhere(data).astype(np.int64, copy=False), input.device))
@@ -35,8 +42,22 @@ def masked_select(input, mask):
             f"masked_select: input of shape {tuple(input.shape)} and mask of shape {tuple(mask.shape)} don't broadcast"
         ) from None
     values = broadcast_to(input, shape, "masked_select")
+    if type(mask._data) is not np.ndarray:
+        return _masked_select_standard(values, mask._data)
     mask = np.broadcast_to(mask._data, shape)
     return getitem(values, _wrap(mask)) if shape else getitem(values.reshape(1), _wrap(mask.reshape(1)))
+
+
+def _masked_select_standard(values, mask):
+    """masked_select with standard functions, on the tensors' device (the standard's mask indexing has no
+    adjoint without a scatter): the flat positions in the order selected first, the others after (a stable
+    argsort of the mask, negated), and the first `count` values taken along it (TakeAlong, whose gradient
+    goes back through the inverse permutation)."""
+    xp = library_of(mask)
+    flat = xp.reshape(xp.broadcast_to(mask, values.shape), (-1,))
+    order = xp.argsort(xp.astype(xp.logical_not(flat), xp.uint8))
+    count = int(xp.sum(xp.astype(flat, xp.int64)))  # the result's size: a sync, as in PyTorch
+    return TakeAlong.apply(reshape(values, (-1,)), order, 0, count)
 
 
 # ---- testing values: whole-tensor answers as Python bools --------------------------------------------

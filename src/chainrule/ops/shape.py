@@ -8,7 +8,7 @@ import numpy as np
 
 from ..args import normalize_dim, shape_arg  # noqa: F401  (ops import them from here)
 from ..autograd.function import Op, namespace
-from ..device import constant, library_of, to_host
+from ..device import constant, library_of, shares_memory, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
 from .elementwise import CATEGORY, cast, check_tensor, clone
@@ -73,16 +73,11 @@ def as_view(out, base):
     """out is a view of base when it shares base's memory, as in PyTorch: it shares base's version counter,
     so an in-place change through either is seen by backward, and it knows its base (the first tensor of
     a chain of views), so an in-place change through it is recorded on the base."""
-    if out is not base and _shares_memory(out._data, base._data):
+    if out is not base and shares_memory(out._data, base._data):
         out._versions = base._shared_versions()
         out._base = root = base if base._base is None else base._base
         out._base_grad_fn = root.grad_fn
     return out
-
-
-def _shares_memory(a, b):
-    """NumPy tells; other libraries' results are taken as copies (their in-place ops are NumPy-only for now)."""
-    return type(a) is np.ndarray and type(b) is np.ndarray and np.may_share_memory(a, b)
 
 
 def reshape(x, shape):
@@ -236,12 +231,11 @@ class Triangle(Op):
 
     def forward(ctx, x, keep):
         xp, lib = namespace(x), library_of(x)
-        keep = constant(keep, None, x)  # made with NumPy: to x's device
-        ctx.keep = xp.astype(keep, x.dtype)
+        ctx.keep = keep = constant(keep, None, x)  # made with NumPy: to x's device
         return xp.where(keep, x, lib.zeros((), dtype=x.dtype))
 
     def backward(ctx, gy):
-        return gy * ctx.keep, None
+        return namespace(gy).where(ctx.keep, gy, 0.0), None  # a where: ops.where takes any library's mask
 
 
 class Flip(Op):
@@ -263,27 +257,39 @@ class Roll(Op):
 
 
 class RepeatInterleave(Op):
-    """Element i along `axis` repeated repeats[i] times; the gradient sums each run back (SegmentSum)."""
+    """Element i along `axis` repeated counts[i] times (counts: a NumPy array, or an int for all); the gradient
+    sums each run back (SegmentSum)."""
 
-    def forward(ctx, x, axis, index):
-        ctx.axis, ctx.index, ctx.size = axis, index, x.shape[axis]
-        return np.take(x, index, axis=axis)
+    def forward(ctx, x, axis, counts):
+        ctx.axis, ctx.counts, ctx.size = axis, counts, x.shape[axis]
+        if type(x) is np.ndarray:
+            return np.repeat(x, counts, axis=axis)
+        return library_of(x).repeat(x, counts if type(counts) is int else constant(counts, None, x), axis=axis)
 
     def backward(ctx, gy):
-        return SegmentSum.apply(gy, ctx.axis, ctx.index, ctx.size), None, None
+        return SegmentSum.apply(gy, ctx.axis, ctx.counts, ctx.size), None, None
 
 
 class SegmentSum(Op):
-    """out[..., i, ...] = sum of g[..., j, ...] over the j with index[j] == i: RepeatInterleave's adjoint."""
+    """out[..., i, ...] = the sum of g's run i along axis (counts[i] values): RepeatInterleave's adjoint."""
 
-    def forward(ctx, g, axis, index, size):
-        ctx.axis, ctx.index = axis, index
-        out = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + 1 :], dtype=g.dtype)
-        np.add.at(out, (slice(None),) * axis + (index,), g)
-        return out
+    def forward(ctx, g, axis, counts, size):
+        ctx.axis, ctx.counts = axis, counts
+        xp = library_of(g)
+        if type(counts) is int:  # runs of one length: a reshape and a sum
+            return xp.sum(xp.reshape(g, g.shape[:axis] + (size, counts) + g.shape[axis + 1:]), axis=axis + 1)
+        if xp is np:
+            out = np.zeros(g.shape[:axis] + (size,) + g.shape[axis + 1:], dtype=g.dtype)
+            np.add.at(out, (slice(None),) * axis + (np.repeat(np.arange(size), counts),), g)
+            return out
+        # the standard has no add.at: differences of the running sum at the runs' ends (rounds a little more)
+        running = xp.cumulative_sum(g, axis=axis, include_initial=True)
+        ends = np.cumsum(counts)
+        at = lambda positions: xp.take(running, constant(positions, np.int64, g), axis=axis)  # noqa: E731
+        return at(ends) - at(ends - counts)
 
     def backward(ctx, ggx):
-        return RepeatInterleave.apply(ggx, ctx.axis, ctx.index), None, None, None
+        return RepeatInterleave.apply(ggx, ctx.axis, ctx.counts), None, None, None
 
 
 def narrow(input, dim, start, length):
@@ -394,7 +400,7 @@ def repeat(input, *sizes):
     pairs = tuple(n for s in shape for n in (1, s))  # a size-1 dim in front of each dim, to tile along
     tiled = tuple(n for r, s in zip(sizes, shape) for n in (r, s))
     out = Reshape.apply(broadcast_to(Reshape.apply(input, pairs), tiled, "repeat"), tuple(r * s for r, s in zip(sizes, shape)))
-    shares = type(out._data) is not np.ndarray or np.may_share_memory(out._data, input._data)
+    shares = shares_memory(out._data, input._data)
     return clone(out) if shares else out  # a copy, as in PyTorch
 
 
@@ -404,7 +410,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     check_tensor(input, "repeat_interleave")
     if repeats is None:  # torch.repeat_interleave(repeats)
         counts = _repeat_counts(input, 0 if input.ndim == 0 else input.shape[0], 0)
-        return _wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+        positions = constant(np.arange(counts.size, dtype=np.int64), None, input._data)
+        return _wrap(library_of(positions).repeat(positions, constant(counts, None, positions), axis=0))
     if dim is None:
         input, axis = reshape(input, (-1,)), 0
     else:
@@ -413,13 +420,17 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
             input = reshape(input, (1,))
     size = input.shape[axis]
     counts = _repeat_counts(repeats, size, axis)
-    index = np.repeat(np.arange(size, dtype=np.int64), counts)
-    if output_size is not None and output_size != index.size:
-        raise ValueError(f"repeat_interleave: output_size {output_size} differs from the sum of repeats {index.size}")
-    return RepeatInterleave.apply(input, axis, index)
+    total = int(counts.sum())
+    if output_size is not None and output_size != total:
+        raise ValueError(f"repeat_interleave: output_size {output_size} differs from the sum of repeats {total}")
+    if isinstance(repeats, numbers.Integral) or size and (counts == counts[0]).all():
+        counts = int(counts[0]) if size else 0  # one count for all: a plain repeat, and a reshape-sum back
+    return RepeatInterleave.apply(input, axis, counts)
 
 
 def _repeat_counts(repeats, size, dim):
+    """The counts as a NumPy array. They decide the result's shape, so a tensor of counts on a GPU is read
+    to the host here (a sync: PyTorch syncs too, unless output_size is given); the data stays on its device."""
     counts = to_host(repeats._data) if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.dtype.kind not in "iu" and not isinstance(repeats, numbers.Integral):
         raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor, got {counts.dtype}")
@@ -443,5 +454,6 @@ def _int_arg(value, op, name):
     return int(value)
 
 
-for _op in (Reshape, Permute, BroadcastTo, SumTo, Cat, Narrow, Unslice, Triangle, Flip, Roll):
-    _op.array_api = True  # standard functions only (not so: RepeatInterleave and SegmentSum, NumPy's take and add.at)
+for _op in (Reshape, Permute, BroadcastTo, SumTo, Cat, Narrow, Unslice, Triangle, Flip, Roll, RepeatInterleave,
+            SegmentSum):
+    _op.array_api = True  # standard functions only
