@@ -8,7 +8,9 @@ from hypothesis.extra import numpy as hnp
 from torch_parity import check_op, check_second_order, check_torch, random_array
 
 import chainrule as cr
+from chainrule.device import move, to_host
 from chainrule.errors import OutOfRangeError
+from chainrule.ops.index import GetItem, IndexAdd, setitem_array
 
 # keys written with `m` so integer-tensor indices are made by each library
 KEYS = {
@@ -49,6 +51,13 @@ KEYS = {
     "range_and_target": lambda m: (range(2), m.tensor([2, 0])),
     "range_and_list": lambda m: (range(2), [1, 2], slice(1, 3)),
     "two_lists": lambda m: ([0, 1], [1, 2]),
+    "array_2d_after_slice": lambda m: (slice(None), m.tensor([[0, 2], [1, 1]])),
+    "arrays_apart": lambda m: (m.tensor([1, 0, 1]), slice(1, None), m.tensor([3, 0, 3])),
+    "arrays_around_none": lambda m: ([0, 1], None, [1, 2]),
+    "array_then_slice_step": lambda m: (m.tensor([[1], [0]]), slice(None, None, 2)),
+    "mask_after_slice": lambda m: (slice(None), m.tensor([True, False, True])),
+    "mask_2d_after_slice": lambda m: (slice(None), m.tensor(_X[0]) > 0),
+    "bool_scalar_and_array": lambda m: (slice(None), True, m.tensor([0, 2, 0])),
 }
 _X = np.random.default_rng(0).uniform(-2, 2, size=(2, 3, 4))
 
@@ -251,3 +260,93 @@ def test_cross_entropy_style_selection_with_a_range():
     target = [2, 0, 3]
     check_op(lambda m, t: -t.log_softmax(1)[range(3), m.tensor(target)].mean(), random_array((3, 4), 10))
     check_op(lambda m, t: t[range(3), target] * 2.0, random_array((3, 4), 11))
+
+
+# ---- any key on an array API standard library, against NumPy's own indexing ------------------------------
+STRICT = cr.device("array_api_strict")
+
+
+@st.composite
+def numpy_keys(draw, shape):
+    """Keys NumPy takes (or refuses): ints, slices, None, Ellipsis, integer arrays of 1 or 2 dims, bool masks
+    over one or more dims and bool scalars, in any order; arrays may be apart (their dims then go first)."""
+    parts, dim = [], 0
+    for _ in range(draw(st.integers(1, 5))):
+        if dim == len(shape):
+            break
+        n = shape[dim]
+        kind = draw(st.sampled_from(["int", "slice", "none", "array", "array_2d", "mask", "bool", "ellipsis"]))
+        if kind == "int":
+            parts.append(draw(st.integers(-n - 1, n)))  # sometimes out of range
+        elif kind == "slice":
+            parts.append(draw(slices(n)))
+        elif kind in ("none", "bool"):
+            parts.append(None if kind == "none" else draw(st.booleans()))
+            continue
+        elif kind == "array":
+            parts.append(np.array(draw(st.lists(st.integers(-n, n - 1), min_size=0, max_size=3)), np.int64))
+        elif kind == "array_2d":
+            parts.append(draw(hnp.arrays(np.int64, st.sampled_from([(1, 2), (2, 1), (2, 2)]), elements=st.integers(-n, n - 1))))
+        elif kind == "mask":
+            dims = draw(st.integers(1, len(shape) - dim))
+            parts.append(draw(hnp.arrays(np.bool_, shape[dim:dim + dims])))
+            dim += dims - 1
+        elif not any(p is Ellipsis for p in parts):
+            parts.append(Ellipsis)  # standing for some of the next dims, perhaps none
+            dim += draw(st.integers(0, len(shape) - dim)) - 1
+        dim += 1
+    return tuple(parts)
+
+
+def _numpy_or_error(fn):
+    try:
+        return fn()
+    except IndexError as err:
+        return err
+
+
+@given(data=st.data())
+def test_any_key_gathers_and_scatters_as_numpy_on_a_standard_library(data):
+    """GetItem and IndexAdd (its gradient) on array-api-strict: NumPy's x[key] and np.add.at, or its IndexError."""
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    key = data.draw(numpy_keys(shape))
+    x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    expected = _numpy_or_error(lambda: x[key])
+    if isinstance(expected, IndexError):
+        with pytest.raises(IndexError):
+            GetItem.apply(cr.tensor(x, device=STRICT), key)
+        return
+    mine = GetItem.apply(cr.tensor(x, device=STRICT), key)
+    np.testing.assert_array_equal(mine.numpy(), expected)
+    g = np.arange(1.0, 1.0 + expected.size).reshape(expected.shape)
+    added = np.zeros(shape)
+    np.add.at(added, key, g)
+    np.testing.assert_array_equal(IndexAdd.apply(cr.tensor(g, device=STRICT), key, shape).numpy(), added)
+
+
+def _torch_key(key):
+    return tuple(torch.tensor(p) if isinstance(p, np.ndarray) else bool(p) if isinstance(p, np.bool_) else p for p in key)
+
+
+@given(data=st.data())
+def test_any_key_reads_and_writes_as_torch(data):
+    """t[key] (PyTorch's order: ints before arrays) and, on array-api-strict, t[key] = v in place (values broadcast,
+    the last write wins on repeats): as in PyTorch, or the same IndexError."""
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    key = data.draw(numpy_keys(shape))
+    theirs = torch.zeros(shape, dtype=torch.float64)
+    region = _numpy_or_error(lambda: theirs[_torch_key(key)].shape)
+    strict = move(np.zeros(shape), STRICT)
+    if isinstance(region, IndexError):
+        with pytest.raises(IndexError):
+            setitem_array(strict, key, 1.0)
+        return
+    check_torch(lambda m, t: t[key if m is cr else _torch_key(key)] * 2.0, random_array(shape, 12))
+    kind = data.draw(st.sampled_from(["full", "trailing", "leading_one", "scalar"]))
+    values = {"full": np.arange(1.0, 1.0 + np.prod(region)).reshape(region), "scalar": 2.5,
+              "trailing": np.arange(1.0, 1.0 + np.prod(region[1:])).reshape(region[1:]),
+              "leading_one": np.arange(1.0, 1.0 + np.prod(region)).reshape((1, *region))}[kind]
+    theirs[_torch_key(key)] = torch.tensor(values, dtype=torch.float64)
+    view = strict[(slice(None),) * len(shape)]  # the writes must reach the array through a view too
+    setitem_array(view, key, values if np.ndim(values) == 0 else move(values, STRICT))
+    np.testing.assert_array_equal(to_host(strict), theirs.numpy())

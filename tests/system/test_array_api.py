@@ -4,19 +4,11 @@ passes there computes with standard functions only, so it runs on CuPy too; CuPy
 
 Op families not yet written for the standard raise NotImplementedError naming the op and the library
 (never a silent copy); their tests are left out below, each with the reason:
-- round(decimals=), fmod: the standard has no round-to-decimals nor fmod (CuPy has both: a later step);
-- bool + bool, bool * bool: the standard has no arithmetic on bools;
-- repeat_interleave (segment sums: NumPy's add.at);
-- indexing that mixes integer arrays with slices (t[:, idx] beyond one 1-d index array): the standard
-  defines integer arrays only when they index every dim;
 - embedding's max_norm (it renormalises rows in place);
 - autograd.gradcheck called on tensors of another device (gradcheck perturbs NumPy arrays in place; check_op
   runs it on the CPU through a recorded move);
 - cross_entropy with class weights, label smoothing, ignored or probability targets, or second derivatives;
   nll_loss (the loss tests run are listed: the others test those);
-- nn layers made with device= (their parameters are made on the CPU: move the module with .to(device));
-- not yet converted at all: sort, select, in-place ops (t.add_, t[key] = v, so also
-  the tests that write into a result). The optimizers run on any library: tests/optim/test_devices.py.
 All the tests run in one pytest process (one import of torch), each file's own selection joined into one -k.
 """
 import os
@@ -30,12 +22,15 @@ RUNS = {  # test file -> the tests run there (a pytest -k expression; None: all)
     "tests/ops/test_linalg.py": None,
     "tests/ops/test_activation.py": "not gradcheck",
     "tests/ops/test_linear.py": "not gradcheck",
-    "tests/ops/test_elementwise.py": "not round_decimals and not fmod and not rounded_division_by_numbers and "
-                                     "not special_values and not remainder_second and not binary_result_dtype",
+    "tests/ops/test_elementwise.py": None,
     "tests/ops/test_reduce.py": None,
     "tests/ops/test_scan.py": None,
-    "tests/ops/test_einsum.py": "not diagonal_result_is_a_copy",  # that one writes into the result: in-place
-    "tests/ops/test_shape.py": "not piece and not split_chunk",
+    "tests/ops/test_einsum.py": None,
+    "tests/ops/test_shape.py": None,
+    "tests/ops/test_sort.py": None,
+    "tests/ops/test_select.py": None,
+    "tests/ops/test_inplace.py": None,
+    "tests/ops/test_index.py": None,
     "tests/ops/test_norm.py": "not batch_norm_of_no_channels",
     "tests/ops/test_embedding.py": "not options4 and not options5",  # those two: max_norm (in-place renorm)
     "tests/ops/test_loss.py": "binary_cross_entropy or mse_loss or robust_losses or extreme_logits or gradient_is_softmax "
@@ -46,7 +41,7 @@ RUNS = {  # test file -> the tests run there (a pytest -k expression; None: all)
     "tests/ops/test_conv.py": None,
     "tests/ops/test_pool.py": None,
     "tests/ops/test_attention.py": None,
-    "tests/ops/test_rnn.py": "not slices_are_copies",  # that one writes into a slice: in-place
+    "tests/ops/test_rnn.py": None,
 }
 
 

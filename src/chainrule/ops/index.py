@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op
-from ..device import library_of, move, of, to_host
+from ..device import library_of, move, numpy_dtype, of, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor
 from .shape import as_view, check_tensor, normalize_dim, reshape
@@ -44,29 +44,131 @@ class IndexAdd(Op):
 
 
 def _get_standard(x, key):
-    """x[key] by the standard's rules: the key's NumPy index arrays moved to x's device; ints, slices and None
-    closed by an Ellipsis; integer arrays either index every dim (with ints) or are one 1-d array among
-    whole slices (xp.take). Other mixes of arrays and slices are refused, never computed differently."""
-    parts = key if isinstance(key, tuple) else (key,)
-    device = of(x)
-    parts = tuple(move(p, device) if isinstance(p, np.ndarray) else p for p in parts)
-    arrays = [i for i, p in enumerate(parts) if _is_index_array(p)]
+    """x[key] by NumPy's rules, in standard functions: the basic part of the key (ints, slices, None) as a
+    view, then every integer array (a bool mask: its nonzero() arrays; an int among arrays: a 0-d array)
+    broadcast together and combined into flat positions over the dims they index, taken with one xp.take.
+    The arrays' dims replace the indexed dims where these were adjacent in the key, else go first."""
+    view, arrays, axes, adjacent = _parse_key(key if type(key) is tuple else (key,), tuple(x.shape))
+    y = x[(*view, ...)]  # the Ellipsis (for no dims) makes one element a 0-d view, not a copy, as in PyTorch
     if not arrays:
-        return x[parts if any(p is Ellipsis for p in parts) else (*parts, ...)]
-    if len(parts) == x.ndim and all(i in arrays or isinstance(p, numbers.Integral) for i, p in enumerate(parts)):
-        return x[parts]
-    (axis, *more) = arrays
-    rest = [p for i, p in enumerate(parts) if i != axis and p is not Ellipsis]
-    before = parts[:axis]
-    if not more and parts[axis].ndim == 1 and all(p == slice(None) for p in rest) and Ellipsis not in before:
-        return library_of(x).take(x, parts[axis], axis=axis)
-    raise NotImplementedError(
-        f"getitem: this index mixes integer arrays with slices in a way the array API standard does not define "
-        f"(on {device}); move the tensor to the CPU with .cpu(), or index every dim with integer tensors")
+        return y
+    xp = library_of(x)
+    sizes = [y.shape[a] for a in axes]
+    flat = _flat_positions(arrays, sizes, of(x))
+    if not adjacent:  # NumPy puts the arrays' dims first
+        rest = [a for a in range(y.ndim) if a not in axes]
+        y = xp.permute_dims(y, (*axes, *rest))
+        axes = list(range(len(axes)))
+    first, after = axes[0], axes[-1] + 1
+    merged = y if len(axes) == 1 else xp.reshape(y, (*y.shape[:first], math.prod(sizes), *y.shape[after:]))
+    out = xp.take(merged, xp.reshape(flat, (-1,)), axis=first)
+    return xp.reshape(out, (*y.shape[:first], *flat.shape, *y.shape[after:]))
 
 
-def _is_index_array(part):
-    return hasattr(part, "__array_namespace__") and part.ndim > 0 and "int" in str(part.dtype)
+def _parse_key(parts, shape):
+    """The key split in two: `view`, a basic key of x (every dim named: slices clipped to the dim, as the
+    standard requires; a dim an array indexes kept whole; a bool scalar a new dim of size 1), and the index
+    arrays with the axes of x[view] they index, and whether they were adjacent in the key."""
+    if sum(p is Ellipsis for p in parts) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    advanced = _has_arrays(parts)
+    taken = sum(_dims_indexed(p) for p in parts)
+    if taken > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but {taken} were indexed")
+    view, arrays, axes, places = [], [], [], []
+    for place, p in enumerate(parts):
+        dim = sum(1 for v in view if v is not None)  # the dim of x this part starts at
+        if p is None:
+            view.append(None)
+        elif p is Ellipsis:
+            view.extend([slice(None)] * (len(shape) - taken))
+        elif isinstance(p, slice):
+            view.append(_clipped(p, shape[dim]))
+        elif _is_bool_scalar(p):  # NumPy: a new dim of size 1, indexed by [0] (True) or [] (False)
+            arrays.append(np.zeros(int(bool(p)), np.int64))
+            axes.append(len(view))
+            places.append(place)
+            view.append(None)
+        elif _is_int(p) and not advanced:
+            view.append(int(p))
+        elif _is_int(p) or _is_any_array(p):
+            for index in _index_arrays(p, shape[dim:]):
+                arrays.append(index)
+                axes.append(len(view))
+                places.append(place)
+                view.append(slice(None))
+        else:
+            raise TypeError(f"index: {type(p).__name__} is not a valid index part")
+    view.extend([slice(None)] * (len(shape) - sum(1 for v in view if v is not None)))
+    distinct = sorted(set(places))
+    return tuple(view), arrays, axes, not places or distinct[-1] - distinct[0] + 1 == len(distinct)
+
+
+def _dims_indexed(part):
+    """How many dims of x a part of a key indexes: a mask all of its dims; None, Ellipsis, a bool scalar none."""
+    if part is None or part is Ellipsis or _is_bool_scalar(part):
+        return 0
+    return part.ndim if _is_any_array(part) and "bool" in str(part.dtype) else 1
+
+
+def _clipped(part, size):
+    """A slice with its start and stop inside the dim (the standard refuses others; NumPy clips them)."""
+    start, stop, step = part.indices(size)
+    if step < 0:  # indices() says 'before the first element' as -1, which a slice reads as the last one
+        return slice(start if start >= 0 else None, stop if stop >= 0 else None, step)
+    return slice(start, stop, step)
+
+
+def _index_arrays(part, dims):
+    """The integer arrays that stand for one part of a key: an int (a 0-d array), an integer array, or the
+    nonzero() arrays of a bool mask over the next dims."""
+    if _is_int(part):  # checked even where the arrays broadcast to nothing, as NumPy does
+        if not -dims[0] <= int(part) < dims[0]:
+            raise IndexError(f"index {int(part)} is out of bounds for a dim with size {dims[0]}")
+        return [np.asarray(int(part), np.int64)]
+    if "bool" not in str(part.dtype):
+        return [part]
+    if tuple(part.shape) != tuple(dims[:part.ndim]):
+        raise IndexError(f"the mask of shape {tuple(part.shape)} does not match the indexed dims {tuple(dims[:part.ndim])}")
+    return list(library_of(part).nonzero(part))  # a NumPy mask on the host; a device mask: a sync, as in PyTorch
+
+
+def _flat_positions(arrays, sizes, device):
+    """The index arrays broadcast together and combined into positions in the flattened indexed dims (row
+    major), on `device`. Arrays made on the host (all of getitem's) are checked and combined there."""
+    on_host = all(type(a) is np.ndarray for a in arrays)
+    xp = np if on_host else library_of(next(a for a in arrays if type(a) is not np.ndarray))
+    arrays = [a if on_host else move(a, device) for a in arrays]
+    try:
+        arrays = xp.broadcast_arrays(*arrays)
+    except ValueError:
+        shapes = " ".join(str(tuple(a.shape)) for a in arrays)
+        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}") from None
+    if on_host:  # (as NumPy, nothing to check when the broadcast arrays are empty)
+        for a, n in zip(arrays, sizes):
+            if a.size and (a.min() < -n or a.max() >= n):
+                bad = a.min() if a.min() < -n else a.max()
+                raise IndexError(f"index {bad} is out of bounds for a dim with size {n}")
+    flat, stride = 0, 1
+    for a, n in zip(reversed(arrays), reversed(sizes)):
+        a = xp.astype(a, xp.int64)
+        flat = flat + xp.where(a < 0, a + n, a) * stride
+        stride *= n
+    return move(np.asarray(flat), device) if on_host else flat  # NumPy makes 0-d results scalars
+
+
+def _has_arrays(parts):
+    """Whether a key has index arrays (a bool scalar is a 0-d mask); then NumPy counts its ints as arrays too."""
+    return any(_is_bool_scalar(p) or _is_any_array(p) and p.ndim > 0 for p in parts)
+
+
+def _is_bool_scalar(part):
+    return isinstance(part, (bool, np.bool_)) or _is_any_array(part) and part.ndim == 0 and "bool" in str(part.dtype)
+
+
+def _is_any_array(part):
+    """A NumPy array or any library's (internal callers may give index arrays already on the device)."""
+    return hasattr(part, "__array_namespace__")
 
 
 def _index_add_standard(g, key, shape):
@@ -99,7 +201,9 @@ def index_key(key):
 
 def _index_part(part):
     if isinstance(part, Tensor):
-        part = to_host(part._data)  # index arrays are made on the host; GetItem moves them to the data's device
+        part = part._data
+    if hasattr(part, "__array_namespace__"):
+        part = to_host(part)  # index arrays are made on the host; GetItem moves them to the data's device
     elif isinstance(part, (list, tuple, range)):  # t[range(n), target] as t[[0, 1, ...], target]
         part = _list_index(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
@@ -137,6 +241,8 @@ def setitem_array(array, key, value):
     """array[key] = value in place, with the same PyTorch index order as getitem."""
     parts = key = _index_parts(index_key(key), array.ndim)
     try:
+        if type(array) is not np.ndarray:
+            return _set_standard(array, parts, value)
         if _mixes_ints_and_arrays(parts):
             array = array[_ints_step(parts)]  # ints, slices and None only: a view, so writes reach `array`
             key = _arrays_step(parts)
@@ -146,6 +252,53 @@ def setitem_array(array, key, value):
     except (ValueError, TypeError) as err:
         kind = ValueError if isinstance(err, ValueError) else TypeError
         raise kind(f"setitem: {err} (tensor shape {array.shape})") from None
+
+
+def _set_standard(array, parts, value):
+    """array[key] = value in place on a standard library, with getitem's index order. A basic key goes to the
+    library's own __setitem__ (which takes no None: a None dim has size 1, so the values are reshaped instead).
+    A key with index arrays writes by a gather, as the standard has no index assignment with arrays: the flat
+    positions p the key selects (the key applied to arange), sorted stably; every cell takes the value of the
+    last write to it (NumPy's and PyTorch's CPU rule for repeated indices), or keeps its own."""
+    xp = library_of(array)
+    if not _has_arrays(parts):
+        view = _parse_key(parts, tuple(array.shape))[0]
+        region = tuple(array[view].shape)
+        without_none = tuple(v for v in view if v is not None)
+        values = _values_array(array, value, region)
+        array[(*without_none, ...)] = xp.reshape(values, tuple(array[without_none].shape))
+        return
+    shape, size = tuple(array.shape), math.prod(array.shape)
+    positions = xp.reshape(xp.arange(size, dtype=xp.int64), shape)
+    if _mixes_ints_and_arrays(parts):
+        positions, parts = _get_standard(positions, _ints_step(parts)), _arrays_step(parts)
+    positions = _get_standard(positions, parts)
+    values = xp.reshape(_values_array(array, value, tuple(positions.shape)), (-1,))
+    positions = xp.reshape(positions, (-1,))
+    if positions.shape[0] == 0:
+        return
+    order = xp.argsort(positions, stable=True)
+    ordered, cells = xp.take(positions, order), xp.arange(size, dtype=xp.int64)
+    last = xp.clip(xp.searchsorted(ordered, cells, side="right") - 1, min=0)  # the last write at or before each cell
+    written = xp.take(ordered, last) == cells
+    new = xp.where(written, xp.take(values, xp.take(order, last)), xp.reshape(array, (-1,)))
+    array[...] = xp.reshape(new, shape)
+
+
+def _values_array(array, value, shape):
+    """value as an array of array's dtype and library, broadcast to `shape` (leading 1s dropped, as in NumPy)."""
+    xp = library_of(array)
+    if _is_any_array(value) and type(value) is not np.ndarray:
+        values = value if value.dtype == array.dtype else xp.astype(value, array.dtype)
+    else:
+        values = move(np.asarray(value).astype(numpy_dtype(array.dtype)), of(array))
+    while values.ndim > len(shape) and values.shape[0] == 1:
+        values = xp.reshape(values, values.shape[1:])
+    try:
+        return xp.broadcast_to(values, shape)
+    except (ValueError, RuntimeError):
+        raise ValueError(f"shape mismatch: value array of shape {tuple(values.shape)} could not be broadcast to "
+                         f"indexing result of shape {shape}") from None
 
 
 def _index_parts(key, ndim):
@@ -171,7 +324,14 @@ def _dims_taken(parts):
 def _mixes_ints_and_arrays(parts):
     # PyTorch applies plain ints first (as selections), then the arrays; NumPy counts an int as an
     # array index, which moves dims elsewhere (t[0, None, :, [0]]: (1, 3, 1) in PyTorch, (1, 1, 3) in NumPy).
-    return any(_is_int(p) for p in parts) and any(_is_array(p) for p in parts)
+    return any(_is_int(p) for p in parts) and any(_is_array_index(p) for p in parts)
+
+
+def _is_array_index(part):
+    """An index array, or a bool scalar (a 0-d mask, which PyTorch applies with the arrays too)."""
+    if isinstance(part, np.ndarray):
+        return part.ndim > 0 or part.dtype == np.bool_
+    return isinstance(part, (bool, np.bool_))
 
 
 def _is_int(part):
@@ -191,6 +351,8 @@ def _ints_step(parts):
     for p in parts:
         if _is_array(p):
             step.extend([slice(None)] * (p.ndim if p.dtype == np.bool_ else 1))
+        elif _is_bool_scalar(p):  # a bool scalar is a 0-d mask (a new dim): it goes with the arrays
+            continue
         else:
             step.append(int(p) if _is_int(p) else p)
     return tuple(step)
@@ -198,7 +360,7 @@ def _ints_step(parts):
 
 def _arrays_step(parts):
     """The arrays of the key, for the result of _ints_step; every other remaining dim kept whole."""
-    return tuple(p if p is Ellipsis or _is_array(p) else slice(None) for p in parts if not _is_int(p))
+    return tuple(p if p is Ellipsis or _is_array(p) or _is_bool_scalar(p) else slice(None) for p in parts if not _is_int(p))
 
 
 def gather(x, dim, index):
