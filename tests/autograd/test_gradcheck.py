@@ -351,3 +351,37 @@ def test_localize_inside_anomaly_mode_keeps_checking_nan():
         with pytest.raises(RuntimeError, match="LogBackward0|nan"):
             cr.autograd.localize(lambda t: t.log(), [x])
         assert anomaly.mode.enabled and anomaly.mode.recorder is None
+
+
+class BrokenStandardSin(Op):
+    """BrokenSin in standard functions: it runs on any library's arrays (array-api-strict here)."""
+
+    array_api = True
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return namespace(x).sin(x)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * namespace(gy).cos(x) * 2
+
+
+def test_gradcheck_and_localize_on_another_device():
+    # the inputs are perturbed in a NumPy copy moved to their device: fn runs there, its inputs stay there
+    r = np.random.default_rng(3)
+    a, b = (cr.tensor(r.normal(size=s)).to("array_api_strict").requires_grad_() for s in ((2, 3), (3, 4)))
+    devices = []
+
+    def fn(x, y):
+        devices.append((str(x.device), str(y.device)))
+        return (x @ y).tanh()
+
+    assert cr.autograd.gradcheck(fn, [a, b])
+    assert set(devices) == {("array_api_strict", "array_api_strict")}
+    assert cr.autograd.localize(lambda x, y: fn(x, y).sum(), [a, b]).ok
+    with pytest.raises(cr.autograd.GradcheckError) as info:
+        cr.autograd.gradcheck(lambda x: BrokenStandardSin.apply(x.exp()), [a], localize=True)
+    assert info.value.node_name == "BrokenStandardSinBackward0"
+    expected = torch.cos(torch.tensor(a.detach().cpu().numpy()).exp()) * torch.tensor(info.value.node.cotangents[0])
+    assert info.value.node.numerical == pytest.approx(expected.numpy()[info.value.node.index], rel=1e-6)

@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import pickle
+import re
 import shutil
 import struct
 import subprocess
@@ -86,6 +87,8 @@ def test_train_on_mnist_format_files(tmp_path):
         (["--epochs", "0"], "--epochs"),
         (["--lr", "fast"], "--lr"),
         (["--frobnicate"], "unrecognized"),
+        (["--device", "tpu"], "--device: device 'tpu'"),
+        (["--device", "array_api_strict", "--distributed"], "--distributed"),
     ],
 )
 def test_train_errors_are_one_line_without_traceback(args, fragment):
@@ -94,6 +97,22 @@ def test_train_errors_are_one_line_without_traceback(args, fragment):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_train_on_another_device_gives_the_cpu_run_and_its_checkpoint_resumes_on_the_cpu(tmp_path):
+    """--device array_api_strict (the CPU stand-in for CuPy): the model and each batch are moved there; the
+    numbers are the CPU run's (the same seed builds the same model), and the checkpoint resumes on the CPU."""
+    common = ("train", "--model", "cnn", "--json", "--no-progress", "--schedule", "constant")
+    cpu = chainrule(*common, "--epochs", "3")
+    there = chainrule(*common, "--epochs", "2", "--device", "array_api_strict", "--save", str(tmp_path / "run.ck"))
+    resumed = chainrule(*common, "--epochs", "3", "--resume", str(tmp_path / "run.ck"))
+    for result in (cpu, there, resumed):
+        assert result.returncode == 0, result.stderr
+    metrics = [json.loads(r.stdout.strip().splitlines()[-1]) for r in (cpu, there, resumed)]
+    losses = [re.findall(r"train loss \S+  test loss \S+  test accuracy +\S+", r.stdout) for r in (cpu, there, resumed)]
+    assert losses[1] == losses[0][:2] and losses[2] == losses[0][2:]  # epochs 1-2 there, epoch 3 back on the CPU
+    assert abs(metrics[2]["test_loss"] - metrics[0]["test_loss"]) < 1e-4
+    assert metrics[2]["test_accuracy"] == metrics[0]["test_accuracy"]
 
 
 def test_train_cnn_on_mnist_format_files(tmp_path):

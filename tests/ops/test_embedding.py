@@ -83,3 +83,16 @@ def test_embedding_errors():
         F.embedding(cr.tensor([0]), cr.randn(5))
     with pytest.raises(ValueError, match="shape of weight"):
         nn.Embedding(5, 3, _weight=cr.randn(4, 3))
+
+
+def test_max_norm_on_another_device_rescales_the_table_in_place_like_torch():
+    table = rng(6).normal(size=(5, 3)) * 2
+    w = cr.tensor(table).to("array_api_strict").requires_grad_()
+    tw = torch.tensor(table, requires_grad=True)
+    seen_before, version = w.detach(), w._version  # shares w's memory: it must see the new rows
+    y = F.embedding(cr.tensor([3, 0, 3]).to("array_api_strict"), w, max_norm=1.5, norm_type=3.0)
+    ty = TF.embedding(torch.tensor([3, 0, 3]), tw, max_norm=1.5, norm_type=3.0)
+    assert_close(y, ty)
+    assert_close(w, tw)
+    np.testing.assert_allclose(seen_before.cpu().numpy(), tw.detach().numpy(), rtol=1e-12)
+    assert w._version > version and str(w.device) == "array_api_strict"

@@ -738,3 +738,30 @@ def test_seed3_in_both_dtypes_keeps_the_tiny_gradient(dtype):
     F.cross_entropy(z, cr.tensor([1])).backward()
     assert z.grad.dtype == dtype
     assert z.grad.numpy()[0, 0] == pytest.approx(np.exp(-44.0), rel=1e-5)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_and_nll_loss_with_every_option_on_another_device(reduction):
+    # the standard-function path (CuPy's too), whatever device the rest of this file runs on: values, gradients
+    # and second derivatives equal torch's
+    r = rng(12)
+    logits, probabilities = r.normal(size=(5, 4)) * 3, r.dirichlet(np.ones(4), size=5)
+    labels, weight = np.array([0, 3, -100, 1, 3]), np.array([0.2, 1.0, 3.0, 0.5])
+    on = "array_api_strict"
+    results = []
+    for lib, make in ((cr, lambda a, **k: cr.tensor(a, **k).to(on)), (torch, torch.tensor)):
+        functional = F if lib is cr else TF
+        z = make(logits, requires_grad=True)
+        p = make(probabilities, requires_grad=True)
+        w, t = make(weight), make(labels)
+        options = dict(weight=w, reduction=reduction)
+        losses = [functional.cross_entropy(z, t, label_smoothing=0.2, **options),
+                  functional.cross_entropy(z, p, label_smoothing=0.1, **options),
+                  functional.nll_loss(functional.log_softmax(z, 1), t, **options)]
+        total = sum((loss * (i + 1.5)).sum() for i, loss in enumerate(losses))
+        gz, gp = lib.autograd.grad(total, [z, p], create_graph=True)
+        ggz, ggp = lib.autograd.grad((gz * gz).sum() + (gp * gz).sum(), [z, p])
+        assert lib is torch or {str(a.device) for a in [*losses, gz, gp, ggz, ggp]} == {on}
+        results.append([a.detach().cpu().numpy() for a in [*losses, gz, gp, ggz, ggp]])
+    for mine, theirs in zip(*results):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)

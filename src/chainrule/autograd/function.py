@@ -398,7 +398,7 @@ def _connect(ctx, outputs):
         ])
     blocked = ctx._non_differentiable
     for index, out in enumerate(outputs):
-        if out._data.dtype.kind == "f" and not any(out is b for b in blocked):
+        if _device.is_floating(out._data.dtype) and not any(out is b for b in blocked):
             out.requires_grad = True
             out.grad_fn = ctx
             out._output_nr = index

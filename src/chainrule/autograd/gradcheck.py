@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from ..device import move, of, to_host
 from ..tensor import Tensor, _wrap
 from . import anomaly
 from .engine import grad as _grad
@@ -35,18 +36,21 @@ class GradcheckError(RuntimeError):
 def numerical_grad(fn, inputs, eps=1e-6):
     """Central-difference gradients of fn(*inputs).sum() with respect to every floating-point input.
 
-    Works in float64 whatever the inputs' dtype. Returns a list with one NumPy array per input
-    (None for inputs that are not floating point: indices, ints, flags).
+    Works in float64 whatever the inputs' dtype, on any device: the inputs are perturbed in a NumPy copy
+    that is moved to their device for each evaluation (on the CPU, the copy itself). Returns a list with
+    one NumPy array per input (None for inputs that are not floating point: indices, ints, flags).
     """
     inputs = _as_list(inputs)
     values = [_float64_copy(x) for x in inputs]
+    devices = [of(x._data) if isinstance(x, Tensor) else None for x in inputs]
 
     def total():
         with no_grad():
-            out = fn(*[_wrap(v) if isinstance(v, np.ndarray) else v for v in values])
+            out = fn(*[_wrap(v if d is None else move(v, d)) if isinstance(v, np.ndarray) else v
+                       for v, d in zip(values, devices)])
         if not isinstance(out, Tensor):
             raise TypeError(f"numerical_grad: fn must return a Tensor, got {type(out).__name__}")
-        return float(out._data.astype(np.float64).sum())
+        return float(to_host(out._data).astype(np.float64).sum())
 
     grads = []
     for value in values:
@@ -75,11 +79,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, localize=False, raise_
     none does). Returns True, or raises GradcheckError naming the input, the element, and both values
     (raise_exception=False: returns False instead). localize=True: on failure, the error also names
     the first op whose backward is wrong on its own, and where in your code it was created.
+    Tensors of any device: fn runs on their device (each perturbed input is a NumPy copy moved there).
     """
     leaves, chosen = _float64_leaves(_as_list(inputs))
     with no_grad():
-        out_shape = fn(*leaves).shape
-    weights = _wrap(np.random.default_rng(0).uniform(0.5, 1.5, size=out_shape))
+        out = fn(*leaves)
+    weights = _wrap(move(np.random.default_rng(0).uniform(0.5, 1.5, size=out.shape), of(out._data)))
 
     out = fn(*leaves)
     (out * weights).sum().backward()
@@ -87,7 +92,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, localize=False, raise_
     for index, (leaf, use, expected) in enumerate(zip(leaves, chosen, numerical)):
         if not use:
             continue
-        analytic = leaf.grad._data if leaf.grad is not None else np.zeros(leaf.shape)
+        analytic = to_host(leaf.grad._data) if leaf.grad is not None else np.zeros(leaf.shape)
         bad = ~(np.abs(analytic - expected) <= atol + rtol * np.abs(expected))
         if bad.any():
             element = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -112,7 +117,8 @@ def _float64_leaves(inputs):
         chosen = [_is_float(x) for x in inputs]
     if not any(chosen):
         raise ValueError("gradcheck: no floating-point input to check")
-    leaves = [_wrap(_float64_copy(x), requires_grad=True) if c else x for x, c in zip(inputs, chosen)]
+    leaves = [_wrap(move(_float64_copy(x), of(x._data)) if isinstance(x, Tensor) else _float64_copy(x),
+                    requires_grad=True) if c else x for x, c in zip(inputs, chosen)]
     return leaves, chosen
 
 
@@ -145,14 +151,15 @@ def _check_ops(fn, leaves, eps, atol, rtol):
     recorded = {}  # node -> copies of its forward's arguments, in the order the ops ran
 
     def record(node, arguments):
-        if any(node.edges):  # in the graph only if an argument requires grad
-            recorded[node] = [np.array(a) if isinstance(a, np.ndarray) else a for a in arguments]
+        if any(node.edges):  # in the graph only if an argument requires grad: NumPy copies, and their devices
+            recorded[node] = ([np.array(to_host(a)) if _is_array(a) else a for a in arguments],
+                              [of(a) if _is_array(a) else None for a in arguments])
 
     with enable_grad(), anomaly.recording(record):
         out = fn(*leaves)
     in_graph = _graph_nodes(out)
-    checks = [_check_node(node, arguments, leaves, eps, atol, rtol)
-              for node, arguments in recorded.items() if node in in_graph]
+    checks = [_check_node(node, arguments, devices, leaves, eps, atol, rtol)
+              for node, (arguments, devices) in recorded.items() if node in in_graph]
     return LocalizeReport(checks, len(in_graph) - len(checks), atol, rtol)
 
 
@@ -206,16 +213,17 @@ class NodeCheck:
         return f"<NodeCheck {self.name} {state} max_error={self.max_error}>"
 
 
-def _check_node(node, arguments, leaves, eps, atol, rtol):
-    """The op of `node` alone, on copies of its arguments (floating ones that require grad in float64)."""
+def _check_node(node, arguments, devices, leaves, eps, atol, rtol):
+    """The op of `node` alone, on copies of its arguments (floating ones that require grad in float64),
+    each on the device where the op saw it."""
     check = NodeCheck(node)
     varying = [i for i, (a, edge) in enumerate(zip(arguments, node.edges))
                if edge is not None and isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     if not varying:
         check.skipped = "no floating-point argument requires grad"
         return check
-    run = _rerun(node, arguments, varying)
-    xs = [_wrap(arguments[i].astype(np.float64), requires_grad=True) for i in varying]
+    run = _rerun(node, arguments, devices, varying)
+    xs = [_wrap(move(arguments[i].astype(np.float64), devices[i]), requires_grad=True) for i in varying]
     with enable_grad():
         outs, args = run(xs)
     differentiable = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
@@ -225,29 +233,32 @@ def _check_node(node, arguments, leaves, eps, atol, rtol):
     rng = np.random.default_rng(0)
     check.cotangents = [rng.uniform(0.5, 1.5, size=outs[k].shape) for k in differentiable]
 
+    cotangents = [_wrap(move(c, of(outs[k]._data))) for k, c in zip(differentiable, check.cotangents)]  # on fn's device
+
     def weighted(xs):
         outs = run(xs)[0]
-        return sum((outs[k] * _wrap(c)).sum() for k, c in zip(differentiable, check.cotangents))
+        return sum((outs[k] * c).sum() for k, c in zip(differentiable, cotangents))
 
     with no_grad():
         if not _same(weighted(xs), weighted(xs)):
             check.skipped = "its forward gives different values each time (random)"
             return check
-    grads = _grad([outs[k] for k in differentiable], xs, [_wrap(c) for c in check.cotangents], allow_unused=True)
-    analytic = [np.zeros(x.shape) if g is None else g._data.astype(np.float64) for g, x in zip(grads, xs)]
+    grads = _grad([outs[k] for k in differentiable], xs, cotangents, allow_unused=True)
+    analytic = [np.zeros(x.shape) if g is None else to_host(g._data).astype(np.float64) for g, x in zip(grads, xs)]
     numerical = numerical_grad(lambda *ts: weighted(ts), xs, eps)
     _compare(check, varying, analytic, numerical, atol, rtol)
     check.concerns = _concerns(node.edges[check.argument], leaves)
     return check
 
 
-def _rerun(node, arguments, varying):
-    """run(xs): node's op applied again to fresh copies of `arguments`, with xs at the `varying` positions;
-    returns (its outputs as a tuple, the arguments it got). Built-in Ops and custom Functions alike."""
+def _rerun(node, arguments, devices, varying):
+    """run(xs): node's op applied again to fresh copies of `arguments` (on their `devices`), with xs at the
+    `varying` positions; returns (its outputs as a tuple, the arguments it got). Built-in Ops and custom
+    Functions alike."""
     tensor_at = [not node._other_args >> i & 1 for i in range(len(arguments))]
 
     def run(xs):
-        args = [_wrap(np.array(a)) if tensor else a for a, tensor in zip(arguments, tensor_at)]
+        args = [_wrap(move(np.array(a), d)) if tensor else a for a, d, tensor in zip(arguments, devices, tensor_at)]
         for i, x in zip(varying, xs):
             args[i] = x
         outs = node.op.apply(*args)
@@ -282,16 +293,16 @@ def _why_not(outs, args, differentiable):
     inputs = [a._data for a in args if isinstance(a, Tensor)]
     if any(o._data is a for o in outs if isinstance(o, Tensor) for a in inputs):
         return "its forward returns an argument's array itself (an in-place write or an identity)"
-    kinds = {str(outs[k]._data.dtype) for k in differentiable} - {"float64"}
+    kinds = {str(outs[k].dtype) for k in differentiable} - {"float64"}
     if kinds:
         return f"its output is {', '.join(sorted(kinds))} even from float64 inputs: too coarse for finite differences"
-    if not all(np.isfinite(outs[k]._data).all() for k in differentiable):
+    if not all(np.isfinite(to_host(outs[k]._data)).all() for k in differentiable):
         return "its output holds nan or inf at these inputs: finite differences can't tell there"
     return None
 
 
 def _same(a, b):
-    a, b = float(a._data), float(b._data)
+    a, b = float(to_host(a._data)), float(to_host(b._data))
     return a == b or (a != a and b != b)
 
 
@@ -365,13 +376,20 @@ def _as_list(inputs):
     return [inputs] if isinstance(inputs, (Tensor, np.ndarray)) else list(inputs)
 
 
+def _is_array(value):
+    """A NumPy array or another array library's (not a Tensor, not a number)."""
+    return isinstance(value, np.ndarray) or (hasattr(value, "__array_namespace__") and not isinstance(value, Tensor))
+
+
 def _is_float(x):
-    data = x._data if isinstance(x, Tensor) else x
-    return isinstance(data, np.ndarray) and data.dtype.kind == "f"
+    if isinstance(x, Tensor):
+        return x.dtype.kind == "f"
+    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
 
 
 def _float64_copy(x):
-    data = x._data if isinstance(x, Tensor) else x
-    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
-        return data.astype(np.float64)  # always a fresh copy
+    """A float64 NumPy copy of a floating-point tensor (of any device) or array; anything else as given."""
+    if _is_float(x):
+        data = x._data if isinstance(x, Tensor) else x
+        return to_host(data).astype(np.float64)  # always a fresh copy
     return x

@@ -27,6 +27,7 @@ import warnings
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import nn
+from chainrule.device import check as check_device
 
 DATASETS = ("digits", "iris", "mnist", "fashion-mnist")
 MODELS = ("mlp", "linear", "cnn")
@@ -34,7 +35,7 @@ OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSpro
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 1e-2}
 EXTRA = "pip install 'chainrule[train]'"
 # options that don't change the numbers; every other one is saved in a checkpoint and must match on --resume
-NOT_CHECKPOINTED = ("data_dir", "plot", "viz", "save", "resume", "json", "no_progress", "threads", "run")
+NOT_CHECKPOINTED = ("data_dir", "plot", "viz", "save", "resume", "json", "no_progress", "threads", "device", "run")
 CHECKPOINT_KEYS = ("model", "optimizer", "epoch", "rng", "args", "history")
 
 
@@ -87,6 +88,10 @@ def add_parser(commands):
     p.add_argument("--threads", type=_thread_count, metavar="N",
                    help="BLAS threads for the run, >= 1 (needs threadpoolctl; default: 1 when the largest weight "
                         f"matrix has under {SMALL_WEIGHTS} elements, where more threads only cost, else BLAS's own)")
+    p.add_argument("--device", type=_device, default=cr.device("cpu"),
+                   help="where to train: cpu (NumPy, the default), cuda or cuda:N (CuPy on a GPU; pip install "
+                        "'chainrule[cuda]'), array_api_strict (a CPU stand-in for testing); the model is moved there "
+                        "and each batch with .to(device); checkpoints are written from the host and resume anywhere")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel training over the processes mpiexec starts (mpiexec -n N chainrule train "
                         "--distributed ...; pip install 'chainrule[mpi]'): each process trains on its shard of the "
@@ -122,6 +127,13 @@ def _number(text, kind):
         return kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid {'int' if kind is int else 'float'} value: {text!r}") from None
+
+
+def _device(text):
+    try:
+        return check_device(text)
+    except (RuntimeError, TypeError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _learning_rate(text):
@@ -314,11 +326,12 @@ def progress(loader, epoch, epochs, enabled):
     return tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
 
 
-def train_epoch(model, batches, optimizer, label_smoothing=0.0, on_step=None):
+def train_epoch(model, batches, optimizer, label_smoothing=0.0, on_step=None, device="cpu"):
     """One pass over the batches; on_step() (if given) runs after each optimizer step. Returns the mean loss."""
     model.train()
     total, seen = 0.0, 0
     for x, y in batches:
+        x, y = x.to(device), y.to(device)
         loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)
         optimizer.zero_grad()
         loss.backward()
@@ -331,11 +344,12 @@ def train_epoch(model, batches, optimizer, label_smoothing=0.0, on_step=None):
 
 
 @cr.no_grad()
-def evaluate(model, dataset, batch_size=1024):
+def evaluate(model, dataset, batch_size=1024, device="cpu"):
     """(mean cross-entropy, accuracy) over the dataset (plain cross-entropy, no label smoothing)."""
     model.eval()
     total, correct = 0.0, 0
     for x, y in cr.data.DataLoader(dataset, batch_size=batch_size):
+        x, y = x.to(device), y.to(device)
         logits = model(x)
         total += F.cross_entropy(logits, y, reduction="sum").item()
         correct += int((logits.argmax(dim=1) == y).sum().item())
@@ -426,6 +440,7 @@ def step_graph(model, train_set, args):
     """The picture of one training step's graph: the loss of the first batch (in order, no shuffling, so the
     run's random numbers are untouched), one box per layer (cr.viz.trace)."""
     x, y = next(iter(cr.data.DataLoader(train_set, batch_size=args.batch_size)))
+    x, y = x.to(args.device), y.to(args.device)
     model.train()
     with cr.viz.trace(model) as tape:
         loss = F.cross_entropy(model(x), y, label_smoothing=args.label_smoothing)
@@ -553,6 +568,9 @@ def start_distributed(args, checkpoint):
         raise UsageError(f"started by mpiexec as {launched_processes()} processes, but without --distributed each "
                          "would train alone and write the same files: add --distributed")
     if args.distributed:
+        if args.device.type != "cpu":
+            raise UsageError(f"--distributed averages the gradients over MPI from host memory: train on the CPU "
+                             f"(leave out --device {args.device})")
         if not cr.distributed.is_available():
             raise UsageError("--distributed needs mpi4py and an MPI library: pip install 'chainrule[mpi]'")
         if not cr.distributed.is_initialized():
@@ -607,11 +625,11 @@ def fit(model, optimizer, scheduler, loader, test_set, args, history, flow=None)
         if args.distributed:
             loader.sampler.set_epoch(epoch)
         batches = progress(loader, epoch, args.epochs, not args.no_progress)
-        train_loss = train_epoch(model, batches, optimizer, args.label_smoothing, **recording)
+        train_loss = train_epoch(model, batches, optimizer, args.label_smoothing, device=args.device, **recording)
         train_loss = mean_over_processes(train_loss, args)
         if scheduler is not None:
             scheduler.step()
-        test_loss, accuracy = evaluate(model, test_set)
+        test_loss, accuracy = evaluate(model, test_set, device=args.device)
         history.append(dict(train_loss=train_loss, test_loss=test_loss, test_accuracy=accuracy))
         if args.save and args.rank == 0:
             save_checkpoint(args.save, model, optimizer, scheduler, args, history)
@@ -639,7 +657,7 @@ def train(args):
         check_save_target(args.save)
     cr.manual_seed(args.seed)  # a negative seed as torch.manual_seed takes it: its 64-bit two's complement
     train_set, test_set, features, classes = load_data(args)
-    model = build_model(args.model, features, args.hidden, classes)
+    model = build_model(args.model, features, args.hidden, classes).to(args.device)  # built on the CPU, as a seed gives it
     optimizer = make_optimizer(args, model.parameters())
     scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.epochs) if args.schedule == "cosine" else None
     loader = make_loader(train_set, args)

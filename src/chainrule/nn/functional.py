@@ -19,6 +19,7 @@ from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 from ..ops.conv import conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..ops.norm import group_norm  # noqa: F401
 from ..ops.upsample import interpolate  # noqa: F401
+from ..device import constant
 from ..tensor import Tensor, _wrap
 
 
@@ -164,18 +165,19 @@ def one_hot(tensor, num_classes=-1):
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"one_hot: num_classes must be an int, got {type(num_classes).__name__}")
     labels = tensor._data
-    if labels.size == 0:
+    if tensor.numel() == 0:
         if num_classes <= 0:
             raise ValueError("one_hot: can not infer the total number of classes from an empty tensor; "
                              "give a positive num_classes")
-    elif labels.min() < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {int(labels.min())}")
+    elif int(tensor.min()) < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(tensor.min())}")
     elif num_classes == -1:
-        num_classes = int(labels.max()) + 1
-    elif labels.max() >= num_classes:
+        num_classes = int(tensor.max()) + 1
+    elif int(tensor.max()) >= num_classes:
         raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, "
-                         f"got {int(labels.max())}")
-    return _wrap((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+                         f"got {int(tensor.max())}")
+    classes = constant(np.arange(num_classes), np.int64, labels)  # on the labels' device
+    return _wrap(labels[..., None] == classes).long()
 
 
 # ---- channel dropout, SiLU / ELU, normalize, cosine_similarity, kl_div ---------------------------

@@ -1,5 +1,6 @@
 """embedding: rows of a table looked up by index. The gradient of the table adds each output
 row's gradient into the row it came from; lookup and scatter are each other's backward."""
+import math
 import numbers
 
 import numpy as np
@@ -66,10 +67,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         bad = int(indices.min() if indices.min() < 0 else indices.max())
         raise OutOfRangeError(f"{op}: index {bad} is out of range for a table of {rows} rows (num_embeddings)")
     padding_idx = _padding_index(padding_idx, rows, op)
-    if max_norm is not None and type(weight._data) is not np.ndarray:
-        raise NotImplementedError(f"{op}: max_norm renormalises rows in place, on NumPy arrays only yet; use .cpu()")
     if max_norm is not None:
-        _renorm_rows(weight, np.unique(indices), max_norm, norm_type)
+        renorm = _renorm_rows if type(weight._data) is np.ndarray else _renorm_rows_standard
+        renorm(weight, np.unique(indices), max_norm, norm_type)
     row_scale = None
     if scale_grad_by_freq or padding_idx is not None:
         row_scale = np.ones(rows, weight.dtype)
@@ -107,5 +107,37 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
             weight[rows[too_long]] = table[rows[too_long]] * scale[:, None]
 
 
+def _renorm_rows_standard(weight, rows, max_norm, norm_type):
+    """_renorm_rows on another library, in standard functions: its setitem takes no index arrays, so the whole
+    table is written again in place (the same memory), with the new values only in the rows to rescale."""
+    table = weight._data
+    if not rows.size or not table.shape[1]:
+        return
+    xp = library_of(table)
+    looked_up = np.zeros(table.shape[0], bool)
+    looked_up[rows] = True
+    norms = _row_norms_standard(xp, table, norm_type)
+    too_long = move(looked_up, of(table)) & (norms > max_norm)
+    scale = max_norm / (norms + 1e-7)
+    table[...] = xp.where(too_long[:, None], table * scale[:, None], table)
+    weight._bump_version()  # an in-place change: a backward that saved the table must notice
+
+
+def _row_norms_standard(xp, table, p):
+    """np.linalg.norm(table, ord=p, axis=1), in standard functions (the same formula for each ord)."""
+    size = xp.abs(table)
+    if p == math.inf:
+        return xp.max(size, axis=1)
+    if p == -math.inf:
+        return xp.min(size, axis=1)
+    if p == 0:
+        return xp.sum(xp.astype(table != 0, table.dtype), axis=1)
+    if p == 1:
+        return xp.sum(size, axis=1)
+    if p == 2:
+        return xp.sqrt(xp.sum(table * table, axis=1))
+    return xp.sum(size ** p, axis=1) ** (1 / p)
+
+
 for _op in (EmbeddingLookup, EmbeddingScatter):
-    _op.array_api = True  # the standard's take, and sorted running sums for the scatter (max_norm: NumPy only)
+    _op.array_api = True  # the standard's take, and sorted running sums for the scatter

@@ -5,6 +5,7 @@ so logits of +-1000 stay finite and gradients of 1e-19 are not lost to cancellat
 Each loss returns per-element losses for reduction='none', their sum for 'sum', and their mean
 for 'mean' (for class-index targets with class weights: divided by the weights of the targets used).
 """
+import math
 import numbers
 import warnings
 
@@ -50,13 +51,13 @@ class CrossEntropy(Op):
     def backward(ctx, gy):
         """The exact gradient (sum_c w_c) p - w is computed on arrays; under create_graph it rides on the
         plain formula of z (and of the target), which carries the graph (see _with_graph)."""
+        if ctx.standard is not None:  # another library's arrays
+            return _cross_entropy_backward_standard(ctx, gy)
         z_array, target_array, logp_array = ctx.saved_arrays
         class_weight, ignore_index, reduction, smoothing, denominator = ctx.options
         need_z, need_target = ctx.needs_input_grad[:2]
         create_graph = is_grad_enabled()
         scale = _gradient_scale(gy, reduction, denominator)
-        if ctx.standard is not None:
-            return scale * _softmax_minus_one_hot_standard(ctx, logp_array, create_graph), None, None, None, None, None
         soft = target_array.dtype.kind == "f"
         if not soft and ctx.index is None and not create_graph:  # one-hot targets of weight 1, the usual case
             gz = _softmax_minus_one_hot(logp_array, target_array, ctx.top, ctx.top_rest)
@@ -83,38 +84,114 @@ class CrossEntropy(Op):
 
 
 def _cross_entropy_standard(ctx, z, target, class_weight, ignore_index, reduction, label_smoothing):
-    """CrossEntropy's forward on another library's arrays, in standard functions: class-index targets of
-    weight 1 (the usual case), as exact as the NumPy path; where that one writes into [rows, top], a one-hot
-    mask selects. Class weights, label smoothing, ignored targets and probability targets: NumPy only, yet."""
-    xp = library_of(z)
-    if is_floating(target.dtype) or class_weight is not None or label_smoothing or not z.shape[0] \
-            or bool(xp.any(target == ignore_index)):
-        raise NotImplementedError(
-            f"cross_entropy: on {xp.__name__} arrays only class-index targets without weight, label_smoothing "
-            "or ignored targets (and at least one sample) are supported yet; move the tensors to the CPU with .cpu()")
-    classes = xp.arange(z.shape[1])[None, :]
-    top = xp.argmax(z, axis=1)
+    """CrossEntropy's forward on another library's arrays, in standard functions, with every option. Where
+    the NumPy path indexes [rows, target] a one-hot mask selects; the (N, C) matrix `weights` of how much each
+    -log p[i, c] counts is made here once, for backward's (sum_c w_c) p - w. The mean's denominator stays
+    on the device (a 0-d array), never read back."""
+    xp = namespace(z)
+    with np.errstate(all="ignore"):  # -inf logits: nan where PyTorch's is nan, as on NumPy
+        logp, is_top, rest = _log_softmax_rows_standard(xp, z)
+        soft = is_floating(target.dtype)
+        if soft:
+            weights = _soft_target_weights(target, class_weight, label_smoothing)
+            losses, denominator = -xp.sum(weights * logp, 1), z.shape[0]
+        else:
+            keep, one_hot, sample_weight, weights = _index_weights_standard(
+                xp, target, class_weight, ignore_index, label_smoothing, z.shape[1], z.dtype)
+            losses = -(1 - label_smoothing) * sample_weight * xp.sum(xp.where(one_hot, logp, 0.0), 1)
+            if label_smoothing:  # label smoothing spreads `smoothing` evenly over the C classes
+                all_classes = logp if class_weight is None else logp * class_weight
+                losses = losses - xp.where(keep, xp.sum(all_classes, 1), 0.0) * (label_smoothing / z.shape[1])
+            losses, denominator = xp.where(keep, losses, 0.0), xp.sum(sample_weight)
+        ctx.standard = (is_top, rest)
+        ctx.save_for_backward(z, target, logp, weights, class_weight, _nonzero_denominator(xp, denominator))
+        ctx.options = (soft, reduction, label_smoothing)
+        return _reduce_standard(xp, losses, reduction, denominator)
+
+
+def _cross_entropy_backward_standard(ctx, gy):
+    """CrossEntropy's backward after _cross_entropy_standard: the exact (sum_c w_c) p - w on arrays; under
+    create_graph it rides on the plain formula of z (and of the target), as on NumPy."""
+    z, target, logp, weights, class_weight, denominator = ctx.saved_tensors  # Tensors under create_graph
+    _, _, logp_array, weights_array, _, _ = ctx.saved_arrays
+    soft, reduction, smoothing = ctx.options
+    need_z, need_target = ctx.needs_input_grad[:2]
+    create_graph = is_grad_enabled()
+    xp = namespace(gy)
+    scale = _standard_scale(gy, reduction, denominator)
+    gz = gt = None
+    if need_z:
+        gz = _softmax_minus_target_standard(namespace(logp_array), logp_array, weights_array, *ctx.standard)
+        if create_graph:
+            graph_weights = _soft_target_weights(target, class_weight, smoothing) if soft else weights
+            total = xp.sum(graph_weights, 1, keepdim=True)
+            plain = total * xp.exp(xp.log_softmax(z, 1)) - graph_weights
+            gz = plain + (_wrap(gz) - plain.detach())  # the constant only undoes plain's rounding
+        gz = scale * gz
+    if need_target:
+        graph_logp = xp.log_softmax(z, 1) if create_graph else logp  # log p as a function of z
+        gt = scale * graph_logp * (smoothing - 1)
+        gt = gt if class_weight is None else gt * class_weight
+    return gz, gt, None, None, None, None
+
+
+def _log_softmax_rows_standard(xp, z):
+    """_log_softmax_rows in standard functions: log p, a mask of each row's (first) largest logit, and each
+    row's rest (the sum of the other classes' exp(z - max)), so that log(sum) = log1p(rest) stays exact."""
+    if not (z.shape[0] and z.shape[1]):  # no rows (or no classes, then no rows): argmax has nothing to look at
+        return xp.asarray(z, copy=True), xp.zeros(z.shape, dtype=xp.bool), xp.zeros(z.shape[:1], dtype=z.dtype)
+    is_top = xp.arange(z.shape[1])[None, :] == xp.argmax(z, axis=1)[:, None]
     shifted = z - xp.max(z, axis=1, keepdims=True)
-    with np.errstate(all="ignore"):
-        rest = xp.sum(xp.where(classes == top[:, None], 0.0, xp.exp(shifted)), axis=1)  # all but the top class
-        logp = shifted - xp.log1p(rest)[:, None]
-    is_target = classes == target[:, None]
-    ctx.standard = (is_target, target == top, rest)
-    ctx.save_for_backward(z, target, logp)
-    ctx.options = (None, ignore_index, reduction, 0.0, z.shape[0])
-    losses = -xp.sum(xp.where(is_target, logp, 0.0), axis=1)
-    return losses if reduction == "none" else xp.sum(losses) / (z.shape[0] if reduction == "mean" else 1)
+    rest = xp.sum(xp.where(is_top, 0.0, xp.exp(shifted)), 1)
+    return shifted - xp.log1p(rest)[:, None], is_top, rest
 
 
-def _softmax_minus_one_hot_standard(ctx, logp, create_graph):
-    """_softmax_minus_one_hot in standard functions: p, less 1 at each row's target (exact at the top class)."""
-    if create_graph:
-        raise NotImplementedError("cross_entropy: second derivatives are computed on the CPU only, yet; use .cpu()")
-    xp = library_of(logp)
-    is_target, target_is_top, rest = ctx.standard
+def _softmax_minus_target_standard(xp, logp, weights, is_top, rest):
+    """_softmax_minus_target in standard functions: (sum_c w_c) p - w, exact at the top class."""
     p = xp.exp(logp)
-    at_target = xp.where(target_is_top, -rest / (1 + rest), xp.sum(xp.where(is_target, p, 0.0), axis=1) - 1)
-    return xp.where(is_target, at_target[:, None], p)
+    total = xp.sum(weights, 1)
+    p_top, w_top = xp.sum(xp.where(is_top, p, 0.0), 1), xp.sum(xp.where(is_top, weights, 0.0), 1)
+    at_top = (total - w_top) * p_top - w_top * (rest / (1 + rest))
+    return xp.where(is_top, at_top[:, None], total[:, None] * p - weights)
+
+
+def _index_weights_standard(xp, target, class_weight, ignore_index, smoothing, n_classes, dtype):
+    """For class-index targets, in standard functions: which samples count (not ignore_index), the one-hot
+    mask of their classes, each sample's class weight, and the (N, C) matrix of how much each -log p counts."""
+    keep = target != ignore_index
+    safe = xp.where(keep, target, 0)
+    one_hot = xp.arange(n_classes, dtype=target.dtype)[None, :] == safe[:, None]
+    if class_weight is None:
+        sample_weight = xp.astype(keep, dtype)
+    else:
+        sample_weight = xp.where(keep, xp.take(class_weight, safe), 0.0)
+    weights = xp.where(one_hot, ((1 - smoothing) * sample_weight)[:, None], 0.0)
+    if smoothing:
+        spread = xp.astype(keep, dtype)[:, None] if class_weight is None else xp.where(keep[:, None], class_weight, 0.0)
+        weights = weights + spread * (smoothing / n_classes)
+    return keep, one_hot, sample_weight, weights
+
+
+def _reduce_standard(xp, losses, reduction, denominator):
+    """_reduce_array on another library: the mean's denominator (a number or a 0-d array) may be 0: nan."""
+    if reduction == "none":
+        return losses
+    with np.errstate(all="ignore"):
+        return xp.sum(losses) / (denominator if reduction == "mean" else 1)
+
+
+def _nonzero_denominator(xp, denominator):
+    """The mean's denominator for backward: where it is 0 (every target ignored), inf, so the gradient is 0."""
+    if isinstance(denominator, numbers.Number):
+        return denominator or math.inf
+    return xp.where(denominator == 0, math.inf, denominator)
+
+
+def _standard_scale(gy, reduction, denominator):
+    """_gradient_scale without a test of the denominator (0 is given as inf): no sync on a device."""
+    if reduction == "none":
+        return namespace(gy).reshape(gy, (-1, 1))
+    return gy / denominator if reduction == "mean" else gy
 
 
 def _log_softmax_rows(z):
@@ -212,6 +289,9 @@ def _index_target_weights(index, class_weight, smoothing, shape, dtype):
 # ---- negative log-likelihood of log-probabilities -----------------------------------------------
 class NllLoss(Op):
     def forward(ctx, logp, target, class_weight, ignore_index, reduction):
+        ctx.standard = type(logp) is not np.ndarray
+        if ctx.standard:
+            return _nll_loss_standard(ctx, logp, target, class_weight, ignore_index, reduction)
         ctx.index = keep, safe, sample_weight = _index_weights(target, class_weight, ignore_index, logp.dtype)
         losses = -sample_weight * logp[np.arange(len(logp)), safe]
         denominator = float(sample_weight.sum())
@@ -221,8 +301,23 @@ class NllLoss(Op):
 
     def backward(ctx, gy):
         class_weight, reduction, denominator = ctx.options
+        if ctx.standard:  # another library's arrays: the weights were made by forward (Tensors under create_graph)
+            weights, denominator = ctx.saved_tensors
+            return -_standard_scale(gy, reduction, denominator) * weights, None, None, None, None
         weights = _index_target_weights(ctx.index, class_weight, 0.0, ctx.shape, gy.dtype)
         return -_gradient_scale(gy, reduction, denominator) * weights, None, None, None, None
+
+
+def _nll_loss_standard(ctx, logp, target, class_weight, ignore_index, reduction):
+    """NllLoss's forward in standard functions: a one-hot mask picks each sample's log p."""
+    xp = namespace(logp)
+    keep, one_hot, sample_weight, weights = _index_weights_standard(
+        xp, target, class_weight, ignore_index, 0.0, logp.shape[1], logp.dtype)
+    losses = xp.where(keep, -sample_weight * xp.sum(xp.where(one_hot, logp, 0.0), 1), 0.0)
+    denominator = xp.sum(sample_weight)
+    ctx.options = (class_weight, reduction, None)
+    ctx.save_for_backward(weights, _nonzero_denominator(xp, denominator))
+    return _reduce_standard(xp, losses, reduction, denominator)
 
 
 def _reduce_array(losses, reduction, denominator, dtype):
@@ -522,13 +617,21 @@ def _index_rows(input, target, ignore_index, op):
             + (f"; class probabilities must be a float tensor of the input's shape {tuple(input.shape)}"
                if op == "cross_entropy" else "")
         )
-    labels = to_host(target._data).reshape(-1)  # checked on the host (a copy from a GPU: a sync)
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, then the exact test
-        bad = (labels != ignore_index) & ((labels < 0) | (labels >= n_classes))
+    data = target._data
+    if type(data) is np.ndarray:  # two reductions, then (if they find any) the exact test
+        labels = data.reshape(-1)
+        suspect = labels.size and (labels.min() < 0 or labels.max() >= n_classes)
+    else:  # on its device: only the two reductions are read back (a sync), not the labels
+        xp = library_of(data)
+        labels = xp.reshape(data, (-1,))
+        suspect = labels.shape[0] and bool((xp.min(labels) < 0) | (xp.max(labels) >= n_classes))
+    if suspect:
+        host = to_host(labels)
+        bad = (host != ignore_index) & ((host < 0) | (host >= n_classes))
         if bad.any():
             raise ValueError(
-                f"{op}: class label {int(labels[bad][0])} is out of range for {n_classes} classes "
+                f"{op}: class label {int(host[bad][0])} is out of range for {n_classes} classes "
                 f"(labels must be in [0, {n_classes - 1}], or ignore_index={ignore_index})"
             )
     return _wrap(move(labels, input.device))
@@ -603,5 +706,5 @@ def _as_tensor(value, op, name="target"):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}") from None
 
 
-for _op in (CrossEntropy, BinaryCrossEntropy, BinaryCrossEntropyWithLogits):
-    _op.array_api = True  # standard functions only (cross_entropy: class-index targets of weight 1, see above)
+for _op in (CrossEntropy, NllLoss, BinaryCrossEntropy, BinaryCrossEntropyWithLogits):
+    _op.array_api = True  # NumPy's fast path, and standard functions for any other library (the *_standard helpers)

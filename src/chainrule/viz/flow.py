@@ -168,7 +168,7 @@ def _largest(record):
 
 
 def _array(tensor):
-    return tensor.detach().numpy()
+    return tensor.detach().cpu().numpy()  # a host copy of a tensor on another device
 
 
 def _norm(arrays):

@@ -78,5 +78,5 @@ def _summed_gradients(roots, nodes):
 def _recorder(summed, node, index):
     def record(gradient):
         slots = summed.setdefault(node, [None] * node._n_outputs)
-        slots[index] = np.asarray(gradient.detach().numpy())
+        slots[index] = np.asarray(gradient.detach().cpu().numpy())
     return record

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd.function import AccumulateGrad, edge_to
+from ..device import numpy_dtype
 from ..tensor import Tensor
 from .drawing import Picture
 from .grads import edge_gradients
@@ -102,7 +103,7 @@ def _output_meta(nodes, root_edges):
     meta = {}
     for node in nodes:
         if type(node) is AccumulateGrad:
-            meta[(node, 0)] = (tuple(node.variable.shape), np.dtype(node.variable.dtype))
+            meta[(node, 0)] = (tuple(node.variable.shape), numpy_dtype(node.variable.dtype))
         for index, pair in enumerate(getattr(node, "_output_meta", None) or ()):
             meta[(node, index)] = pair
         for edge in node.edges:
@@ -178,5 +179,5 @@ def _describe(outputs):
     if not outputs:
         return "-"
     shapes = ", ".join(str(tuple(int(d) for d in shape)) for shape, _ in outputs)
-    dtypes = sorted({str(np.dtype(dtype)) for _, dtype in outputs})
+    dtypes = sorted({str(numpy_dtype(dtype)) for _, dtype in outputs})  # any library's dtype, by NumPy's name
     return f"{shapes} {'/'.join(dtypes)}"
