@@ -62,10 +62,10 @@ def assert_same(mine, theirs, rtol=None, atol=None):
 
 def check_gradcheck(fn, *inputs, atol=1e-6, rtol=1e-5):
     """cr.autograd.gradcheck on fn(cr, *tensors), float64 inputs; tuple outputs are checked through their float parts."""
-    tensors = [_on_cpu(_cr_tensor(x)) for x in inputs]
+    tensors = [_cr_tensor(x) for x in inputs]  # on the test device, where gradcheck perturbs them too
 
-    def as_one_output(*ts):  # gradcheck computes on the CPU: the op itself runs on the test device, if any
-        outs = [_on_cpu(o) for o in _as_tuple(fn(cr, *[_on_default_device(t) for t in ts])) if o.dtype.kind == "f"]
+    def as_one_output(*ts):
+        outs = [o for o in _as_tuple(fn(cr, *ts)) if o.dtype.kind == "f"]
         return outs[0] if len(outs) == 1 else cr.cat([o.reshape(-1) for o in outs])
 
     assert cr.autograd.gradcheck(as_one_output, tensors, atol=atol, rtol=rtol)
@@ -118,15 +118,6 @@ def seeded_pair(draw, max_dims=3, max_side=4, low=-2.0, high=2.0):
 
 
 # ---- internals ------------------------------------------------------------------------------------
-def _on_cpu(t):
-    """t on the CPU (a recorded move, so gradients flow back), where ARRAY_LIBRARY put it elsewhere."""
-    return t.cpu() if isinstance(t, cr.Tensor) and ARRAY_LIBRARY else t
-
-
-def _on_default_device(t):
-    return t.to(cr.get_default_device()) if isinstance(t, cr.Tensor) and ARRAY_LIBRARY else t
-
-
 def _cr_tensor(x):
     if not isinstance(x, np.ndarray):
         return x
