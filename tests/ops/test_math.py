@@ -103,6 +103,18 @@ def test_erfinv_is_accurate_across_its_range():
     np.testing.assert_allclose(cr.erfinv(cr.tensor(y)).numpy(), torch.erfinv(torch.tensor(y)).numpy(), rtol=1e-13, atol=0)
 
 
+@pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 2e-15, 0), (np.float32, 1e-6, 1e-42)])  # (float32's subnormals)
+def test_erf_erfc_erfinv_in_standard_functions_match_torch(dtype, rtol, atol):
+    """On array-api-strict's device (Cody's and Giles' approximations in standard functions only), whatever
+    the default library of this run."""
+    x = np.concatenate([np.linspace(-30, 30, 6001), [0.46875, 4.0, -np.inf, np.inf, np.nan]]).astype(dtype)
+    y = np.concatenate([np.linspace(-1, 1, 2001), [1 - 1e-12, 1.5, np.nan]]).astype(dtype)
+    for name, values in (("erf", x), ("erfc", x), ("erfinv", y)):
+        mine = getattr(cr, name)(cr.tensor(values, device="array_api_strict")).cpu().numpy()
+        assert mine.dtype == dtype
+        np.testing.assert_allclose(mine, getattr(torch, name)(torch.tensor(values)).numpy(), rtol=rtol, atol=atol)
+
+
 def test_nan_to_num_gradient_passes_where_finite():
     check_torch(lambda m, x: m.nan_to_num(x + m.tensor([0.0, np.inf, np.nan, -np.inf], dtype=x.dtype), posinf=3.0, neginf=-3.0), Y)
 

@@ -80,6 +80,9 @@ def test_ties_and_integers():
     check_torch(lambda m, x: m.cummax(x, 1), ints)
     check_torch(lambda m, x: m.nansum(x, 0), ints)
     check_torch(lambda m, x: m.logcumsumexp(x.double(), 1), ints)
+    bools = np.array([[False, True, False, True], [True, True, False, True]])
+    check_torch(lambda m, x: m.cummax(x, 1), bools)
+    check_torch(lambda m, x: m.cummin(x, 1), bools)
 
 
 def test_extreme_values_of_logcumsumexp():

@@ -139,4 +139,4 @@ def elu(x, alpha=1.0):
 
 
 for _op in (Erf, Gelu, LogSigmoid, Softplus, Silu, Elu):
-    _op.array_api = True  # standard functions only (erf: through the host, see autograd/standard.py)
+    _op.array_api = True  # standard functions only (erf: Cody's approximations in autograd/standard.py)

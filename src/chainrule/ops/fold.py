@@ -4,12 +4,17 @@ unfold lays every kernel_size block of a padded (N, C, H, W) input out as one co
 (N, C * kh * kw, L), L the number of block positions, channels first then kernel rows then columns.
 fold adds the columns back into place (overlapping blocks add up). Both loop over the kh * kw kernel
 taps, each one strided view of the whole padded image, never over pixels.
+
+NumPy arrays take np.pad and in-place view adds; other libraries' arrays (CuPy, array-api-strict) the
+same loop in the standard's functions: the padded image made by a slice assignment into zeros, and each
+tap's columns added back with one strided-slice assignment (no index arrays).
 """
 from typing import NamedTuple
 
 import numpy as np
 
 from ..autograd.function import Op
+from ..device import library_of
 from ..tensor import Tensor
 from .conv import ntuple
 from .shape import squeeze, unsqueeze
@@ -23,17 +28,36 @@ class Blocks(NamedTuple):
     stride: tuple
     out: tuple  # (Ho, Wo) block positions
 
-    def taps(self, padded):
-        """For each kernel tap (i, j), row-major: the (N, C, Ho, Wo) view of the values it meets."""
+    def where(self):
+        """For each kernel tap (i, j), row-major: the key of the padded image's values it meets."""
         (kh, kw), (dh, dw), (sh, sw), (ho, wo) = self.kernel, self.dilation, self.stride, self.out
         for i in range(kh):
             for j in range(kw):
-                yield padded[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                yield (slice(None), slice(None), slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+                       slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+    def taps(self, padded):
+        """For each kernel tap (i, j), row-major: the (N, C, Ho, Wo) view of the values it meets."""
+        for key in self.where():
+            yield padded[key]
+
+    def interior(self):
+        """The key of the unpadded image in the padded one."""
+        (h, w), (ph, pw) = self.size, self.padding
+        return (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + w))
+
+    def padded_zeros(self, xp, n, c, dtype):
+        (h, w), (ph, pw) = self.size, self.padding
+        return xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
 
 
 class Unfold(Op):
+    array_api = True  # NumPy's arrays take the forward below, others _unfold_standard
+
     def forward(ctx, x, blocks):
         ctx.blocks = blocks
+        if type(x) is not np.ndarray:
+            return _unfold_standard(x, blocks)
         (ph, pw), n = blocks.padding, x.shape[0]
         padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
         columns = np.stack(list(blocks.taps(padded)), axis=2)  # (N, C, K, Ho, Wo)
@@ -44,8 +68,12 @@ class Unfold(Op):
 
 
 class Fold(Op):
+    array_api = True
+
     def forward(ctx, columns, blocks):
         ctx.blocks = blocks
+        if type(columns) is not np.ndarray:
+            return _fold_standard(columns, blocks)
         (h, w), (ph, pw), (kh, kw) = blocks.size, blocks.padding, blocks.kernel
         n = columns.shape[0]
         parts = columns.reshape(n, -1, kh * kw, *blocks.out)
@@ -56,6 +84,24 @@ class Fold(Op):
 
     def backward(ctx, gy):
         return Unfold.apply(gy, ctx.blocks), None
+
+
+def _unfold_standard(x, blocks):
+    xp, n = library_of(x), x.shape[0]
+    padded = blocks.padded_zeros(xp, n, x.shape[1], x.dtype)
+    padded[blocks.interior()] = x
+    columns = xp.stack(list(blocks.taps(padded)), axis=2)  # (N, C, K, Ho, Wo)
+    return xp.reshape(columns, (n, -1, blocks.out[0] * blocks.out[1]))
+
+
+def _fold_standard(columns, blocks):
+    """Each tap's columns added onto its strided slice, one tap at a time (the taps of a pixel overlap)."""
+    xp, n, (kh, kw) = library_of(columns), columns.shape[0], blocks.kernel
+    parts = xp.reshape(columns, (n, -1, kh * kw, *blocks.out))
+    padded = blocks.padded_zeros(xp, n, parts.shape[1], columns.dtype)
+    for index, key in enumerate(blocks.where()):
+        padded[key] = padded[key] + parts[:, :, index, ...]
+    return padded[blocks.interior()]
 
 
 def _blocks(size, kernel_size, dilation, padding, stride, op):

@@ -12,9 +12,8 @@ import numpy as np
 
 from .. import dtypes
 from ..args import scalar_arg
-from ..autograd.arrays import erf as erf_array
-from ..autograd.arrays import erfc as erfc_array
 from ..autograd.function import Op, namespace
+from ..device import library_of
 from ..tensor import Tensor, _wrap
 from .activation import erf
 from .elementwise import (
@@ -143,11 +142,13 @@ class Exp2(Op):
 
 class Erfinv(Op):
     """The inverse of erf on (-1, 1); +-inf at +-1 and nan outside. Giles' single-precision approximation
-    ("Approximating the erfinv function", 2010), then two Newton steps on erf(x) = y in float64.
+    ("Approximating the erfinv function", 2010), then four Newton steps on erf(x) = y in float64, with
+    erf and erfc from namespace(y) (arrays.erf on NumPy, the standard's Names.erf elsewhere).
     d/dy erfinv(y) = sqrt(pi) / 2 * exp(erfinv(y)^2)."""
 
     def forward(ctx, y):
-        x = _erfinv(y.astype(np.float64)).astype(y.dtype, copy=False)
+        xp = library_of(y)
+        x = xp.astype(_erfinv(xp.astype(y, xp.float64), xp, namespace(y)), y.dtype, copy=False)
         ctx.save_for_backward(x)
         return x
 
@@ -161,28 +162,29 @@ class Erfc(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return erfc_array(x)
+        return namespace(x).erfc(x)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy * (-2 / math.sqrt(math.pi)) * namespace(gy).exp(-(x * x))
 
 
-def _erfinv(y):
-    inside = np.abs(y) < 1
-    t = np.where(inside, np.abs(y), 0.0)
+def _erfinv(y, xp, names):
+    """erfinv of float64 y with the library xp's standard functions and names.erf / names.erfc."""
+    inside = xp.abs(y) < 1
+    t = xp.where(inside, xp.abs(y), 0.0)
     with np.errstate(all="ignore"):
-        w = -np.log((1 - t) * (1 + t))
-        central, tail = w - 2.5, np.sqrt(w) - 3
-    x = t * np.where(w < 5, _horner(central, _GILES_CENTRAL), _horner(tail, _GILES_TAIL))
+        w = -xp.log((1 - t) * (1 + t))
+        central, tail = w - 2.5, xp.sqrt(w) - 3
+    x = t * xp.where(w < 5, _horner(central, _GILES_CENTRAL), _horner(tail, _GILES_TAIL))
     near_one = t > 0.5  # there erf(x) - t would cancel: solve log(erfc(x)) = log(1 - t) (1 - t is exact)
     with np.errstate(all="ignore"):
         for _ in range(4):
-            slope = 2 / math.sqrt(math.pi) * np.exp(-x * x)
-            tail = erfc_array(np.where(near_one, x, 1.0))
-            x = np.where(near_one, x + np.log(tail / (1 - t)) * tail / slope, x - (erf_array(x) - t) / slope)
-    edge = np.where(np.abs(y) == 1, np.inf, np.nan)  # nan stays nan
-    return np.copysign(np.where(inside, x, edge), y)
+            slope = 2 / math.sqrt(math.pi) * xp.exp(-x * x)
+            tail = names.erfc(xp.where(near_one, x, 1.0))
+            x = xp.where(near_one, x + xp.log(tail / (1 - t)) * tail / slope, x - (names.erf(x) - t) / slope)
+    edge = xp.where(xp.abs(y) == 1, math.inf, xp.full_like(y, math.nan))  # nan stays nan
+    return xp.copysign(xp.where(inside, x, edge), y)
 
 
 def _horner(w, coefficients):
@@ -364,9 +366,9 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     posinf = info.max if posinf is None else scalar_arg(posinf, "nan_to_num", "posinf")
     neginf = info.min if neginf is None else scalar_arg(neginf, "nan_to_num", "neginf")
     nan = scalar_arg(nan, "nan_to_num", "nan")
-    xp = namespace(data)
-    with np.errstate(over="ignore"):
-        filled = xp.where(data != data, nan, xp.where(data > 0, posinf, neginf))
+    xp = library_of(data)
+    with np.errstate(over="ignore"):  # (the standard's where takes one Python scalar at most)
+        filled = xp.where(data != data, float(nan), xp.where(data > 0, xp.full_like(data, float(posinf)), float(neginf)))
     filled = xp.astype(filled, data.dtype, copy=False)
     return where(isfinite(input), input, _wrap(filled))
 
@@ -385,8 +387,10 @@ def fmin(input, other):
 
 def signbit(input):
     """Whether the sign bit is set (True for -0.0 too): a bool tensor, outside the graph."""
-    data = check_tensor(input, "signbit")._data
-    return _wrap(np.asarray(np.signbit(data) if data.dtype.kind != "b" else np.zeros(data.shape, np.bool_)))
+    data, xp = check_tensor(input, "signbit")._data, library_of(input._data)
+    if input.dtype.kind != "f":  # the standard's signbit takes floats only; an integer's sign bit is x < 0
+        return _wrap(xp.asarray(data < 0) if input.dtype.kind != "b" else xp.zeros_like(data))
+    return _wrap(xp.asarray(xp.signbit(data)))
 
 
 def deg2rad(input):
@@ -421,5 +425,5 @@ rsqrt_, square_, reciprocal_, sinh_, cosh_, asin_, acos_, atan_, log2_, log10_, 
         )
     ]
 
-for _op in (Rsqrt, Reciprocal, Sinh, Cosh, Asin, Acos, Atan, Log2, Log10, Exp2, Atan2, Hypot, Logaddexp):
-    _op.array_api = True  # standard functions only (Erfinv computes with NumPy)
+for _op in (Rsqrt, Reciprocal, Sinh, Cosh, Asin, Acos, Atan, Log2, Log10, Exp2, Atan2, Hypot, Logaddexp, Erfinv, Erfc):
+    _op.array_api = True  # standard functions only

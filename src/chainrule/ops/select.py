@@ -2,7 +2,7 @@
 and whole-tensor tests: isclose, allclose, equal."""
 import numpy as np
 
-from ..device import library_of, place
+from ..device import library_dtype, library_of, place
 from ..tensor import Tensor, _wrap
 from .elementwise import where
 from .index import getitem
@@ -65,21 +65,43 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Where |input - other| <= atol + rtol * |other| (equal infinities count as close): a bool tensor."""
     a, b = _same_dtype(input, other, "isclose")
     try:
-        return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))))
+        np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ValueError(f"isclose: shapes {a.shape} and {b.shape} don't broadcast") from None
+    if type(a) is np.ndarray:
+        return _wrap(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))))
+    return _wrap(_isclose_standard(a, b, float(rtol), float(atol), bool(equal_nan)))
+
+
+def _isclose_standard(a, b, rtol, atol, equal_nan):
+    """np.isclose with the standard's functions, on the arrays' device: an infinity is close only to itself."""
+    xp = library_of(a)
+    if not xp.isdtype(a.dtype, "real floating"):  # integers and bools compare as float64, as NumPy's
+        a, b = xp.astype(a, xp.float64), xp.astype(b, xp.float64)
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, masked out by isfinite
+        close = (a == b) | (xp.isfinite(a) & xp.isfinite(b) & (xp.abs(a - b) <= atol + rtol * xp.abs(b)))
+    return close | (xp.isnan(a) & xp.isnan(b)) if equal_nan else close
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether every element of input is close to other's (see isclose): a Python bool."""
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    close = isclose(input, other, rtol, atol, equal_nan)._data
+    return bool(library_of(close).all(close))
 
 
 def equal(input, other):
     """Whether input and other have the same shape and the same values (nan equals nothing): a Python bool."""
     check_tensor(input, "equal")
     check_tensor(other, "equal", "other")
-    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+    if input.shape != other.shape:
+        return False
+    a, b = input._data, other._data
+    if type(a) is np.ndarray:
+        return bool(np.array_equal(a, b))
+    if input.dtype != other.dtype:  # the standard compares one dtype kind: both to their common dtype first
+        common = library_dtype(library_of(a), np.result_type(input.dtype, other.dtype))
+        a, b = library_of(a).astype(a, common), library_of(a).astype(b, common)
+    return bool(library_of(a).all(a == b))
 
 
 def _same_dtype(input, other, op):

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op, namespace
+from ..device import library_of, place
 from ..tensor import Tensor, _wrap
 from .elementwise import _float_input, check_tensor, isnan, where
 from .index import gather
@@ -44,7 +45,7 @@ def median(input, dim=None, keepdim=False):
     check_tensor(input, "median")
     if dim is None:
         if input.numel() == 0:
-            return _wrap(np.asarray(np.nan, input.dtype))
+            return _wrap(place(np.asarray(np.nan, input.dtype), input.device))
         return _kth(flatten(input), (input.numel() - 1) // 2, 0, False, "median")[0]
     size = input.shape[normalize_dim(dim, input.ndim, "median")] if input.ndim else 1
     return median_result(*_kth(input, (size - 1) // 2, dim, keepdim, "median"))
@@ -152,9 +153,11 @@ def cummin(input, dim):
 def _running_extreme(input, dim, ufunc, op):
     check_tensor(input, op)
     axis = normalize_dim(dim, input.ndim, op)
-    if input.ndim == 0:
-        return input.clone(), _wrap(np.zeros((), np.int64))
     data = input._data
+    if input.ndim == 0:
+        return input.clone(), _wrap(library_of(data).zeros((), dtype=library_of(data).int64))
+    if type(data) is not np.ndarray:
+        return _running_extreme_standard(input, axis, ufunc.__name__)
     extreme = ufunc.accumulate(data, axis=axis)
     shape = [1] * data.ndim
     shape[axis] = data.shape[axis]
@@ -164,6 +167,34 @@ def _running_extreme(input, dim, ufunc, op):
     return gather(input, axis, _wrap(indices)), _wrap(indices.astype(np.int64))
 
 
+def _running_extreme_standard(input, axis, name):
+    """_running_extreme's values and indices with standard functions: the running extreme and the running
+    latest index where it is reached, each an inclusive scan."""
+    data = input._data
+    xp, n = library_of(data), data.shape[axis]
+    if xp.isdtype(data.dtype, "bool"):  # the standard's maximum and minimum take numbers only
+        name = {"maximum": "logical_or", "minimum": "logical_and"}[name]
+    extreme = _scan(data, axis, getattr(xp, name))
+    positions = xp.reshape(xp.arange(n, dtype=xp.int64), tuple(n if d == axis else 1 for d in range(data.ndim)))
+    reached = (data == extreme) | (data != data)
+    indices = _scan(xp.where(reached, positions, 0), axis, xp.maximum)
+    return gather(input, axis, _wrap(indices)), _wrap(indices)
+
+
+def _scan(x, axis, combine):
+    """The inclusive scan of x along axis by an associative combine(later, earlier), with standard functions:
+    Hillis and Steele's, log2(n) whole-array steps (after the step of shift d each entry combines the 2d
+    entries up to it)."""
+    xp, n, shift = library_of(x), x.shape[axis], 1
+    before = (slice(None),) * axis
+    while shift < n:
+        head, later, earlier = (x[before + (part, ...)] for part in
+                                (slice(0, shift), slice(shift, n), slice(0, n - shift)))
+        x = xp.concat([head, combine(later, earlier)], axis=axis)
+        shift *= 2
+    return x
+
+
 class Logcumsumexp(Op):
     """log(cumsum(exp(x))) along an axis, without overflow (np.logaddexp.accumulate). Its gradient is
     sum over i >= j of gy_i * exp(x_j - y_i):
@@ -171,25 +202,44 @@ class Logcumsumexp(Op):
       where no exp() can overflow (and second derivatives stay finite);
     - in log space beyond that, as PyTorch does: the positive and negative parts of gy each as
       exp(x_j + log sum_{i >= j} exp(log|gy_i| - y_i)), a logcumsumexp from the end, whose exponents are at most
-      log sum |gy| (y_i >= x_j) however far apart the x are."""
+      log sum |gy| (y_i >= x_j) however far apart the x are.
+    Other libraries than NumPy have no logaddexp.accumulate: _logcumsumexp_standard scans with xp.logaddexp."""
+
+    array_api = True
 
     def forward(ctx, x, axis):
-        y = np.logaddexp.accumulate(x, axis=axis)
-        finite = x[np.isfinite(x)]
-        ctx.axis, ctx.far_apart = axis, bool(finite.size and np.ptp(finite) > 600)
-        ctx.c = np.max(x, axis=axis, keepdims=True) if x.size else x
-        ctx.save_for_backward(x, y)
+        if type(x) is np.ndarray:
+            y = np.logaddexp.accumulate(x, axis=axis)
+            finite = x[np.isfinite(x)]
+            ctx.far_apart = bool(finite.size and np.ptp(finite) > 600)
+        else:
+            y, ctx.far_apart = _logcumsumexp_standard(x, axis)
+        ctx.axis = axis
+        c = library_of(x).max(x, axis=axis, keepdims=True) if math.prod(x.shape) else x
+        ctx.save_for_backward(x, y, c)  # c: a constant (a Tensor of its device under create_graph)
         return y
 
     def backward(ctx, gy):
-        x, y = ctx.saved_tensors
+        x, y, c = ctx.saved_tensors
         xp = namespace(gy)
         with np.errstate(all="ignore"):  # log(0) = -inf: no positive (or negative) part there, and exp(-inf) = 0
             if not ctx.far_apart:
-                return xp.exp(x - ctx.c) * reverse_cumsum(gy * xp.exp(ctx.c - y), ctx.axis), None
+                return xp.exp(x - c) * reverse_cumsum(gy * xp.exp(c - y), ctx.axis), None
             positive = _reverse_logcumsumexp(xp.log(xp.maximum(gy, 0.0)) - y, ctx.axis)
             negative = _reverse_logcumsumexp(xp.log(xp.maximum(-gy, 0.0)) - y, ctx.axis)
             return xp.exp(x + positive) - xp.exp(x + negative), None
+
+
+def _logcumsumexp_standard(x, axis):
+    """Logcumsumexp's forward in standard functions: a scan by logaddexp; and whether the finite x lie more
+    than 600 apart (one bool read from the device)."""
+    xp = library_of(x)
+    y = _scan(x, axis, xp.logaddexp)
+    if not math.prod(x.shape):
+        return y, False
+    finite = xp.isfinite(x)
+    spread = xp.max(xp.where(finite, x, -math.inf)) - xp.min(xp.where(finite, x, math.inf))  # -inf if none
+    return y, bool(spread > 600)
 
 
 def _reverse_logcumsumexp(v, axis):
