@@ -128,6 +128,7 @@ def test_save_goes_through_the_host_and_load_maps_to_a_device(tmp_path):
 
 def test_without_cupy_there_is_no_cuda_device():
     assert cr.cuda.is_available() is False and cr.cuda.device_count() == 0
+    assert not cr.accelerator.is_available() and cr.accelerator.current_accelerator() is None
     with pytest.raises(RuntimeError, match="cupy"):
         cr.tensor(X).cuda()
     with pytest.raises(RuntimeError, match="cuda"):
@@ -139,6 +140,8 @@ def test_a_fake_cupy_routes_the_cuda_device_logic(monkeypatch):
     fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 2))
     monkeypatch.setitem(sys.modules, "cupy", fake)
     assert cr.cuda.is_available() is True and cr.cuda.device_count() == 2
+    assert cr.accelerator.is_available() and cr.accelerator.current_accelerator() == cr.device("cuda")
+    assert cr.accelerator.device_count() == 2
     assert library(as_device("cuda")) is fake
     assert as_device("cuda") == cr.device("cuda:0")
     with pytest.raises(RuntimeError, match="cuda:2.*2 CUDA device"):

@@ -18,8 +18,9 @@ def device_count():
 
 
 def manual_seed(seed):
-    """Nothing to seed without a GPU; accepted so seeding code runs."""
+    """Nothing to seed: chainrule draws random numbers on the host (cr.manual_seed seeds them) and moves them
+    to the GPU, so a CUDA run draws the CPU run's numbers. Accepted so seeding code runs."""
 
 
 def manual_seed_all(seed):
-    """Nothing to seed without a GPU; accepted so seeding code runs."""
+    """As manual_seed: the host generator (cr.manual_seed) serves every device."""
