@@ -102,6 +102,15 @@ def test_the_default_device_places_new_tensors(default_device):
     assert cr.ones(2).device == cr.device("cpu")
 
 
+def test_layers_are_made_on_the_default_device_as_in_torch(default_device):
+    cr.set_default_device(STRICT)
+    layer = cr.nn.LSTM(2, 3)
+    assert {p.device for p in layer.parameters()} == {cr.device(STRICT)}
+    assert layer(cr.ones(4, 1, 2))[0].device == cr.device(STRICT)  # its zero initial state too
+    cr.set_default_device("cpu")
+    assert cr.nn.Linear(2, 3).weight.device == cr.device("cpu")
+
+
 def test_a_module_moves_its_parameters_in_place_and_computes_there():
     cr.manual_seed(0)
     layer = cr.nn.Linear(4, 2).double()

@@ -413,7 +413,8 @@ class Tensor:
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous; use .any() or .all()")
-        return bool(self._data.reshape(()))
+        data = self._data
+        return bool(data.reshape(()) if type(data) is np.ndarray else self.item())
 
     def __float__(self):
         return float(self.item())
@@ -428,7 +429,8 @@ class Tensor:
     def __index__(self):
         if self._data.size != 1 or self.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self._data.reshape(()))
+        data = self._data
+        return int(data.reshape(()) if type(data) is np.ndarray else self.item())
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+import torch_parity  # noqa: F401  (CHAINRULE_ARRAY_LIBRARY: every tensor on that library, see tests/system/test_array_api.py)
 
 import chainrule as cr
 

@@ -17,6 +17,8 @@ from ..autograd.grad_mode import no_grad
 from ..args import check_device as _check_device
 from ..args import is_device as _is_device
 from ..creation import zeros_like as _zeros_like
+from ..device import CPU as _CPU
+from ..device import get_default_device as _get_default_device
 from ..device import move as _move_array
 from ..tensor import Tensor, _wrap
 from .parameter import Parameter
@@ -392,7 +394,8 @@ def _indent(text, spaces):
 
 
 def place(module, device):
-    """A layer asked for `device=`: it is built and initialised on the CPU (the same numbers as a CPU layer from
-    the same seed), then moved there."""
-    if device is not None:
+    """A layer built for `device=` (default: the default device, as in PyTorch): it is built and initialised on
+    the CPU (the same numbers as a CPU layer from the same seed), then moved there."""
+    device = _get_default_device() if device is None else device
+    if device != _CPU:
         module.to(device)

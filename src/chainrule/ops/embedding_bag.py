@@ -5,6 +5,7 @@ added into their bag with `index_add` (whose backward gathers), or reduced bag b
 import numpy as np
 
 from ..creation import tensor, zeros
+from ..device import to_host
 from ..tensor import Tensor
 from .embedding import embedding
 from .layout import vstack
@@ -29,18 +30,19 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"embedding_bag: per_sample_weights of shape {tuple(per_sample_weights.shape)} must have "
                          f"the input's shape {tuple(input.shape)}")
     kept = np.ones(indices.shape, dtype=bool) if padding_idx is None else indices != padding_idx % weight.shape[0]
-    rows = embedding(tensor(indices[kept]), weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
+    device = weight.device  # the bags are worked out on the host (index arrays); the rows stay on the device
+    rows = embedding(tensor(indices[kept], device=device), weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
     if per_sample_weights is not None:
-        rows = rows * unsqueeze(reshape(per_sample_weights, (-1,))[tensor(np.flatnonzero(kept))], 1)
+        rows = rows * unsqueeze(reshape(per_sample_weights, (-1,))[np.flatnonzero(kept)], 1)
     bag_of = bag_of[kept]
     if mode == "max":
         dim = weight.shape[1]
-        return vstack([amax(rows[tensor(np.flatnonzero(bag_of == b))], 0, keepdim=True) if np.any(bag_of == b)
-                       else zeros(1, dim, dtype=weight.dtype) for b in range(bags)])
-    out = index_add(zeros(bags, weight.shape[1], dtype=weight.dtype), 0, tensor(bag_of), rows)
+        return vstack([amax(rows[np.flatnonzero(bag_of == b)], 0, keepdim=True) if np.any(bag_of == b)
+                       else zeros(1, dim, dtype=weight.dtype, device=device) for b in range(bags)])
+    out = index_add(zeros(bags, weight.shape[1], dtype=weight.dtype, device=device), 0, bag_of, rows)
     if mode == "mean":
         counts = np.bincount(bag_of, minlength=bags).astype(weight.dtype)
-        out = out / tensor(np.maximum(counts, 1)[:, None])
+        out = out / tensor(np.maximum(counts, 1)[:, None], device=device)
     return out
 
 
@@ -53,16 +55,16 @@ def _bags(input, offsets, include_last_offset):
             raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as input is treated as a "
                              "mini-batch of fixed length sequences")
         bags, length = input.shape
-        return input._data.reshape(-1), np.repeat(np.arange(bags), length), bags
+        return to_host(input._data).reshape(-1), np.repeat(np.arange(bags), length), bags
     if input.ndim != 1:
         raise ValueError(f"embedding_bag: input has to be 1D or 2D, got shape {tuple(input.shape)}")
     if offsets is None or offsets.ndim != 1:
         raise ValueError("embedding_bag: a 1D input needs 1D offsets (where each bag starts)")
-    starts = offsets._data.astype(np.int64)
+    starts = to_host(offsets._data).astype(np.int64)
     if starts.size and (starts[0] != 0 or np.any(np.diff(starts) < 0) or starts[-1] > input.shape[0]):
         raise ValueError(f"embedding_bag: offsets must start at 0, not decrease and stay within the input's "
                          f"{input.shape[0]} indices, got {starts.tolist()}")
     if include_last_offset:
         starts = starts[:-1]
     bag_of = np.searchsorted(starts, np.arange(input.shape[0]), side="right") - 1
-    return input._data, bag_of, starts.size
+    return to_host(input._data), bag_of, starts.size

@@ -173,18 +173,38 @@ def _is_any_array(part):
 
 def _index_add_standard(g, key, shape):
     """zeros(shape)[key] += g with standard functions only (the standard has no add.at nor index assignment
-    with arrays): sort the flat positions g goes to, and take differences of the running sum at each cell's
-    first and last entry. O(n log n) instead of add.at's O(n), and the differences of a running sum round
-    a little more (a CuPy path through cupyx.scatter_add would be a later step)."""
+    with arrays): the flat positions g goes to, sorted stably; the values of each run of equal positions summed
+    (_run_sums: at the run's last entry); every cell gathers its run's sum, or 0. O(n log n), where add.at is O(n)
+    (a CuPy path through cupyx.scatter_add would be a later step)."""
     xp = library_of(g)
     size = math.prod(shape)
-    positions = xp.reshape(_get_standard(xp.reshape(xp.arange(size), shape), key), (-1,))
-    order = xp.argsort(positions)
+    positions = xp.reshape(_get_standard(xp.reshape(xp.arange(size, dtype=xp.int64), shape), key), (-1,))
+    if positions.shape[0] == 0 or size == 0:
+        return xp.zeros(shape, dtype=g.dtype)
+    order = xp.argsort(positions, stable=True)
     ordered = xp.take(positions, order)
-    running = xp.cumulative_sum(xp.take(xp.reshape(g, (-1,)), order), include_initial=True)
-    cells = xp.arange(size)
-    first, end = xp.searchsorted(ordered, cells, side="left"), xp.searchsorted(ordered, cells, side="right")
-    return xp.reshape(xp.take(running, end) - xp.take(running, first), shape)
+    values = xp.take(xp.reshape(g, (-1,)), order)
+    sums = _run_sums(xp, ordered, values)
+    cells = xp.arange(size, dtype=xp.int64)
+    last = xp.clip(xp.searchsorted(ordered, cells, side="right") - 1, min=0)  # each cell's run ends there
+    written = xp.take(ordered, last) == cells
+    return xp.reshape(xp.where(written, xp.take(sums, last), xp.zeros((), dtype=g.dtype)), shape)
+
+
+def _run_sums(xp, ordered, values):
+    """Running sums of `values` within each run of equal entries of `ordered` (sorted), so each run's total is
+    at its last entry: log2(longest run) steps of adding the value `step` places back where it is in the same
+    run (Hillis and Steele's scan). No value crosses into another run: a nan or an inf stays in its own cell,
+    and a small sum does not lose its digits to a large running total (as differences of a cumulative sum do)."""
+    n = values.shape[0]
+    longest = int(xp.max(xp.searchsorted(ordered, ordered, side="right") - xp.searchsorted(ordered, ordered, side="left")))
+    step = 1
+    while step < longest:
+        same = ordered[step:] == ordered[:-step]
+        earlier = xp.where(same, values[:n - step], xp.zeros((), dtype=values.dtype))
+        values = xp.concat((values[:step], values[step:] + earlier))
+        step *= 2
+    return values
 
 
 def _repeats_possible(key):

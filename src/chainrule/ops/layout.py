@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from ..args import normalize_dim, shape_arg
+from ..device import constant
 from ..tensor import Tensor, _wrap
 from .elementwise import check_tensor, mul, where
 from .index import getitem
@@ -167,7 +168,7 @@ def block_diag(*tensors):
     width = sum_of(b.shape[1] for b in blocks)
     rows, start = [], 0
     for b in blocks:
-        zeros = lambda n: _wrap(np.zeros((b.shape[0], n), b.dtype))  # noqa: E731
+        zeros = lambda n: _wrap(constant(np.zeros((b.shape[0], n), b.dtype), None, b._data))  # noqa: E731
         rows.append(cat([zeros(start), b, zeros(width - start - b.shape[1])], 1))
         start += b.shape[1]
     dtype = np.result_type(*[b.dtype for b in blocks])
@@ -245,7 +246,7 @@ def _scaled(input, product, beta, alpha):
     """beta * input + alpha * product; beta == 0 ignores input (nan and inf too), as PyTorch."""
     product = product if alpha == 1 else mul(product, alpha)
     if beta == 0:  # input still gets a gradient (0), as in PyTorch
-        return product + where(_wrap(np.zeros(input.shape, np.bool_)), input, 0.0)
+        return product + where(_wrap(constant(np.zeros(input.shape, np.bool_), None, input._data)), input, 0.0)
     return (input if beta == 1 else mul(input, beta)) + product
 
 

@@ -7,6 +7,7 @@ at the hinges are PyTorch's. `reduction` is 'mean', 'sum' or 'none', as in every
 """
 import numpy as np
 
+from ..device import constant
 from .activation import log_sigmoid, softplus
 from .elementwise import _float_input, check_tensor, clamp, minimum, sqrt, where
 from .index import gather
@@ -109,7 +110,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
         hinge = hinge * hinge
     if weight is not None:
         hinge = hinge * weight[labels]
-    others = labels._data != np.arange(classes)
+    others = labels._data != constant(np.arange(classes), np.int64, labels._data)
     losses = sum(where(others, hinge, 0.0), 1) / classes
     return reduce(losses if input.ndim == 2 else squeeze(losses, 0), reduction)
 

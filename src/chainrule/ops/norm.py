@@ -64,9 +64,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     shape = (1, channels) + (1,) * (input.ndim - 2)
     weight = None if weight is None else reshape(weight, shape)
     bias = None if bias is None else reshape(bias, shape)
-    if not training:
-        if running_mean is None or running_var is None:
-            raise ValueError(f"{op}: running_mean and running_var must be given when training=False")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError(f"{op}: running_mean and running_var must be given when training=False")
+    if not training and channels:  # no channels: an empty output, the (empty) running statistics not read
         scale = (reshape(running_var, shape) + eps) ** -0.5
         if weight is not None:
             scale = scale * weight

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ..device import library_of
 from ..tensor import Tensor, _wrap
 from .elementwise import abs, relu, sign
 from .index import IndexAdd
@@ -132,9 +133,10 @@ def _unpool(input, indices, kernel_size, stride, padding, output_size, dims, op)
     else:
         size = tuple(output_size)[-dims:]
     lead = input.shape[:-dims]
-    flat = indices._data.reshape(*lead, -1)
+    xp = library_of(indices._data)  # the indices stay on their device: the key's last array
+    flat = xp.reshape(indices._data, (*lead, -1))
     plane = int(np.prod(size))
-    if flat.size and (flat.min() < 0 or flat.max() >= plane):
+    if flat.size and (int(xp.min(flat)) < 0 or int(xp.max(flat)) >= plane):
         raise ValueError(f"{op}: found an index outside the output size {size} (indices must lie in [0, {plane}))")
     key = tuple(np.indices(flat.shape, sparse=True)[:-1]) + (flat,)
     out = IndexAdd.apply(reshape(input, flat.shape), key, (*lead, plane))

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import Op, namespace
-from ..device import constant, library_of
+from ..device import constant, is_floating, library_of
 from ..tensor import Tensor, _wrap
 from ..args import scalar_arg
 from .elementwise import abs, cast, maximum, minimum, mul
@@ -106,7 +106,8 @@ class NonzeroCount(Op):
 
 
 def _tie_share(xp, x, extreme, axes):
-    hits = xp.astype(x == extreme, x.dtype)
+    """Each extreme's share of the gradient (ties split it); integers share in float64 (the standard has no int / int)."""
+    hits = xp.astype(x == extreme, x.dtype if is_floating(x.dtype) else np.float64)
     return hits / xp.sum(hits, axes, True)
 
 

@@ -13,10 +13,11 @@ import numpy as np
 
 from .. import dtypes
 from ..args import normalize_dim, scalar_arg
+from ..device import constant, library_dtype, library_of, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
 from .elementwise import add, cast, check_tensor, mul, ne, where
-from .index import IndexAdd, getitem
+from .index import IndexAdd, _index_add_standard, getitem, setitem_array
 from .inplace import assign
 from .reduce import sum
 from .select import nonzero
@@ -25,8 +26,9 @@ from .shape import broadcast_to, reshape
 
 # ---- where the values go --------------------------------------------------------------------------------
 def _index(index, op, ndim=None):
-    """An integer index as an int64 array (a list, a NumPy array or an integer Tensor)."""
-    array = index._data if isinstance(index, Tensor) else np.asarray(index)
+    """An integer index as an int64 NumPy array (a list, a NumPy array or an integer Tensor). Keys are made on
+    the host, as getitem's: GetItem and IndexAdd move their arrays to the data's device."""
+    array = to_host(index._data) if isinstance(index, Tensor) else np.asarray(index)
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"):
         raise TypeError(f"{op}: index must be an integer (int64) tensor, got {array.dtype}")
     if ndim is not None and array.ndim > ndim:
@@ -76,10 +78,15 @@ def _elementwise_key(x, dim, index, op):
     return tuple(grid) if x.ndim else (index,)
 
 
-def _mask(shape, key):
-    """A bool array of `shape`: True at the positions `key` picks."""
-    mask = np.zeros(shape, np.bool_)
-    mask[key] = True
+def _mask(shape, key, like):
+    """A bool array of `shape` on the device of the array `like`: True at the positions `key` picks."""
+    if type(like) is np.ndarray:
+        mask = np.zeros(shape, np.bool_)
+        mask[key] = True
+        return mask
+    xp = library_of(like)
+    mask = xp.zeros(shape, dtype=xp.bool)
+    setitem_array(mask, key, True)  # the standard's way to write at index arrays (index.py)
     return mask
 
 
@@ -95,7 +102,11 @@ def _values_like(x, source, op, name="src"):
         if source.dtype != x.dtype:
             raise TypeError(f"{op}: expected {name} of the input's dtype {x.dtype}, got {source.dtype}")
         return source
-    return _wrap(np.asarray(scalar_arg(source, op, name), dtype=x.dtype))
+    return _wrap(constant(scalar_arg(source, op, name), x.dtype, x._data))
+
+
+def _reshape_array(array, shape):
+    return array.reshape(shape) if type(array) is np.ndarray else library_of(array).reshape(array, shape)
 
 
 def _flat(x):
@@ -128,7 +139,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         source = getitem(source, tuple(slice(n) for n in positions))
     else:
         source = broadcast_to(source, positions)
-    mask = _mask(input.shape or (1,), key).reshape(input.shape)
+    mask = _reshape_array(_mask(input.shape or (1,), key, input._data), input.shape)
     placed = reshape(_placed(reshape(source, positions), key, input.shape or (1,)), input.shape)
     return where(_wrap(mask), placed, input)
 
@@ -168,7 +179,7 @@ def index_fill(input, dim, index, value):
     if isinstance(value, Tensor) and value.ndim:
         raise ValueError(f"index_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
     value = cast(value, input.dtype) if isinstance(value, Tensor) else _values_like(input, value, "index_fill", "value")
-    return where(_wrap(_mask(input.shape, key)), value, input)
+    return where(_wrap(_mask(input.shape, key, input._data)), value, input)
 
 
 def index_copy(input, dim, index, source):
@@ -180,7 +191,7 @@ def index_copy(input, dim, index, source):
     expected = input.shape[:axis] + (len(key[-1]),) + input.shape[axis + 1:]
     if source.shape != expected:
         raise ValueError(f"index_copy: source of shape {tuple(source.shape)} should be {expected}")
-    return where(_wrap(_mask(input.shape, key)), _placed(source, key, input.shape), input)
+    return where(_wrap(_mask(input.shape, key, input._data)), _placed(source, key, input.shape), input)
 
 
 def take(input, index):
@@ -221,13 +232,20 @@ def masked_scatter(input, mask, source):
         raise ValueError(f"masked_scatter: mask of shape {tuple(mask.shape)} doesn't broadcast to {tuple(input.shape)}") from None
     if shape != input.shape:
         raise ValueError(f"masked_scatter: mask of shape {tuple(mask.shape)} doesn't broadcast to {tuple(input.shape)}")
-    where_true = np.broadcast_to(mask._data, shape)
-    positions = np.flatnonzero(where_true)
-    if positions.size > source.numel():
-        raise ValueError(f"masked_scatter: mask has {positions.size} True values but source only {source.numel()} elements")
-    values = getitem(_flat(source), slice(0, positions.size))
+    if type(mask._data) is np.ndarray:
+        where_true = np.broadcast_to(mask._data, shape)
+        positions = np.flatnonzero(where_true)
+        where_true = np.array(where_true)
+    else:  # the positions stay on the device (their number is a sync, as in PyTorch)
+        xp = library_of(mask._data)
+        where_true = xp.broadcast_to(mask._data, shape)
+        positions = xp.nonzero(xp.reshape(where_true, (-1,)))[0]
+    count = int(positions.shape[0])
+    if count > source.numel():
+        raise ValueError(f"masked_scatter: mask has {count} True values but source only {source.numel()} elements")
+    values = getitem(_flat(source), slice(0, count))
     placed = reshape(_placed(values, (positions,), (int(np.prod(shape)),)), shape)
-    return where(_wrap(np.array(where_true)), placed, input)
+    return where(_wrap(where_true), placed, input)
 
 
 def argwhere(input):
@@ -243,13 +261,11 @@ def count_nonzero(input, dim=None):
 def bincount(input, weights=None, minlength=0):
     """How often each value 0, 1, ... occurs in a 1-d tensor of non-negative integers (or the sum of their
     weights: float32 weights give float32, any other weights float64, as in PyTorch). No gradient."""
-    data = _index(check_tensor(input, "bincount"), "bincount")
-    if data.ndim != 1:
-        raise ValueError(f"bincount: input must be 1-d, got {data.ndim} dims")
-    if data.size and data.min() < 0:
-        raise ValueError("bincount: input must hold non-negative integers")
-    if not isinstance(minlength, numbers.Integral) or minlength < 0:
-        raise ValueError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    data = check_tensor(input, "bincount")._data
+    if type(data) is not np.ndarray:
+        return _bincount_standard(data, weights, minlength)
+    data = _index(input, "bincount")
+    _check_bincount(data.ndim, int(data.min()) if data.size else 0, minlength)
     if weights is None:
         return _wrap(np.bincount(data, minlength=minlength).astype(np.int64))
     w = check_tensor(weights, "bincount", "weights").detach()._data
@@ -257,6 +273,32 @@ def bincount(input, weights=None, minlength=0):
         raise ValueError(f"bincount: weights of shape {w.shape} should match input of shape {data.shape}")
     dtype = np.float32 if w.dtype == np.float32 else np.float64
     return _wrap(np.bincount(data, w.astype(np.float64), minlength=minlength).astype(dtype))
+
+
+def _bincount_standard(data, weights, minlength):
+    """bincount on the device, in standard functions: index.py's sum at index arrays (sort, sums of runs)."""
+    xp = library_of(data)
+    if not xp.isdtype(data.dtype, "integral"):
+        raise TypeError(f"bincount: index must be an integer (int64) tensor, got {data.dtype}")
+    data = xp.astype(data, xp.int64)
+    _check_bincount(data.ndim, int(xp.min(data)) if data.size else 0, minlength)
+    length = max(minlength, int(xp.max(data)) + 1 if data.size else 0)  # the result's size: a sync, as in PyTorch
+    if weights is None:
+        return _wrap(_index_add_standard(xp.ones(data.shape, dtype=xp.int64), (data,), (length,)))
+    w = check_tensor(weights, "bincount", "weights").detach()._data
+    if tuple(w.shape) != tuple(data.shape):
+        raise ValueError(f"bincount: weights of shape {tuple(w.shape)} should match input of shape {tuple(data.shape)}")
+    dtype = xp.float32 if w.dtype == xp.float32 else xp.float64
+    return _wrap(_index_add_standard(xp.astype(w, dtype), (data,), (length,)))
+
+
+def _check_bincount(ndim, low, minlength):
+    if ndim != 1:
+        raise ValueError(f"bincount: input must be 1-d, got {ndim} dims")
+    if low < 0:
+        raise ValueError("bincount: input must hold non-negative integers")
+    if not isinstance(minlength, numbers.Integral) or minlength < 0:
+        raise ValueError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
@@ -270,19 +312,25 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise ValueError("searchsorted: side='left' and right=True contradict each other")
         right = side == "right"
     scalar = not isinstance(input, Tensor)
-    values = np.asarray(scalar_arg(input, "searchsorted", "input")) if scalar else input._data
+    values = constant(scalar_arg(input, "searchsorted", "input"), None, seq) if scalar else input._data
+    xp = library_of(seq)
     if sorter is not None:
-        seq = np.take_along_axis(seq, _index(sorter, "searchsorted"), -1)
+        order = _index(sorter, "searchsorted") if xp is np else xp.astype(sorter._data, xp.int64)
+        seq = xp.take_along_axis(seq, order, axis=-1)
     side = "right" if right else "left"
     if seq.ndim <= 1:
-        out = np.searchsorted(seq, values, side=side)
+        out = xp.searchsorted(seq, values, side=side)
     else:
         if values.shape[:-1] != seq.shape[:-1]:
-            raise ValueError(f"searchsorted: boundaries of shape {seq.shape} and input of shape {values.shape} "
-                             "must match in all dims but the last")
-        flat_seq, flat_values = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
-        out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(flat_seq, flat_values)]).reshape(values.shape)
-    return _wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+            raise ValueError(f"searchsorted: boundaries of shape {tuple(seq.shape)} and input of shape "
+                             f"{tuple(values.shape)} must match in all dims but the last")
+        flat_seq = xp.reshape(seq, (-1, seq.shape[-1]))
+        flat_values = xp.reshape(values, (-1, values.shape[-1]))
+        rows = [xp.searchsorted(flat_seq[i, ...], flat_values[i, ...], side=side) for i in range(flat_seq.shape[0])]
+        out = xp.reshape(xp.stack(rows), values.shape)
+    if xp is np:
+        return _wrap(np.asarray(out, dtype=np.int32 if out_int32 else np.int64))
+    return _wrap(xp.astype(out, library_dtype(xp, np.int32 if out_int32 else np.int64)))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
