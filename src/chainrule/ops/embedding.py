@@ -10,7 +10,7 @@ from ..device import library_of, move, of, to_host
 from ..autograd.grad_mode import no_grad
 from ..errors import OutOfRangeError
 from ..tensor import Tensor
-from .index import _index_add_standard
+from . import standard_index
 
 
 class EmbeddingLookup(Op):
@@ -36,7 +36,7 @@ class EmbeddingScatter(Op):
             ctx.indices, ctx.row_scale = indices, row_scale
             dim = g.shape[-1]
             g_rows = library_of(g).reshape(g, (indices.size, dim))
-            table = _index_add_standard(g_rows, (indices.reshape(-1),), (rows, dim))
+            table = standard_index.index_add(g_rows, (indices.reshape(-1),), (rows, dim))
             return table if row_scale is None else table * row_scale[:, None]
         ctx.indices, ctx.row_scale = indices, row_scale
         dim = g.shape[-1]

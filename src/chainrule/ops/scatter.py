@@ -17,7 +17,8 @@ from ..device import constant, library_dtype, library_of, to_host
 from ..errors import OutOfRangeError
 from ..tensor import Tensor, _wrap
 from .elementwise import add, cast, check_tensor, mul, ne, where
-from .index import IndexAdd, _index_add_standard, getitem, setitem_array
+from . import standard_index
+from .index import IndexAdd, getitem, setitem_array
 from .inplace import assign
 from .reduce import sum
 from .select import nonzero
@@ -284,12 +285,12 @@ def _bincount_standard(data, weights, minlength):
     _check_bincount(data.ndim, int(xp.min(data)) if data.size else 0, minlength)
     length = max(minlength, int(xp.max(data)) + 1 if data.size else 0)  # the result's size: a sync, as in PyTorch
     if weights is None:
-        return _wrap(_index_add_standard(xp.ones(data.shape, dtype=xp.int64), (data,), (length,)))
+        return _wrap(standard_index.index_add(xp.ones(data.shape, dtype=xp.int64), (data,), (length,)))
     w = check_tensor(weights, "bincount", "weights").detach()._data
     if tuple(w.shape) != tuple(data.shape):
         raise ValueError(f"bincount: weights of shape {tuple(w.shape)} should match input of shape {tuple(data.shape)}")
     dtype = xp.float32 if w.dtype == xp.float32 else xp.float64
-    return _wrap(_index_add_standard(xp.astype(w, dtype), (data,), (length,)))
+    return _wrap(standard_index.index_add(xp.astype(w, dtype), (data,), (length,)))
 
 
 def _check_bincount(ndim, low, minlength):
