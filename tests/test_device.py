@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import chainrule as cr
-from chainrule.device import as_device, library
+from chainrule.device import as_device, library, library_of
 
 STRICT = "array_api_strict"
 X = np.random.default_rng(0).uniform(-2, 2, (3, 4))
@@ -155,6 +155,17 @@ def test_a_fake_cupy_routes_the_cuda_device_logic(monkeypatch):
     assert as_device("cuda") == cr.device("cuda:0")
     with pytest.raises(RuntimeError, match="cuda:2.*2 CUDA device"):
         library(cr.device("cuda:2"))
+
+
+def test_cupy_arrays_compute_with_array_api_compats_namespace(monkeypatch):
+    """CuPy's own namespace is NumPy's, not the standard's: its arrays go through array-api-compat's wrapper."""
+    fake_cupy_array = type("ndarray", (), {"__module__": "cupy"})()
+    standard = types.SimpleNamespace(name="array_api_compat.cupy")
+    compat = types.ModuleType("array_api_compat")
+    compat.array_namespace = lambda array: standard if array is fake_cupy_array else None
+    monkeypatch.setitem(sys.modules, "array_api_compat", compat)
+    assert library_of(fake_cupy_array) is standard
+    assert library_of(np.ones(2)) is np and library_of(2.0) is np
 
 
 def test_in_place_changes_on_another_device_write_its_memory_as_in_torch():

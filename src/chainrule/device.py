@@ -176,10 +176,27 @@ def same_device_error(op_name, first, second):
 # ---- helpers for ops' public functions ------------------------------------------------------------
 def library_of(array):
     """The library that computes on `array`: NumPy itself for a NumPy array or a number (the fast path of
-    public functions: NumPy's ufuncs carry the standard's names too), else the array's standard namespace."""
-    if type(array) is np.ndarray or not hasattr(array, "__array_namespace__"):
+    public functions: NumPy's ufuncs carry the standard's names too), else the array's standard namespace
+    (looked up once per array type)."""
+    if type(array) is np.ndarray:
         return np
-    return array.__array_namespace__()
+    xp = _NAMESPACES.get(type(array))
+    if xp is None:
+        xp = _NAMESPACES[type(array)] = _standard_namespace(array)
+    return xp
+
+
+_NAMESPACES = {}  # array type -> the namespace its arrays compute with
+
+
+def _standard_namespace(array):
+    """CuPy's own namespace is NumPy's (argsort without stable=, no permute_dims in older versions, ...):
+    array-api-compat wraps it in the standard's names and signatures. Others give theirs (__array_namespace__)."""
+    if type(array).__module__.partition(".")[0] == "cupy":
+        import array_api_compat  # in the [cuda] extra, beside CuPy
+
+        return array_api_compat.array_namespace(array)
+    return array.__array_namespace__() if hasattr(array, "__array_namespace__") else np
 
 
 def constant(value, dtype, like):

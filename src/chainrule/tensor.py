@@ -454,7 +454,7 @@ class Tensor:
 
         duplicate = _new(type(self))
         data = self._data
-        _init(duplicate, data.copy() if type(data) is np.ndarray else data.__array_namespace__().asarray(data, copy=True),
+        _init(duplicate, data.copy() if type(data) is np.ndarray else _device.library_of(data).asarray(data, copy=True),
               self.requires_grad, None, 0)
         memo[id(self)] = duplicate
         if self.grad is not None:

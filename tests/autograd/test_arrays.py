@@ -53,7 +53,7 @@ def test_the_array_namespace_computes_what_the_ops_compute(name):
 def test_namespace_is_arrays_for_numpy_values_and_ops_for_tensors():
     assert namespace(X) is arrays and namespace(np.float64(1.0)) is arrays
     assert namespace(cr.tensor(X)) is cr.ops
-    with pytest.raises(AttributeError):
+    with pytest.raises(TypeError, match="list"):
         namespace([1.0, 2.0])  # a list is no array: it has no namespace
 
 

@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from ..device import numpy_dtype
+from ..device import library_of, numpy_dtype
 from ..tensor import Tensor, _wrap
 from . import anomaly, function
 from .function import AccumulateGrad, edge_to, namespace
@@ -199,7 +199,7 @@ def _zeros_beside(grads, shape, dtype):
     data = present._data if isinstance(present, Tensor) else present
     if type(data) is np.ndarray:
         return np.zeros(shape, dtype)
-    return data.__array_namespace__().zeros(shape, dtype=dtype, device=data.device)
+    return library_of(data).zeros(shape, dtype=dtype, device=data.device)
 
 
 def _call_rule(node, grads, create_graph, handed_out):
@@ -319,7 +319,7 @@ def _accumulate(leaf, grad, create_graph, handed_out):
 
 def _copy(array):
     """A copy of another library's array: .grad never shares memory with anything else (see _accumulate)."""
-    return array.__array_namespace__().asarray(array, copy=True)
+    return library_of(array).asarray(array, copy=True)
 
 
 def _array(value):

@@ -43,9 +43,11 @@ def namespace(value):
     of any other array (CuPy's, say)."""
     if type(value) is np.ndarray or isinstance(value, np.generic):  # the first test: the usual case, fast
         return arrays
-    xp = value.__array_namespace__()
     if isinstance(value, Tensor):
-        return xp
+        return value.__array_namespace__()
+    xp = _device.library_of(value)
+    if xp is np:  # not an array (a NumPy array or scalar was answered above)
+        raise TypeError(f"namespace: expected an array or a Tensor, got {type(value).__name__}")
     names = _NAMES.get(xp)
     if names is None:
         names = _NAMES[xp] = Names(xp)

@@ -1,6 +1,7 @@
 """NAdam: Adam with Nesterov momentum (the step looks ahead along the next momentum)."""
 import numpy as np
 
+from ..device import library_of
 from ..dtypes import get_default_dtype
 from ..tensor import _wrap
 from .adam import _check_adam_options, _decayed_grad, _update_moments
@@ -64,4 +65,4 @@ class NAdam(Optimizer):
         if name != "mu_product":
             return super()._loaded_state_value(param, index, name, value)
         array = state_copy(value, param)._data  # torch casts it like the moments
-        return _wrap(array.__array_namespace__().reshape(array, ()))
+        return _wrap(library_of(array).reshape(array, ()))

@@ -229,7 +229,7 @@ def state_copy(value, param):
         array = np.asarray(array)  # a torch tensor, say
     moved = move(array, param.device)  # the same array if it is there already
     if type(moved) is not np.ndarray and not isinstance(moved, np.generic):
-        return _wrap(moved.__array_namespace__().astype(moved, param._data.dtype, copy=True))
+        return _wrap(library_of(moved).astype(moved, param._data.dtype, copy=True))
     return _wrap(np.array(moved, dtype=param.dtype))
 
 
@@ -305,7 +305,7 @@ def _standard_pair(optimizer, param):
         raise ValueError(f"{optimizer}.step: a parameter of shape {tuple(array.shape)} has a gradient of shape "
                          f"{tuple(grad.shape)}; they must match")
     if grad.dtype != array.dtype:
-        grad = grad.__array_namespace__().astype(grad, array.dtype)
+        grad = library_of(grad).astype(grad, array.dtype)
     return StandardArray(array), StandardArray(grad)
 
 

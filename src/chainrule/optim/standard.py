@@ -15,6 +15,8 @@ import operator
 
 import numpy as np
 
+from ..device import library_of
+
 _OPERATORS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
               np.divide: operator.truediv, np.negative: operator.neg}
 _FUNCTIONS = {np.sqrt: "sqrt", np.absolute: "abs", np.maximum: "maximum"}  # ufunc -> the standard's name
@@ -55,7 +57,7 @@ class StandardArray:
         if ufunc in _OPERATORS:
             result = _OPERATORS[ufunc](*arrays)
         else:
-            result = getattr(self.array.__array_namespace__(), _FUNCTIONS[ufunc])(*arrays)
+            result = getattr(library_of(self.array), _FUNCTIONS[ufunc])(*arrays)
         if out is None:
             return StandardArray(result, writes_through=False)
         out[0]._store(result)
@@ -65,7 +67,7 @@ class StandardArray:
         if func not in _LIKE or kwargs:
             raise NotImplementedError(f"optimizer update on {type(self.array).__module__} arrays: "
                                       f"np.{func.__name__} has no standard counterpart here")
-        like = getattr(self.array.__array_namespace__(), _LIKE[func])
+        like = getattr(library_of(self.array), _LIKE[func])
         return StandardArray(like(self.array, *args[1:]), writes_through=False)
 
     # augmented assignments: the standard's own in-place operators (CuPy and array-api-strict change the memory)
@@ -99,7 +101,7 @@ def updatable(array):
 
 def copy_of(array):
     """A copy of an array of any library (the standard has no .copy())."""
-    return array.copy() if type(array) is np.ndarray else array.__array_namespace__().asarray(array, copy=True)
+    return array.copy() if type(array) is np.ndarray else library_of(array).asarray(array, copy=True)
 
 
 def unwrap(value):
