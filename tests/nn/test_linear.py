@@ -105,7 +105,7 @@ def test_a_layer_built_with_device_is_the_cpu_layer_moved_there(name):
         assert ours.device == cr.device("array_api_strict"), key
         np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-    y, y_cpu = there(cr.tensor(x, device="array_api_strict")), on_cpu(cr.tensor(x))
+    y, y_cpu = there(cr.tensor(x, device="array_api_strict")), on_cpu(cr.tensor(x, device="cpu"))
     y, y_cpu = (y[0], y_cpu[0]) if isinstance(y, tuple) else (y, y_cpu)
     np.testing.assert_allclose(y.detach().cpu().numpy(), y_cpu.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert cr.nn.Linear(2, 3, device="cpu").weight.device == cr.device("cpu")

@@ -2,9 +2,10 @@
 by tests/torch_parity.py): a CPU library that refuses everything outside the Python array API standard. What
 passes there computes with standard functions only, so it runs on CuPy too; CuPy itself needs a GPU.
 
-Every op test file runs here in full; an op written for NumPy only would raise NotImplementedError naming the
-op and the library (Op.array_api), never compute through a silent copy. The optimizers run on any library too:
-tests/optim/test_devices.py. All the tests run in one pytest process (one import of torch), each file's own selection joined into one -k.
+Every op test file runs here in full, and so do the layer tests (tests/nn); an op written for NumPy only
+would raise NotImplementedError naming the op and the library (Op.array_api), never compute through a silent
+copy. The optimizers run on any library too: tests/optim/test_devices.py. The op tests run in one pytest process
+(one import of torch), each file's own selection joined into one -k.
 """
 import os
 import subprocess
@@ -61,8 +62,19 @@ def _selection():
     return " or ".join(parts)
 
 
-def test_the_op_tests_pass_with_every_tensor_on_array_api_strict():
+def _run_on_array_api_strict(*arguments):
     env = dict(os.environ, CHAINRULE_ARRAY_LIBRARY="array_api_strict", PYTHONWARNINGS="ignore")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *RUNS, "-k", _selection()]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-5000:]
+
+
+def test_the_op_tests_pass_with_every_tensor_on_array_api_strict():
+    _run_on_array_api_strict(*RUNS, "-k", _selection())
+
+
+def test_the_layer_tests_pass_with_every_tensor_on_array_api_strict():
+    """tests/nn with the default device there: layers are made there (as in PyTorch) and compute there. Left
+    out: DistributedDataParallel (it averages over MPI from host memory, so it refuses other devices) and
+    the repr test (a tensor's repr then names its device, as PyTorch's does)."""
+    _run_on_array_api_strict("tests/nn", "--ignore=tests/nn/parallel/test_distributed.py", "-k", "not repr_like_torch")

@@ -16,6 +16,7 @@ from .module import place as _place
 from ..args import count_arg
 from ..ops.attention import attention_weights, dropout_weights, scaled_dot_product_attention
 from ..ops.linear import linear
+from ..device import constant
 from ..tensor import Tensor, _wrap
 from . import init
 from .linear import Linear
@@ -172,7 +173,7 @@ class MultiheadAttention(Module):
             v = ops.cat([v, ops.broadcast_to(self.bias_v, (1, batch, self.embed_dim))])
             attn_mask, key_padding_mask = _pad_column(attn_mask), _pad_column(key_padding_mask)
         if self.add_zero_attn:
-            zeros = _wrap(np.zeros((1, batch, self.embed_dim), k.dtype))
+            zeros = _wrap(constant(np.zeros((1, batch, self.embed_dim), k.dtype), k.dtype, k._data))
             k, v = ops.cat([k, zeros]), ops.cat([v, zeros])
             attn_mask, key_padding_mask = _pad_column(attn_mask), _pad_column(key_padding_mask)
         return k, v, attn_mask, key_padding_mask
@@ -217,7 +218,7 @@ def canonical_mask(mask, name, dtype, other=None, other_name=""):
                       stacklevel=3)
     if mask.dtype.kind == "f":
         return mask
-    return _wrap(np.where(mask._data, -math.inf, 0.0).astype(dtype))
+    return ops.where(mask, _wrap(constant(-math.inf, dtype, mask._data)), _wrap(constant(0.0, dtype, mask._data)))
 
 
 def _each(fn, *tensors):
@@ -232,7 +233,7 @@ def _each(fn, *tensors):
 def _pad_column(mask):
     if mask is None:
         return None
-    zeros = _wrap(np.zeros(mask.shape[:-1] + (1,), mask.dtype))
+    zeros = _wrap(constant(np.zeros(mask.shape[:-1] + (1,), mask.dtype), mask.dtype, mask._data))
     return ops.cat([mask, zeros], -1)
 
 

@@ -92,7 +92,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     keep = random.uniform_array(input.shape, input.dtype if input.dtype.kind == "f" else np.float32) >= p
     scale = np.asarray(0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.dtype)
-    mask = keep.astype(input.dtype) * scale
+    mask = constant(keep.astype(input.dtype) * scale, input.dtype, input._data)  # drawn on the host, moved
     return _maybe_in_place(input, input * _wrap(mask), inplace)
 
 
@@ -236,7 +236,8 @@ def _channel_dropout(input, p, training, inplace, channel_dims):
     mask_shape = tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims)
     keep = random.uniform_array(mask_shape, input.dtype if input.dtype.kind == "f" else np.float32) >= p
     scale = np.asarray(0.0 if p == 1 else 1.0 / (1.0 - p), dtype=input.dtype)
-    return _maybe_in_place(input, input * _wrap(keep.astype(input.dtype) * scale), inplace)
+    mask = constant(keep.astype(input.dtype) * scale, input.dtype, input._data)
+    return _maybe_in_place(input, input * _wrap(mask), inplace)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

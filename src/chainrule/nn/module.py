@@ -20,6 +20,7 @@ from ..creation import zeros_like as _zeros_like
 from ..device import CPU as _CPU
 from ..device import get_default_device as _get_default_device
 from ..device import move as _move_array
+from ..device import of as _device_of
 from ..tensor import Tensor, _wrap
 from .parameter import Parameter
 
@@ -336,15 +337,15 @@ class Module:
                 continue
             value = state_dict[key]
             if isinstance(value, Tensor):
-                value = value._data
-            elif hasattr(value, "__array__") and not isinstance(value, np.ndarray):
+                value = value._data  # of any device: copied into the parameter's below
+            elif hasattr(value, "__array__") and not hasattr(value, "__array_namespace__"):
                 value = np.asarray(value)  # e.g. a torch tensor: a PyTorch state_dict loads directly
-            if not isinstance(value, np.ndarray):
+            if not (hasattr(value, "__array_namespace__") and hasattr(value, "shape")):
                 errors.append(
                     f'While copying the parameter named "{key}", expected a Tensor or NumPy array from checkpoint '
                     f"but received {type(value).__name__}"
                 )
-            elif value.shape != target.shape:
+            elif tuple(value.shape) != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} from checkpoint, "
                     f"the shape in current model is {tuple(target.shape)}."
@@ -360,7 +361,7 @@ class Module:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         with no_grad():
             for key, value in values.items():
-                own[key].copy_(value.astype(own[key].dtype, copy=False))
+                own[key].copy_(_move_array(value, _device_of(own[key]._data)))  # copy_ casts to its dtype
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------
@@ -396,6 +397,5 @@ def _indent(text, spaces):
 def place(module, device):
     """A layer built for `device=` (default: the default device, as in PyTorch): it is built and initialised on
     the CPU (the same numbers as a CPU layer from the same seed), then moved there."""
-    device = _get_default_device() if device is None else device
-    if device != _CPU:
-        module.to(device)
+    if device is not None or _get_default_device() != _CPU:
+        module.to(_get_default_device() if device is None else device)

@@ -9,6 +9,7 @@ import copy
 import numpy as np
 
 from .. import dtypes
+from ..device import place
 from ..tensor import Tensor, _wrap
 from . import functional as F
 from . import init
@@ -192,7 +193,7 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):
         """(sz, sz) float mask: -inf above the diagonal (future positions), 0 elsewhere."""
-        return _square_subsequent_mask(sz, dtype)
+        return _square_subsequent_mask(sz, dtype, device)
 
     def _reset_parameters(self):
         for p in self.parameters():
@@ -233,9 +234,9 @@ def _clones(layer, count, owner):
     return ModuleList([copy.deepcopy(layer) for _ in range(count)])
 
 
-def _square_subsequent_mask(size, dtype=None):
+def _square_subsequent_mask(size, dtype=None, device=None):
     dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
-    return _wrap(np.triu(np.full((size, size), -np.inf, dtype=dtype), 1))
+    return _wrap(place(np.triu(np.full((size, size), -np.inf, dtype=dtype), 1), device))
 
 
 def _seq_len(src, batch_first):
@@ -250,4 +251,4 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
         return is_causal is True
     size = mask.shape[-2] if size is None else size
     causal = _square_subsequent_mask(size, mask.dtype)._data
-    return isinstance(mask, Tensor) and mask.shape == causal.shape and bool(np.all(mask._data == causal))
+    return isinstance(mask, Tensor) and mask.shape == causal.shape and bool(np.all(mask.cpu().numpy() == causal))

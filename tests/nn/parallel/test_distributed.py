@@ -170,6 +170,8 @@ def test_errors_as_torch(world):
         DistributedDataParallel(cr.nn.ReLU())
     with pytest.raises(ValueError, match="device_ids and output_device arguments only work"):
         DistributedDataParallel(cr.nn.Linear(2, 2), device_ids=[0])
+    with pytest.raises(RuntimeError, match="parameters on array_api_strict.*on the CPU"):
+        DistributedDataParallel(cr.nn.Linear(2, 2, device="array_api_strict"))
     model = DistributedDataParallel(cr.nn.Sequential(cr.nn.Linear(2, 2), cr.nn.Linear(2, 2)))
     model.module[0](cr.ones(1, 2)).sum().backward()  # through the module itself: nothing to average
     out = model(cr.ones(1, 2))

@@ -23,6 +23,7 @@ from ... import distributed as dist
 from ...autograd.engine import queue_callback
 from ...autograd.function import AccumulateGrad
 from ...autograd.grad_mode import is_grad_enabled
+from ...device import device
 from ...tensor import Tensor, _wrap
 from ..module import Module
 
@@ -51,6 +52,11 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel device_ids and output_device arguments only work with single-device/"
                 "multiple-device GPU modules or CPU modules, but got device_ids "
                 f"{device_ids}, output_device {output_device}, and module parameters {{device(type='cpu')}}.")
+        devices = {p.device for p in params}
+        if devices != {device("cpu")}:
+            raise RuntimeError(
+                f"DistributedDataParallel: parameters on {', '.join(sorted(map(str, devices)))}: the gradients are "
+                "averaged over MPI from host memory, so the module must be on the CPU (module.to('cpu'))")
         if bucket_cap_mb is not None and not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be > 0, got {bucket_cap_mb}")
         self.process_group = dist.group.WORLD if process_group is None else process_group
