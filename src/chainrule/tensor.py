@@ -146,7 +146,7 @@ class Tensor:
         return self._data.size
 
     def element_size(self):
-        return self._data.itemsize
+        return self.dtype.itemsize
 
     ndimension, nelement = dim, numel  # PyTorch's older names
 

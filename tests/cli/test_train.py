@@ -88,7 +88,6 @@ def test_train_on_mnist_format_files(tmp_path):
         (["--lr", "fast"], "--lr"),
         (["--frobnicate"], "unrecognized"),
         (["--device", "tpu"], "--device: device 'tpu'"),
-        (["--device", "array_api_strict", "--distributed"], "--distributed"),
     ],
 )
 def test_train_errors_are_one_line_without_traceback(args, fragment):

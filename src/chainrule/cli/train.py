@@ -568,9 +568,6 @@ def start_distributed(args, checkpoint):
         raise UsageError(f"started by mpiexec as {launched_processes()} processes, but without --distributed each "
                          "would train alone and write the same files: add --distributed")
     if args.distributed:
-        if args.device.type != "cpu":
-            raise UsageError(f"--distributed averages the gradients over MPI from host memory: train on the CPU "
-                             f"(leave out --device {args.device})")
         if not cr.distributed.is_available():
             raise UsageError("--distributed needs mpi4py and an MPI library: pip install 'chainrule[mpi]'")
         if not cr.distributed.is_initialized():

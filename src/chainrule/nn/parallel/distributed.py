@@ -23,7 +23,7 @@ from ... import distributed as dist
 from ...autograd.engine import queue_callback
 from ...autograd.function import AccumulateGrad
 from ...autograd.grad_mode import is_grad_enabled
-from ...device import device
+from ...device import move, numpy_dtype, of, to_host
 from ...tensor import Tensor, _wrap
 from ..module import Module
 
@@ -52,11 +52,6 @@ class DistributedDataParallel(Module):
                 "DistributedDataParallel device_ids and output_device arguments only work with single-device/"
                 "multiple-device GPU modules or CPU modules, but got device_ids "
                 f"{device_ids}, output_device {output_device}, and module parameters {{device(type='cpu')}}.")
-        devices = {p.device for p in params}
-        if devices != {device("cpu")}:
-            raise RuntimeError(
-                f"DistributedDataParallel: parameters on {', '.join(sorted(map(str, devices)))}: the gradients are "
-                "averaged over MPI from host memory, so the module must be on the CPU (module.to('cpu'))")
         if bucket_cap_mb is not None and not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be > 0, got {bucket_cap_mb}")
         self.process_group = dist.group.WORLD if process_group is None else process_group
@@ -106,11 +101,13 @@ class DistributedDataParallel(Module):
 
 
 def _broadcast_from_rank0(comm, tensors):
+    """Every process takes rank 0's values (MPI sends host memory: a tensor on another device goes through a
+    host copy)."""
     for t in tensors:
-        data = t._data if t._data.flags.c_contiguous else np.ascontiguousarray(t._data)
+        data = np.ascontiguousarray(to_host(t._data))  # the tensor's own memory when it can be
         comm.Bcast(data, root=0)
         if data is not t._data:
-            t._data[...] = data
+            t._data[...] = data if type(t._data) is np.ndarray else move(data, of(t._data))
         t._bump_version()
 
 
@@ -150,7 +147,7 @@ class _Bucket:
 
     def __init__(self, indices, params):
         self.indices = indices
-        self.buffer = np.zeros(sum(params[i].numel() for i in indices), dtype=params[indices[0]]._data.dtype)
+        self.buffer = np.zeros(sum(params[i].numel() for i in indices), dtype=numpy_dtype(params[indices[0]].dtype))
         self.views, start = {}, 0
         for i in indices:
             size = params[i].numel()
@@ -165,12 +162,12 @@ def _assign_buckets(params, caps):
     their first parameter, are then reversed, to come roughly in the order backward() fills them."""
     buckets, filling = [], {}  # dtype -> [indices, bytes, how many buckets of this dtype closed]
     for i, p in enumerate(params):
-        entry = filling.setdefault(p._data.dtype, [[], 0, 0])
+        entry = filling.setdefault(p.dtype, [[], 0, 0])
         entry[0].append(i)
-        entry[1] += p._data.nbytes
+        entry[1] += p.numel() * p.element_size()
         if entry[1] >= caps[min(entry[2], len(caps) - 1)]:
             buckets.append(entry[0])
-            filling[p._data.dtype] = [[], 0, entry[2] + 1]
+            filling[p.dtype] = [[], 0, entry[2] + 1]
     buckets += [indices for indices, _size, _closed in filling.values() if indices]
     return sorted(buckets, key=lambda indices: indices[0], reverse=True)
 
@@ -228,16 +225,17 @@ class _Reducer:
         self._store(index, grad._data if isinstance(grad, Tensor) else grad)
 
     def _store(self, index, grad):
-        """Put the gradient .grad will hold (the current .grad plus the new one) into the bucket."""
+        """Put the gradient .grad will hold (the current .grad plus the new one) into the bucket (host memory:
+        the gradients of parameters on another device are copied there)."""
         view, current = self.bucket_of[index].views[index], self.params[index].grad
         if grad is None and current is None:
             view[...] = 0
         elif grad is None:
-            np.copyto(view, current._data)
+            np.copyto(view, to_host(current._data))
         elif current is None:
-            np.copyto(view, grad)
+            np.copyto(view, to_host(grad))
         else:
-            np.add(current._data, grad, out=view)
+            np.add(to_host(current._data), to_host(grad), out=view)
         self.ready[index] = True
         bucket = self.bucket_of[index]
         bucket.pending -= 1
@@ -294,6 +292,9 @@ def _hook(reducer_ref, index):
 
 
 def _write_grad(param, average):
+    if type(param._data) is not np.ndarray:  # another device: a copy of the host average, moved there
+        param.grad = _wrap(move(average.copy(), of(param._data)))
+        return
     grad = param.grad
     if grad is not None and not grad.requires_grad and grad._data.flags.writeable and grad.shape == average.shape:
         np.copyto(grad._data, average)
