@@ -71,3 +71,14 @@ def test_nested_disabled_regions_and_the_decorator():
 
     assert enabled_inside(2) and enabled_inside.__name__ == "enabled_inside"
     assert not is_autocast_enabled("cpu")
+
+
+def test_cuda_autocast_is_enabled_where_cupy_sees_a_gpu(monkeypatch):
+    import chainrule.amp.autocast_mode as autocast_mode
+
+    monkeypatch.setattr(autocast_mode, "cuda_device_count", lambda: 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with autocast("cuda"):
+            assert is_autocast_enabled("cuda")
+    assert not is_autocast_enabled("cuda")

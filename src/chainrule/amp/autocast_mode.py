@@ -3,7 +3,7 @@
 chainrule has no lower-precision compute path: it has no bfloat16 (NumPy lacks it) and does not cast
 to float16 behind your back. So inside an enabled autocast region every op computes in its tensors'
 own dtype, exactly as outside it; the context manager only records that the region is enabled.
-As in PyTorch, autocast('cuda') warns and disables itself where CUDA is unavailable (always, here),
+As in PyTorch, autocast('cuda') warns and disables itself where CUDA is unavailable (no CuPy or no GPU),
 and a dtype other than float16/bfloat16 warns and disables.
 """
 import functools
@@ -11,6 +11,7 @@ import threading
 import warnings
 
 from .. import dtypes
+from ..device import cuda_device_count
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hpu", "mtia", "maia", "xla", "ipu")
 _DEFAULT_DTYPES = {"cpu": dtypes.bfloat16, "mps": dtypes.float16}  # others: float16, as torch
@@ -57,7 +58,7 @@ class autocast:
         self._previous = []
 
     def _supported(self, stacklevel):
-        if self.device == "cuda":
+        if self.device == "cuda" and cuda_device_count() == 0:
             warnings.warn("CUDA is not available. Disabling autocast.", stacklevel=stacklevel + 1)
             return False
         if not (self.fast_dtype is dtypes.bfloat16 or self.fast_dtype == dtypes.float16):
