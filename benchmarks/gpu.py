@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import mlp_data  # noqa: E402  (benchmarks/run.py: the MLP's weights and batch)
+from run import mlp_step  # noqa: E402  (benchmarks/run.py's MLP step, on any device)
 
 
 def synchronizer(framework, device):
@@ -30,30 +30,6 @@ def synchronizer(framework, device):
 
         return cupy.cuda.Device().synchronize
     return lambda: None
-
-
-def mlp_step(lib, device):
-    """One SGD step of the MLP, as run.py's, on `device`; returns step() -> loss tensor."""
-    x, y, weights = mlp_data()
-    layers = []
-    for i in range(0, len(weights), 2):
-        linear = lib.nn.Linear(weights[i].shape[1], weights[i].shape[0])
-        with lib.no_grad():
-            linear.weight.copy_(lib.tensor(weights[i]))
-            linear.bias.copy_(lib.tensor(weights[i + 1]))
-        layers += [linear, lib.nn.ReLU()]
-    model = lib.nn.Sequential(*layers[:-1]).to(device)
-    opt = lib.optim.SGD(model.parameters(), lr=0.01)
-    xt, yt = lib.tensor(x).to(device), lib.tensor(y).to(device)
-
-    def step():
-        opt.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
 
 
 def conv_step(lib, device):

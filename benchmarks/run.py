@@ -87,54 +87,40 @@ def mlp_step_numpy():
     return step
 
 
-def mlp_step_chainrule():
-    import chainrule as cr
-    import chainrule.nn.functional as F
-
+def mlp_step(lib, device="cpu"):
+    """The MLP's SGD step in chainrule or torch (`lib`, the module), on `device`: returns step() -> loss."""
     x, y, weights = mlp_data()
     layers = []
     for i in range(0, len(weights), 2):
-        linear = cr.nn.Linear(weights[i].shape[1], weights[i].shape[0])
-        linear.weight.data = cr.from_numpy(weights[i])
-        linear.bias.data = cr.from_numpy(weights[i + 1])
-        layers += [linear, cr.nn.ReLU()]
-    model = cr.nn.Sequential(*layers[:-1])
-    opt = cr.optim.SGD(model.parameters(), lr=0.01)
-    xt, yt = cr.from_numpy(x), cr.from_numpy(y)
+        linear = lib.nn.Linear(weights[i].shape[1], weights[i].shape[0])
+        with lib.no_grad():
+            linear.weight.copy_(lib.from_numpy(weights[i]))
+            linear.bias.copy_(lib.from_numpy(weights[i + 1]))
+        layers += [linear, lib.nn.ReLU()]
+    model = lib.nn.Sequential(*layers[:-1]).to(device)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    xt, yt = lib.from_numpy(x).to(device), lib.from_numpy(y).to(device)
 
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(model(xt), yt)
+        loss = lib.nn.functional.cross_entropy(model(xt), yt)
         loss.backward()
         opt.step()
         return loss
 
     return step
+
+
+def mlp_step_chainrule():
+    import chainrule
+
+    return mlp_step(chainrule)
 
 
 def mlp_step_torch():
     import torch
 
-    x, y, weights = mlp_data()
-    layers = []
-    for i in range(0, len(weights), 2):
-        linear = torch.nn.Linear(weights[i].shape[1], weights[i].shape[0])
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(weights[i]))
-            linear.bias.copy_(torch.from_numpy(weights[i + 1]))
-        layers += [linear, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return mlp_step(torch)
 
 
 def gemms_only():

@@ -212,3 +212,27 @@ def test_sort_topk_and_nonzero_give_indices_on_the_input_device():
     found = cr.nonzero(t > 0)
     assert found.device == t.device
     np.testing.assert_array_equal(found.cpu().numpy(), torch.nonzero(torch.tensor(X[0]) > 0).numpy())
+
+
+@pytest.mark.parametrize("view", [
+    lambda a: a[1], lambda a: a[:, 1:3], lambda a: a[::2, 1], lambda a: a.T, lambda a: a.reshape(-1)[3:7],
+    lambda a: a[0:1].expand(3, 6),
+])
+def test_layouts_answer_memory_questions_as_numpy_does_on_any_library(view):
+    """device.layout, shares_memory and inplace.positions_in give the same answers for a view of a NumPy
+    array and of an array-api-strict one (read through DLPack): in-place changes find views alike everywhere."""
+    from chainrule.device import layout, shares_memory
+    from chainrule.ops.inplace import positions_in
+
+    base = np.arange(24.0).reshape(4, 6)
+    answers = []
+    for device in ("cpu", STRICT):
+        t = cr.tensor(base, device=device)
+        v = view(t)
+        place = layout(v._data)
+        answers.append((place.shape, place.strides, place.read_only, place.address - layout(t._data).address,
+                        shares_memory(v._data, t._data), shares_memory(t[:1]._data, t[1:]._data),
+                        positions_in(t._data, v._data).tolist()))
+    assert answers[0] == answers[1]
+    assert answers[0][4] is True and answers[0][5] is False
+    np.testing.assert_array_equal(base.reshape(-1)[answers[0][6]], view(cr.tensor(base)).numpy())
