@@ -121,7 +121,7 @@ def define_model(cr):
         def forward(self, idx, targets=None):
             B, T = idx.size()
             assert T <= self.config.block_size, f"sequence of {T} tokens, block_size is {self.config.block_size}"
-            pos = cr.arange(0, T, dtype=cr.long)
+            pos = cr.arange(0, T, dtype=cr.long, device=idx.device)
             x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
             for block in self.transformer.h:
                 x = block(x)
@@ -187,11 +187,11 @@ class CharData:
         return "".join(self.chars[i] for i in ids)
 
 
-def get_batch(data, block_size, batch_size, rng, lib=cr):
-    """batch_size random windows of the text: inputs x (B, T) and targets y, x shifted by one."""
+def get_batch(data, block_size, batch_size, rng, lib=cr, device="cpu"):
+    """batch_size random windows of the text: inputs x (B, T) and targets y, x shifted by one, on `device`."""
     ix = rng.integers(len(data) - block_size, size=batch_size)
     offsets = ix[:, None] + np.arange(block_size)
-    return lib.from_numpy(data[offsets]), lib.from_numpy(data[offsets + 1])
+    return lib.from_numpy(data[offsets]).to(device), lib.from_numpy(data[offsets + 1]).to(device)
 
 
 def estimate_loss(model, data, args, lib=cr):
@@ -201,7 +201,7 @@ def estimate_loss(model, data, args, lib=cr):
     with lib.no_grad():
         for split in ("train", "val"):
             rng = np.random.default_rng(args.seed + 1)
-            batches = (get_batch(getattr(data, split), args.block_size, args.batch_size, rng, lib)
+            batches = (get_batch(getattr(data, split), args.block_size, args.batch_size, rng, lib, args.device)
                        for _ in range(args.eval_iters))
             out[split] = float(np.mean([model(x, y)[1].item() for x, y in batches]))
     model.train()
@@ -242,6 +242,8 @@ def parse(argv=None):
     p.add_argument("--top-k", type=int, default=20)
     p.add_argument("--seed", type=int, default=1337)
     p.add_argument("--lib", choices=("chainrule", "torch"), default="chainrule", help="the library that runs it")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda (chainrule: CuPy; torch: its own), or "
+                   "array_api_strict (chainrule's CPU stand-in for a GPU)")
     p.add_argument("--out", help="folder for loss.csv, loss.png and samples.txt")
     return p.parse_args(argv)
 
@@ -256,7 +258,7 @@ def train(args, data, lib=cr):
     """Train, printing the losses; returns the loss curve [(step, train, val, seconds)], the model, and the
     mean time of a training step in seconds (evaluations left out)."""
     lib.manual_seed(args.seed)
-    model = build(args, lib, data.vocab_size)
+    model = build(args, lib, data.vocab_size).to(args.device)
     optimizer = model.configure_optimizers(args.weight_decay, args.lr, (0.9, 0.99))
     rng = np.random.default_rng(args.seed)
     n_params = sum(p.numel() for p in model.parameters())
@@ -274,7 +276,7 @@ def train(args, data, lib=cr):
         tick = time.perf_counter()
         for group in optimizer.param_groups:
             group["lr"] = get_lr(step, args)
-        x, y = get_batch(data.train, args.block_size, args.batch_size, rng, lib)
+        x, y = get_batch(data.train, args.block_size, args.batch_size, rng, lib, args.device)
         _, loss = model(x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -287,7 +289,7 @@ def train(args, data, lib=cr):
 
 def sample(model, data, args, lib=cr, prompt="\n"):
     model.eval()
-    idx = lib.tensor([data.encode(prompt)], dtype=lib.long)
+    idx = lib.tensor([data.encode(prompt)], dtype=lib.long, device=args.device)
     out = model.generate(idx, args.sample_chars, temperature=args.temperature, top_k=args.top_k)
     return data.decode(out[0].tolist())
 

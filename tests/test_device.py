@@ -236,3 +236,18 @@ def test_layouts_answer_memory_questions_as_numpy_does_on_any_library(view):
     assert answers[0] == answers[1]
     assert answers[0][4] is True and answers[0][5] is False
     np.testing.assert_array_equal(base.reshape(-1)[answers[0][6]], view(cr.tensor(base)).numpy())
+
+
+def test_random_draws_land_on_the_device_of_their_input_as_in_torch():
+    """Random numbers are drawn on the host (cr.manual_seed seeds them) and placed on the input's device: the
+    same numbers there as on the CPU."""
+    p = np.array([[0.1, 0.9, 0.0], [0.3, 0.3, 0.4]])
+    made = {}
+    for device in ("cpu", STRICT):
+        t = cr.tensor(p, device=device)
+        cr.manual_seed(3)
+        made[device] = [cr.multinomial(t, 2), cr.multinomial(t, 4, replacement=True), cr.bernoulli(t),
+                        cr.randn_like(t), cr.rand_like(t)]
+        assert {m.device for m in made[device]} == {cr.device(device)}
+    for ours, cpu in zip(made[STRICT], made["cpu"]):
+        np.testing.assert_array_equal(ours.cpu().numpy(), cpu.numpy())

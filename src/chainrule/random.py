@@ -6,7 +6,7 @@ import numpy as np
 from . import dtypes
 from .args import count_arg, size_arg
 from .args import scalar_arg as _scalar_arg
-from .device import place
+from .device import place, to_host
 from .tensor import Tensor, _wrap
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default, so a fresh process is reproducible too
@@ -142,12 +142,12 @@ def randperm(n, dtype=None, generator=None, device=None):
     return _make(_rng(generator).permutation(count_arg(n, "randperm", "n")).astype(dtypes.as_dtype(dtype or dtypes.int64)), False, device)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randn_like(t, dtype=None, requires_grad=False, device=None):
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device or t.device)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def rand_like(t, dtype=None, requires_grad=False, device=None):
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device or t.device)
 
 
 def normal(mean, std, size, generator=None, dtype=None, requires_grad=False):
@@ -173,14 +173,14 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     rows = weights.reshape(-1, categories)
     rng = _rng(generator)
     drawn = _with_replacement(rows, count, rng) if replacement else _without_replacement(rows, count, rng)
-    return _wrap(drawn.reshape(weights.shape[:-1] + (count,)))
+    return _wrap(place(drawn.reshape(weights.shape[:-1] + (count,)), input.device))  # drawn on the host
 
 
 def _distributions(input, op):
     """The weights as float64 rows, checked as PyTorch checks them: finite, non-negative, a positive sum per row."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    data = input._data
+    data = to_host(input._data)  # read on the host, where the generator is (a copy from a GPU)
     if data.dtype.kind != "f":
         raise TypeError(f"{op}: the probabilities must be a floating-point tensor, got {data.dtype}")
     if data.ndim not in (1, 2):
@@ -218,7 +218,7 @@ def bernoulli(input, p=None, *, generator=None):
     graph), so a loss through it leaves input.grad None where PyTorch gives zeros."""
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
-    data = input._data
+    data = to_host(input._data)  # read on the host, where the generator is (a copy from a GPU)
     if p is None:
         if data.dtype.kind != "f":
             raise TypeError(f"bernoulli: the probabilities must be a floating-point tensor, got {data.dtype}")
@@ -229,4 +229,4 @@ def bernoulli(input, p=None, *, generator=None):
         p = _scalar_arg(p, "bernoulli", "p")
         if not 0 <= p <= 1:
             raise ValueError(f"bernoulli: p must be in [0, 1], got {p}")
-    return _wrap(np.asarray(_rng(generator).random(data.shape) < p).astype(data.dtype))
+    return _wrap(place(np.asarray(_rng(generator).random(data.shape) < p).astype(data.dtype), input.device))

@@ -40,6 +40,19 @@ def test_char_gpt_loss_starts_near_uniform_and_falls(tmp_path, lib):
     assert len((out / "samples.txt").read_text(encoding="utf-8")) == 21  # the prompt "\n" and 20 characters
 
 
+def test_char_gpt_on_another_device_trains_as_on_the_cpu(capsys):
+    """--device array_api_strict (chainrule's CPU stand-in for a GPU): the same seed gives the same losses and
+    the same sample as the CPU run, the model, batches, positions and sampling all living on that device."""
+    argv = TINY_GPT + ["--steps", "6", "--eval-interval", "3", "--eval-iters", "2"]
+    runs = []
+    for device in ("cpu", "array_api_strict"):
+        curve = char_gpt.main(argv + ["--device", device])
+        sample = capsys.readouterr().out.split("---\n", 1)[1]
+        runs.append(([row[1:3] for row in curve], sample))
+    np.testing.assert_allclose(runs[1][0], runs[0][0], rtol=1e-6)
+    assert runs[1][1] == runs[0][1]
+
+
 def same_gpt_in_both(argv):
     """The example's GPT in chainrule and in torch, float64, eval mode, torch's weights copied into chainrule's."""
     args = char_gpt.parse(TINY_GPT + argv)
