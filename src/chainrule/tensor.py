@@ -152,19 +152,24 @@ class Tensor:
 
     def stride(self, dim=None):
         """Steps between elements along each dim, counted in elements (0 along an expanded dim), as in PyTorch."""
-        data = self._data
-        if hasattr(data, "strides"):  # NumPy and CuPy show their layout, in bytes
-            strides = tuple(step // data.itemsize for step in data.strides)
-        else:  # a library that doesn't: C order
-            strides = tuple(math.prod(data.shape[i + 1:]) for i in range(data.ndim))
+        place = _device.layout(self._data)  # NumPy's, CuPy's or (through DLPack) another library's layout
+        strides = tuple(step // place.itemsize for step in place.strides)
         return strides if dim is None else strides[normalize_dim(dim, self.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None):
-        return bool(self._data.flags.c_contiguous) if type(self._data) is np.ndarray else True
+        """Whether the elements lie in C order without gaps (PyTorch's rule: sizes of 1 and empty tensors pass)."""
+        if self._data.size == 0:
+            return True
+        expected = 1
+        for n, step in reversed(list(zip(self.shape, self.stride()))):
+            if n != 1 and step != expected:
+                return False
+            expected *= n
+        return True
 
     def data_ptr(self):
-        """The address of the first element (a NumPy array's memory), as in PyTorch."""
-        return self._data.__array_interface__["data"][0] if type(self._data) is np.ndarray else 0
+        """The address of the first element, as in PyTorch (of the array's memory on any device)."""
+        return _device.layout(self._data).address
 
     def type_as(self, other):
         return self.to(other.dtype)

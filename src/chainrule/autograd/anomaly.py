@@ -13,6 +13,8 @@ import traceback
 
 import numpy as np
 
+from ..device import is_floating, library_of, shares_memory
+
 
 class _Mode:
     def __init__(self):  # instance attributes, not class ones: every op reads `enabled`, and
@@ -92,9 +94,12 @@ def check(node, arrays, stage, inputs=()):
     if not mode.check_nan:
         return
     for index, array in enumerate(arrays):
-        if array is None or array.dtype.kind != "f" or np.isfinite(array).all():
+        if array is None or not is_floating(array.dtype):
             continue
-        bad = "nan" if np.isnan(array).any() else "inf"
+        xp = library_of(array)  # NumPy, or the library of a tensor on another device
+        if bool(xp.all(xp.isfinite(array))):
+            continue
+        bad = "nan" if bool(xp.any(xp.isnan(array))) else "inf"
         where = getattr(node, "_created_at", None) or "unknown (anomaly mode was off when it was created)"
         op = node.op.__name__ if stage == "forward" else node.name()
         culprit = _bad_input(inputs, bad, arrays)
@@ -116,14 +121,18 @@ def _bad_input(inputs, bad, outputs):
 
     An input sharing memory with an output (an in-place op writes its result into it) can't be told apart
     from what the op wrote, so it is never blamed."""
-    found = np.isnan if bad == "nan" else np.isinf
     for position, value in enumerate(inputs):
-        if isinstance(value, np.ndarray):
-            if value.dtype.kind != "f" or not found(value).any():
+        if hasattr(value, "__array_namespace__") and hasattr(value, "dtype"):  # an array of any library
+            xp = library_of(value)
+            if not is_floating(value.dtype) or not bool(xp.any(_finder(xp, bad)(value))):
                 continue
-            if any(out is not None and np.may_share_memory(value, out) for out in outputs):
+            if any(out is not None and shares_memory(value, out) for out in outputs):
                 continue
-            return position, f"shape {value.shape}"
-        if isinstance(value, (float, np.floating)) and found(value):
+            return position, f"shape {tuple(value.shape)}"
+        if isinstance(value, (float, np.floating)) and _finder(np, bad)(value):
             return position, f"the number {value}"
     return None
+
+
+def _finder(xp, bad):
+    return xp.isnan if bad == "nan" else xp.isinf

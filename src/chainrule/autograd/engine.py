@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from ..device import library_of, numpy_dtype
+from ..device import library_of, move, numpy_dtype, of
 from ..tensor import Tensor, _wrap
 from . import anomaly, function
 from .function import AccumulateGrad, edge_to, namespace
@@ -289,7 +289,7 @@ def _accumulate(leaf, grad, create_graph, handed_out):
     all listed in `handed_out`), so changing one .grad in place can't change anything else."""
     replaced = False  # by a hook: then the array may be anybody's, so .grad gets a copy
     if leaf._hooks:
-        grad = _wrap(np.asarray(grad)) if not create_graph else grad
+        grad = _wrap(_array(grad)) if not create_graph else grad
         for hook in leaf._hooks:
             result = hook(grad)
             if result is not None:
@@ -302,7 +302,13 @@ def _accumulate(leaf, grad, create_graph, handed_out):
         return
     current = leaf.grad
     if type(grad) is not np.ndarray and not isinstance(grad, np.generic):  # another library's array (CuPy, ...)
-        leaf.grad = _wrap(_copy(grad) if current is None else current._data + grad)
+        if current is None:
+            leaf.grad = _wrap(_copy(grad))
+        elif current.requires_grad or tuple(current.shape) != tuple(grad.shape):
+            leaf.grad = current.detach() + _wrap(grad)
+        else:  # in place, as below (the standard's setitem writes into the same memory)
+            current._data[...] = current._data + grad
+            current._bump_version()
         return
     if current is None:
         if replaced or type(grad) is not np.ndarray or id(grad) in handed_out or grad.base is not None \
@@ -371,13 +377,13 @@ def _roots(tensors, grads, caller, create_graph, retain_graph):
             array = np.asarray(g)
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"{caller}: the gradient for output {index} must hold numbers, got {array.dtype}")
-            g = _wrap(array)
+            g = _wrap(move(array, of(t._data)))  # numbers given for an output on another device go there
         if g._data.shape != t._data.shape:
             raise RuntimeError(
                 f"{caller}: the gradient has shape {tuple(g.shape)} but the output has shape {tuple(t.shape)}; they must match"
             )
         if g._data.dtype != t._data.dtype:
-            g = namespace(g).cast(g, t.dtype) if create_graph else _wrap(g._data.astype(t.dtype))
+            g = namespace(g).cast(g, t.dtype) if create_graph else _wrap(namespace(g._data).cast(g._data, t.dtype))
         roots.append((edge_to(t), g if create_graph else g._data))
     return roots
 
