@@ -26,9 +26,9 @@ def synchronizer(framework, device):
 
         return torch.cuda.synchronize
     if framework == "chainrule" and device.startswith("cuda"):
-        import cupy
+        import chainrule
 
-        return cupy.cuda.Device().synchronize
+        return chainrule.cuda.synchronize
     return lambda: None
 
 
