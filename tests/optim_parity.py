@@ -5,6 +5,7 @@ import torch
 
 import chainrule as cr
 import chainrule.optim  # noqa: F401  (until chainrule/__init__.py exports optim)
+import torch_parity  # noqa: F401  (CHAINRULE_ARRAY_LIBRARY: every tensor made there, see tests/system/test_array_api.py)
 
 SHAPES = [(3, 4), (5,), ()]
 
@@ -21,6 +22,11 @@ def param_pair(arrays, dtype=np.float64):
     return mine, theirs
 
 
+def host(t):
+    """A chainrule tensor's values as NumPy (a copy from another device: CHAINRULE_ARRAY_LIBRARY puts tensors there)."""
+    return t.detach().cpu().numpy()
+
+
 def gradient(values, step, index):
     """A gradient that depends on where the parameter is (like a real loss) and changes with the step."""
     noise = np.sin(step + 1.7 * index + np.arange(values.size).reshape(values.shape))
@@ -33,7 +39,7 @@ def set_grads(mine, theirs, step, skip=()):
         if index in skip:
             a.grad, b.grad = None, None
             continue
-        a.grad = cr.tensor(gradient(a._data, step, index))
+        a.grad = cr.tensor(gradient(host(a), step, index), device=a.device)
         b.grad = torch.tensor(gradient(b.detach().numpy(), step, index))
 
 
@@ -41,7 +47,7 @@ def assert_params_close(mine, theirs, rtol=1e-12, atol=1e-14, where=""):
     for index, (a, b) in enumerate(zip(mine, theirs)):
         expected = b.detach().numpy()
         assert a.dtype == expected.dtype, f"param {index}: dtype {a.dtype}, torch {expected.dtype} {where}"
-        np.testing.assert_allclose(a._data, expected, rtol=rtol, atol=atol, err_msg=f"param {index} {where}")
+        np.testing.assert_allclose(host(a), expected, rtol=rtol, atol=atol, err_msg=f"param {index} {where}")
 
 
 def assert_state_close(my_optimizer, torch_optimizer, mine, theirs, rtol=1e-12, atol=1e-14):
@@ -54,7 +60,7 @@ def assert_state_close(my_optimizer, torch_optimizer, mine, theirs, rtol=1e-12, 
                 assert got[key] == float(value), f"param {index}: step {got[key]}, torch {float(value)}"
                 continue
             assert got[key].dtype == value.numpy().dtype, f"param {index} {key}: dtype {got[key].dtype}"
-            np.testing.assert_allclose(got[key]._data, value.numpy(), rtol=rtol, atol=atol, err_msg=f"{key} {index}")
+            np.testing.assert_allclose(host(got[key]), value.numpy(), rtol=rtol, atol=atol, err_msg=f"{key} {index}")
 
 
 def run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=8, first_step=0, skip=(), **tolerances):
@@ -103,7 +109,7 @@ def check_resumes_like_torch(name, options, steps_after=4):
     run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=4)
     saved, expected = my_optimizer.state_dict(), torch_optimizer.state_dict()
     assert all(saved["state"][i].keys() == expected["state"][i].keys() for i in expected["state"])
-    resumed = getattr(cr.optim, name)([cr.tensor(p._data.copy(), requires_grad=True) for p in mine], lr=1.0)
+    resumed = getattr(cr.optim, name)([cr.tensor(host(p), device=p.device, requires_grad=True) for p in mine], lr=1.0)
     resumed.load_state_dict(saved)
     params = resumed.param_groups[0]["params"]
     run_side_by_side(resumed, torch_optimizer, params, theirs, steps=steps_after, first_step=4)
