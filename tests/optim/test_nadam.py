@@ -3,7 +3,7 @@ state_dict round trips, and argument errors."""
 import numpy as np
 import pytest
 from optim_parity import (assert_state_close, check_defaults_match_torch, check_invalid_option, check_matches_torch,
-                          initial_arrays, optimizer_pair, param_pair, run_side_by_side)
+                          host, initial_arrays, optimizer_pair, param_pair, run_side_by_side)
 
 import chainrule as cr
 import chainrule.optim  # noqa: F401  (until chainrule/__init__.py exports optim)
@@ -58,7 +58,7 @@ def test_state_dict_round_trip_resumes_like_torch():
     assert saved["param_groups"][0].keys() <= expected["param_groups"][0].keys()
     assert all(saved["state"][i].keys() == expected["state"][i].keys() for i in expected["state"])
 
-    resumed = cr.optim.NAdam([cr.tensor(p._data.copy(), requires_grad=True) for p in mine], lr=1.0)
+    resumed = cr.optim.NAdam([cr.tensor(host(p), device=p.device, requires_grad=True) for p in mine], lr=1.0)
     resumed.load_state_dict(saved)
     torch_optimizer.load_state_dict(expected)  # torch casts mu_product to the params' dtype on loading; so do we
     assert resumed.state[resumed.param_groups[0]["params"][0]]["mu_product"].dtype == np.float64

@@ -3,7 +3,8 @@ Optimizer base: parameter checks, param groups, zero_grad, closures, state_dict 
 import numpy as np
 import pytest
 import torch
-from optim_parity import assert_params_close, assert_state_close, initial_arrays, param_pair, run_side_by_side, set_grads
+from optim_parity import (assert_params_close, assert_state_close, host, initial_arrays, param_pair, run_side_by_side,
+                          set_grads)
 
 import chainrule as cr
 import chainrule.optim  # noqa: F401  (until chainrule/__init__.py exports optim)
@@ -99,25 +100,26 @@ def test_numpy_float64_hyperparameters_do_not_upcast(name):
 @pytest.mark.parametrize("name", sorted(FULL_STATE))
 def test_updates_in_place_and_leaves_grads_alone(name):
     param = cr.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)
-    array, row = param._data, param._data[0]
-    before_row, version = row.copy(), param._version
-    param.grad = cr.tensor(np.arange(6.0).reshape(2, 3) - 2.5)
-    grad_object, grad_values = param.grad, param.grad._data.copy()
+    array, row = param._data, param[0]  # row: a view of the parameter
+    before_row, version = host(row).copy(), param._version
+    param.grad = cr.tensor(np.arange(6.0).reshape(2, 3) - 2.5, device=param.device)
+    grad_object, grad_values = param.grad, host(param.grad).copy()
     getattr(cr.optim, name)([param], **FULL_STATE[name]).step()
     assert param._data is array, "the parameter's array was replaced"
-    assert not np.array_equal(row, before_row), "a view of the parameter does not see the update"
+    assert not np.array_equal(host(row), before_row), "a view of the parameter does not see the update"
+    np.testing.assert_array_equal(host(row), host(param)[0])
     assert param._version > version
-    assert param.grad is grad_object and np.array_equal(param.grad._data, grad_values), "the gradient was modified"
+    assert param.grad is grad_object and np.array_equal(host(param.grad), grad_values), "the gradient was modified"
     assert param.grad_fn is None and param.requires_grad
 
 
 @pytest.mark.parametrize("name", sorted(FULL_STATE))
 def test_params_without_grad_are_skipped(name):
     mine, theirs = param_pair(initial_arrays(2))
-    frozen = mine[1]._data.copy()
+    frozen = host(mine[1]).copy()
     my_optimizer, torch_optimizer = both(name, mine, theirs, **FULL_STATE[name])
     run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=4, skip={1})
-    assert np.array_equal(mine[1]._data, frozen)
+    assert np.array_equal(host(mine[1]), frozen)
     assert_state_close(my_optimizer, torch_optimizer, mine, theirs)  # Adagrad: state from the start; others: none
 
 
@@ -174,7 +176,7 @@ def test_grad_of_another_dtype_or_shape():
     param.grad = cr.tensor(np.ones(3, dtype=np.float64))
     optimizer.step()
     assert param.dtype == np.float32 and optimizer.state[param]["momentum_buffer"].dtype == np.float32
-    np.testing.assert_array_equal(param._data, np.full(3, 0.5, dtype=np.float32))
+    np.testing.assert_array_equal(host(param), np.full(3, 0.5, dtype=np.float32))
     param.grad = cr.tensor(np.ones(4, dtype=np.float32))
     with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(4,\)"):
         optimizer.step()
@@ -192,7 +194,8 @@ def fresh_params(seed=0):
 def run(optimizer, params, steps, first_step=0):
     for step in range(first_step, first_step + steps):
         for index, p in enumerate(params):
-            p.grad = cr.tensor(np.sin(step + index + p._data) + p._data)
+            values = host(p)
+            p.grad = cr.tensor(np.sin(step + index + values) + values, device=p.device)
         optimizer.step()
 
 
@@ -203,14 +206,14 @@ def test_state_dict_round_trip_resumes_identically(name):
     optimizer = make(name, params)
     run(optimizer, params, 3)
     saved = optimizer.state_dict()
-    resumed_params = [cr.tensor(p._data.copy(), requires_grad=True) for p in params]
+    resumed_params = [cr.tensor(host(p), device=p.device, requires_grad=True) for p in params]
     resumed = make(name, resumed_params, lr=123.0)  # the loaded param groups replace these options
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
     run(optimizer, params, 4, first_step=3)
     run(resumed, resumed_params, 4, first_step=3)
     for a, b in zip(params, resumed_params):
-        np.testing.assert_array_equal(a._data, b._data)
+        np.testing.assert_array_equal(host(a), host(b))
 
 
 @pytest.mark.parametrize("name", sorted(FULL_STATE))
@@ -240,8 +243,9 @@ def test_loading_torchs_state_dict_continues_like_torch(name):
     for step in range(3):  # only torch trains; chainrule then takes over its parameters and state
         set_grads(mine, theirs, step)
         torch_optimizer.step()
-    for a, b in zip(mine, theirs):
-        a._data[...] = b.detach().numpy()
+    with cr.no_grad():
+        for a, b in zip(mine, theirs):
+            a.copy_(cr.tensor(b.detach().numpy(), device=a.device))
     my_optimizer.load_state_dict(torch_optimizer.state_dict())
     run_side_by_side(my_optimizer, torch_optimizer, mine, theirs, steps=3, first_step=3)
 
@@ -251,9 +255,9 @@ def test_state_dict_is_a_snapshot():
     optimizer = make("Adam", params)
     run(optimizer, params, 2)
     saved = optimizer.state_dict()
-    exp_avg, step = saved["state"][0]["exp_avg"]._data.copy(), saved["state"][0]["step"]
+    exp_avg, step = host(saved["state"][0]["exp_avg"]).copy(), saved["state"][0]["step"]
     run(optimizer, params, 2, first_step=2)
-    np.testing.assert_array_equal(saved["state"][0]["exp_avg"]._data, exp_avg)
+    np.testing.assert_array_equal(host(saved["state"][0]["exp_avg"]), exp_avg)
     assert saved["state"][0]["step"] == step == 2.0
 
 
@@ -262,18 +266,21 @@ def test_loaded_state_is_independent_of_the_dict():
     optimizer = make("SGD", params)
     run(optimizer, params, 2)
     saved = optimizer.state_dict()
-    other = make("SGD", [cr.tensor(p._data.copy(), requires_grad=True) for p in params])
+    other = make("SGD", [cr.tensor(host(p), device=p.device, requires_grad=True) for p in params])
     other.load_state_dict(saved)
-    run(other, other.param_groups[0]["params"], 2)
-    buffer = saved["state"][0]["momentum_buffer"]._data
-    assert not np.shares_memory(buffer, other.state[other.param_groups[0]["params"][0]]["momentum_buffer"]._data)
+    saved_buffer = saved["state"][0]["momentum_buffer"]
+    before = host(saved_buffer).copy()
+    run(other, other.param_groups[0]["params"], 2)  # SGD updates its momentum buffer in place
+    loaded_buffer = other.state[other.param_groups[0]["params"][0]]["momentum_buffer"]
+    assert not np.array_equal(host(loaded_buffer), before), "the loaded buffer did not move"
+    np.testing.assert_array_equal(host(saved_buffer), before)  # the dict's buffer shares no memory with the state
 
 
 def test_load_state_dict_casts_state_to_the_parameter_dtype():
     params = fresh_params()
     optimizer = make("Adam", params)
     run(optimizer, params, 2)
-    params32 = [cr.tensor(p._data.astype(np.float32), requires_grad=True) for p in params]
+    params32 = [cr.tensor(host(p).astype(np.float32), device=p.device, requires_grad=True) for p in params]
     optimizer32 = make("Adam", params32)
     optimizer32.load_state_dict(optimizer.state_dict())
     assert all(v.dtype == np.float32 for k, v in optimizer32.state[params32[0]].items() if k != "step")
@@ -319,14 +326,14 @@ def test_zero_grad_sets_none_by_default():
 
 def test_zero_grad_to_zeros_keeps_the_grad_tensor_and_spares_shared_arrays():
     params = fresh_params()
-    shared = np.ones((3, 4))
-    params[0].grad = cr.tensor(shared)
-    params[0].grad._data = shared  # a gradient array that something else also holds
+    shared = cr.ones((3, 4), dtype=cr.float64, device=params[0].device)
+    params[0].grad = shared.detach()  # a gradient array that another tensor also holds
+    assert params[0].grad._data is shared._data
     grad_object = params[0].grad
     cr.optim.SGD(params, lr=0.1).zero_grad(set_to_none=False)
     assert params[0].grad is grad_object
-    np.testing.assert_array_equal(params[0].grad._data, np.zeros((3, 4)))
-    np.testing.assert_array_equal(shared, np.ones((3, 4)))
+    np.testing.assert_array_equal(host(params[0].grad), np.zeros((3, 4)))
+    np.testing.assert_array_equal(host(shared), np.ones((3, 4)))
     assert params[1].grad is None  # params without a gradient keep none
 
 
@@ -466,7 +473,7 @@ def test_kernel_choices_are_accepted_and_give_the_plain_steps_numbers(name):
             optimizer.zero_grad()
             (w ** 2).sum().backward()
             optimizer.step()
-        results.append(w.detach().numpy())
+        results.append(host(w))
     reference = getattr(torch.optim, name)
     tw = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64, requires_grad=True)
     theirs = reference([tw], lr=0.1, foreach=False)

@@ -2,10 +2,10 @@
 by tests/torch_parity.py): a CPU library that refuses everything outside the Python array API standard. What
 passes there computes with standard functions only, so it runs on CuPy too; CuPy itself needs a GPU.
 
-Every op test file runs here in full, and so do the layer tests (tests/nn); an op written for NumPy only
+Every op test file runs here in full, and so do the layer and optimizer tests; an op written for NumPy only
 would raise NotImplementedError naming the op and the library (Op.array_api), never compute through a silent
-copy. The optimizers run on any library too: tests/optim/test_devices.py. The op tests run in one pytest process
-(one import of torch), each file's own selection joined into one -k.
+copy. The op tests run in one pytest process (one import of torch), each file's own selection joined into one
+-k.
 """
 import os
 import subprocess
@@ -79,3 +79,8 @@ def test_the_layer_tests_pass_with_every_tensor_on_array_api_strict():
     out: DistributedDataParallel (it averages over MPI from host memory, so it refuses other devices) and
     the repr test (a tensor's repr then names its device, as PyTorch's does)."""
     _run_on_array_api_strict("tests/nn", "--ignore=tests/nn/parallel/test_distributed.py", "-k", "not repr_like_torch")
+
+
+def test_the_optimizer_tests_pass_with_every_tensor_on_array_api_strict():
+    """tests/optim with every parameter, gradient and state tensor there, against torch.optim step by step."""
+    _run_on_array_api_strict("tests/optim")
