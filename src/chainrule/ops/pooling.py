@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from ..device import library_of
+from ..device import library_of, move, of, to_host
 from ..tensor import Tensor, _wrap
 from .elementwise import abs, relu, sign
 from .index import IndexAdd
@@ -88,9 +88,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if not return_indices:
         return values
     kw = cols.shape[1]
-    tap = tap._data
+    tap = to_host(tap._data)  # the window offsets, turned into input positions with the host's index tables
     flat = rows[np.arange(ho)[:, None], tap // kw] * w + cols[np.arange(wo)[None, :], tap % kw]
-    return values, _wrap(flat.astype(np.int64))
+    return values, _wrap(move(flat.astype(np.int64), of(values._data)))
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):

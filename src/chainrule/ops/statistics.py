@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Op, namespace
-from ..device import library_of, place
+from ..device import library_of, place, to_host
 from ..tensor import Tensor, _wrap
 from .elementwise import _float_input, check_tensor, isnan, where
 from .index import gather
@@ -69,7 +69,7 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
         raise TypeError(f"quantile: input must be a floating-point tensor, got {input.dtype}")
     if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
         raise ValueError(f"quantile: interpolation must be linear, lower, higher, nearest or midpoint, got {interpolation!r}")
-    qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
+    qs = np.asarray(to_host(q._data) if isinstance(q, Tensor) else q, dtype=np.float64)  # an argument: read on the host
     if qs.ndim > 1:
         raise ValueError(f"quantile: q must be a number or a 1-d tensor, got {qs.ndim} dims")
     if np.any((qs < 0) | (qs > 1)):
