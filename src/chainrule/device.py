@@ -57,11 +57,12 @@ def get_default_device():
 
 # ---- devices and their libraries ----------------------------------------------------------------
 def as_device(dev):
-    """A device from a device or a string; 'cuda' means 'cuda:0' (the current CUDA device), as in PyTorch."""
+    """A device from a device or a string; 'cuda' means the current CUDA device ('cuda:0' unless
+    cr.cuda.set_device said otherwise), as in PyTorch."""
     dev = device(dev) if isinstance(dev, str) else dev
     if not isinstance(dev, device):
         raise TypeError(f"expected a device such as 'cpu' or 'cuda', got {dev!r}")
-    return device("cuda", 0) if dev.type == "cuda" and dev.index is None else dev
+    return device("cuda", current_cuda_device()) if dev.type == "cuda" and dev.index is None else dev
 
 
 def check(dev):
@@ -88,7 +89,19 @@ def library(dev):
     if dev.type == "cuda" and dev.index >= cuda_device_count():
         raise RuntimeError(f"device {str(dev)!r} is not available: CuPy sees {cuda_device_count()} CUDA device(s); "
                            "or compute on the CPU (device 'cpu')")
+    if dev.type == "cuda" and dev.index != current_cuda_device():  # ops make their arrays on the current GPU
+        raise RuntimeError(f"device {str(dev)!r}: chainrule computes on one GPU per process, the current CUDA device "
+                           f"(cuda:{current_cuda_device()}); select it first with cr.cuda.set_device({dev.index})")
     return module
+
+
+def current_cuda_device():
+    """The GPU CuPy computes on now (0 without CuPy)."""
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDevice()
+    except Exception:  # no CuPy, no driver: 'cuda' means cuda:0, which library() then refuses with the reason
+        return 0
 
 
 def cuda_device_count():

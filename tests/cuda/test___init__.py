@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import chainrule as cr
+from chainrule.device import as_device, library
 
 
 def test_no_cuda():
@@ -44,6 +45,10 @@ def test_the_calls_gpu_scripts_make_go_to_cupys_runtime(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", fake)
     cr.cuda.set_device("cuda:1")
     assert cr.cuda.current_device() == 1 and cr.cuda.get_device_name() == "GPU 1"
+    assert as_device("cuda") == cr.device("cuda:1")  # 'cuda' is the current GPU, as in PyTorch
+    assert library(as_device("cuda")) is fake
+    with pytest.raises(RuntimeError, match=r"one GPU per process.*cuda:1.*set_device\(0\)"):
+        library(cr.device("cuda:0"))  # ops make their arrays on the current GPU: another one is refused
     cr.cuda.synchronize()
     cr.cuda.synchronize(cr.device("cuda", 0))
     assert runtime.synced == [1, 0] and cr.cuda.get_device_name(0) == "GPU 0"
