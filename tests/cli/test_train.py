@@ -798,3 +798,17 @@ def test_mpiexec_without_distributed_is_refused(monkeypatch, capsys):
     monkeypatch.setenv("PMI_SIZE", "2")
     assert main(["train", "--epochs", "1", "--no-progress"]) == 2
     assert "without --distributed" in capsys.readouterr().err
+
+
+def test_distributed_processes_take_a_gpu_each(monkeypatch):
+    """On a machine with several GPUs (CuPy's runtime faked here), process r of --distributed takes GPU r % count."""
+    from chainrule.cli.train import process_device
+
+    chosen = []
+    monkeypatch.setattr(cr.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(cr.cuda, "set_device", chosen.append)
+    monkeypatch.setattr(cr.cuda, "current_device", lambda: chosen[-1])
+    assert [process_device(cr.device("cuda", 0), rank) for rank in range(3)] == [cr.device("cuda", i) for i in (0, 1, 0)]
+    assert process_device(cr.device("cpu"), 1) == cr.device("cpu") and len(chosen) == 3
+    monkeypatch.setattr(cr.cuda, "device_count", lambda: 1)
+    assert process_device(cr.device("cuda", 0), 1) == cr.device("cuda", 0)  # one GPU: every process shares it

@@ -573,6 +573,7 @@ def start_distributed(args, checkpoint):
         if not cr.distributed.is_initialized():
             cr.distributed.init_process_group("mpi")
         args.rank, args.world_size = cr.distributed.get_rank(), cr.distributed.get_world_size()
+        args.device = process_device(args.device, args.rank)
     saved = checkpoint["args"].get("world_size", 1) if checkpoint else args.world_size
     if saved != args.world_size:
         raise UsageError(f"--resume: {args.resume} was trained by {saved} process(es) and this run has "
@@ -580,6 +581,15 @@ def start_distributed(args, checkpoint):
                          f"--resume {args.resume})")
     if args.rank != 0:
         args.no_progress, args.stdout, sys.stdout = True, sys.stdout, open(os.devnull, "w")
+
+
+def process_device(device, rank):
+    """--distributed --device cuda on a machine with several GPUs: process `rank` takes GPU rank % count (one GPU
+    per process: chainrule computes on the current one)."""
+    if device.type != "cuda" or cr.cuda.device_count() < 2:
+        return device
+    cr.cuda.set_device(rank % cr.cuda.device_count())
+    return cr.device("cuda", cr.cuda.current_device())
 
 
 def stop_distributed(args):
