@@ -89,7 +89,7 @@ def add_parser(commands):
                    help="BLAS threads for the run, >= 1 (needs threadpoolctl; default: 1 when the largest weight "
                         f"matrix has under {SMALL_WEIGHTS} elements, where more threads only cost, else BLAS's own)")
     p.add_argument("--device", type=_device, default=cr.device("cpu"),
-                   help="where to train: cpu (NumPy, the default), cuda or cuda:N (CuPy on a GPU; pip install "
+                   help="where to train: cpu (NumPy, the default), cuda (CuPy on the current GPU; pip install "
                         "'chainrule[cuda]'), array_api_strict (a CPU stand-in for testing); the model is moved there "
                         "and each batch with .to(device); checkpoints are written from the host and resume anywhere")
     p.add_argument("--distributed", action="store_true",
