@@ -15,7 +15,8 @@ import os
 import platform
 import statistics
 import sys
-import time
+
+from run import set_threads, take_turns  # benchmarks/run.py (this folder is on the path of a script run from it)
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
 VARIANTS = {"": [], ", F.scaled_dot_product_attention": ["--flash"], ", exact GELU (erf)": ["--gelu", "none"]}
@@ -47,8 +48,7 @@ def make_step(char_gpt, lib, gpt_argv, vocab_size, batch):
 
 def main(argv=None):
     bench, gpt_argv = parse(argv)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy/torch load
-        os.environ[name] = str(bench.threads)
+    set_threads(bench.threads)  # before NumPy and torch load
     import numpy as np
     import torch
 
@@ -63,15 +63,7 @@ def main(argv=None):
     batch = (x.numpy(), y.numpy())
     steps = {f"{lib.__name__}{label}": make_step(char_gpt, lib, gpt_argv + extra, data.vocab_size, batch)
              for label, extra in VARIANTS.items() for lib in (chainrule, torch)}
-    times = {name: [] for name in steps}
-    for step in steps.values():  # warm-up
-        step()
-        step()
-    for _ in range(bench.repeats):  # rounds: the rows take turns, so a slow moment hits all of them
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
+    times = take_turns(steps, bench.repeats)
     print(f"char_gpt training step: n_layer {args.n_layer}, n_head {args.n_head}, n_embd {args.n_embd}, "
           f"block_size {args.block_size}, batch {args.batch_size}, vocabulary {data.vocab_size}, float32, "
           f"{bench.threads} thread(s), {platform.processor() or platform.machine()}, median of {bench.repeats}\n")

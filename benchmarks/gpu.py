@@ -10,13 +10,9 @@ Before timing, the first step's loss of both frameworks is compared, so a table 
 computations that differ. Goal (issue 16): chainrule within 2x of PyTorch-CUDA.
 """
 import argparse
-import os
-import statistics
 import sys
-import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import mlp_step  # noqa: E402  (benchmarks/run.py's MLP step, on any device)
+from run import mlp_step, timed  # benchmarks/run.py (this folder is on the path of a script run from it)
 
 
 def synchronizer(framework, device):
@@ -55,19 +51,6 @@ def conv_step(lib, device):
 WORKLOADS = {"mlp": mlp_step, "conv": conv_step}
 
 
-def timed(step, sync, repeats, warmup=3):
-    for _ in range(warmup):
-        step()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda", help="chainrule's device (default cuda: CuPy)")
@@ -90,8 +73,8 @@ def main():
         first_ours, first_theirs = float(ours().item()), float(theirs().item())
         if abs(first_ours - first_theirs) > 1e-3 * max(1.0, abs(first_theirs)):
             sys.exit(f"{name}: the first step differs (chainrule {first_ours}, torch {first_theirs}): no timing")
-        ours_median, ours_min = timed(ours, synchronizer("chainrule", args.device), args.repeats)
-        theirs_median, theirs_min = timed(theirs, synchronizer("torch", torch_device), args.repeats)
+        ours_median, ours_min = timed(ours, args.repeats, warmup=3, sync=synchronizer("chainrule", args.device))
+        theirs_median, theirs_min = timed(theirs, args.repeats, warmup=3, sync=synchronizer("torch", torch_device))
         print(f"| {name} | {ours_median * 1e3:.2f} / {ours_min * 1e3:.2f} | {theirs_median * 1e3:.2f} / "
               f"{theirs_min * 1e3:.2f} | {ours_median / theirs_median:.2f}x |")
 

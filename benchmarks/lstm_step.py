@@ -9,10 +9,10 @@ Prints a Markdown table of the median and min over --repeats steps (after 2 warm
 taking turns round by round.
 """
 import argparse
-import os
 import platform
 import statistics
-import time
+
+from run import set_threads, take_turns  # benchmarks/run.py (this folder is on the path of a script run from it)
 
 
 def parse(argv=None):
@@ -86,22 +86,13 @@ def torch_step(args):
 
 def main(argv=None):
     args = parse(argv)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy/torch load
-        os.environ[name] = str(args.threads)
+    set_threads(args.threads)  # before NumPy and torch load
     steps = {
         "chainrule nn.LSTM (fused steps)": chainrule_step(args),
         "chainrule, composed generic ops": chainrule_step(args, composed=True),
         "PyTorch nn.LSTM": torch_step(args),
     }
-    times = {name: [] for name in steps}
-    for step in steps.values():  # warm-up
-        step()
-        step()
-    for _ in range(args.repeats):  # rounds: the frameworks take turns, so a slow moment hits all of them
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
+    times = take_turns(steps, args.repeats)
     reference = statistics.median(times["PyTorch nn.LSTM"])
     print(f"LSTM training step: batch {args.batch}, seq {args.seq}, input = hidden = {args.size}, 1 layer, "
           f"float32, {args.threads} thread(s), {platform.processor() or platform.machine()}, "

@@ -27,15 +27,33 @@ def set_threads(n):
         os.environ[name] = str(n)
 
 
-def timed(fn, repeats, warmup=2):
+def timed(fn, repeats, warmup=2, sync=lambda: None):
+    """(median, min) seconds of fn(); sync() waits for the work a GPU has queued before the clock is read."""
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times)
+
+
+def take_turns(steps, repeats, warmup=2):
+    """{name: [seconds of each run]}: the steps run in rounds, each taking its turn, so a slow spell of a
+    shared machine falls on all of them alike."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
 # ---- workload 1: MLP training step --------------------------------------------------------------------
