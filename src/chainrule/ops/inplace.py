@@ -24,6 +24,7 @@ from ..tensor import Tensor, _wrap
 from . import elementwise
 from .elementwise import clamp
 from .index import GetItem, getitem, index_key, setitem_array
+from .standard_index import values_array
 from .shape import broadcast_to, reshape
 
 
@@ -47,7 +48,7 @@ def _write(t, name, new_values, cast=False, overlap_ok=False):
         if type(t._data) is np.ndarray:
             t._data[...] = new_values
         elif not _write_through_base(t, Ellipsis, new_values):
-            t._data[...] = _on_device_as(t._data, new_values)
+            t._data[...] = values_array(t._data, new_values, tuple(t._data.shape))  # the standard's setitem: one library, one dtype
     except (ValueError, TypeError, OverflowError) as err:  # overflow: inf into an int tensor
         kind = TypeError if isinstance(err, TypeError) else ValueError
         raise kind(f"{name}: {err} (tensor shape {tuple(t.shape)})") from err
@@ -65,14 +66,6 @@ def _write_through_base(t, key, values):
     where = positions_in(base, t._data)[index_key(key)]
     setitem_array(base, np.unravel_index(where, base.shape), values)
     return True
-
-
-def _on_device_as(array, values):
-    """values (a number, a NumPy array or an array of array's library) as an array of `array`'s library, device
-    and dtype: what the standard's setitem takes."""
-    if type(values) is np.ndarray or not hasattr(values, "__array_namespace__"):
-        values = move(np.asarray(values, dtype=numpy_dtype(array.dtype)), of(array))
-    return library_of(array).astype(values, array.dtype, copy=False)
 
 
 # ---- recording an in-place change in the graph ------------------------------------------------

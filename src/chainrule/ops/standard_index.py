@@ -192,12 +192,12 @@ def put(array, parts, value):
         view = _parse_key(parts, tuple(array.shape))[0]
         region = tuple(array[view].shape)
         without_none = tuple(v for v in view if v is not None)
-        values = _values_array(array, value, region)
+        values = values_array(array, value, region)
         array[(*without_none, ...)] = xp.reshape(values, tuple(array[without_none].shape))
         return
     shape, size = tuple(array.shape), math.prod(array.shape)
     positions = get(xp.reshape(xp.arange(size, dtype=xp.int64), shape), parts)
-    values = xp.reshape(_values_array(array, value, tuple(positions.shape)), (-1,))
+    values = xp.reshape(values_array(array, value, tuple(positions.shape)), (-1,))
     positions = xp.reshape(positions, (-1,))
     if positions.shape[0] == 0:
         return
@@ -209,7 +209,7 @@ def put(array, parts, value):
     array[...] = xp.reshape(new, shape)
 
 
-def _values_array(array, value, shape):
+def values_array(array, value, shape):
     """value as an array of array's dtype and library, broadcast to `shape` (leading 1s dropped, as in NumPy)."""
     xp = library_of(array)
     if is_any_array(value) and type(value) is not np.ndarray:
